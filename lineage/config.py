@@ -41,10 +41,10 @@ class Settings:
     scheme: str = "affine32"
     lsh_threshold: float = 0.3
     """Jaccard threshold for MinHash LSH candidate passages."""
-    boilerplate_max_articles: int = 8
-    """A passage shingle shared by more articles than this is boilerplate (ignored)."""
+    boilerplate_min_articles: int = 5
+    """A shingle in at least this many articles of one outlet may be boilerplate..."""
     boilerplate_min_share: float = 0.5
-    """...and only when it occurs in at least this share of the batch."""
+    """...when it also occurs in at least this share of that outlet's articles."""
 
     # tfidf
     tfidf_min_cosine: float = 0.35
@@ -63,7 +63,7 @@ class Settings:
     rewritten_strong_cosine: float = 0.6
 
     # cluster
-    cluster_min_cohesion: float = 0.5
+    cluster_min_cohesion: float = 0.6
     """A passage joins a cluster only if it matches this share of its members."""
 
     # graph / flags

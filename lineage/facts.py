@@ -1,0 +1,180 @@
+"""Facts: numbers, names and quotes that survive rewriting.
+
+A paraphrase changes the words but usually keeps the figures ("1.100"), the
+people ("Mark Rutte") and the quoted words. These are evidence that two
+passages tell the same thing, and where they tell it differently ("10.000" vs
+"12.000 Soldaten", a dropped "sollen") they are what an editor must check.
+
+Numbers are normalized across conventions: "1.100" = "1,100" = "1100",
+"600.000" = "600 000", "1,5 Millionen" = "1500000". Hedges, multipliers and
+non-name words are data (``lineage/data/facts.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from lineage.models import Fact
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[.,\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)"
+    r"(?:\s*(%|Prozent|percent))?"
+)
+_QUOTE = re.compile(r'"([^"\n]{12,400})"')
+_CAP = re.compile(r"\b[A-ZÄÖÜ][\w'-]*(?:\s+(?:of|von|de|der|al|bin)?\s*[A-ZÄÖÜ][\w'-]*){1,3}")
+_ACRONYM = re.compile(r"\b[A-ZÄÖÜ]{2,6}\b")
+_WORD = re.compile(r"[\wäöüÄÖÜß-]+")
+_NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ismus", "ität", "en", "er", "ern")
+_MONTHS = frozenset(
+    "januar jänner februar märz april mai juni juli august september oktober november dezember "
+    "january february march may june july october december".split()
+)
+
+
+@cache
+def _data() -> dict[str, Any]:
+    raw = tomllib.loads(files("lineage").joinpath("data/facts.toml").read_text("utf-8"))
+    return {
+        "hedges": sorted({h for lang in raw["hedges"].values() for h in lang}, key=len,
+                         reverse=True),  # fmt: skip
+        "multipliers": {k: v for lang in raw["multipliers"].values() for k, v in lang.items()},
+        "not_names": frozenset(w for lang in raw["not_names"].values() for w in lang),
+    }
+
+
+def parse_number(raw: str) -> float | None:
+    """Value of a number as written in German or English ("1.100", "1,5", "600 000")."""
+    s = raw.replace("\u202f", " ")
+    if re.fullmatch(r"\d{1,3}(?:[., ]\d{3})+", s):
+        return float(re.sub(r"[., ]", "", s))
+    if re.fullmatch(r"\d+[.,]\d+", s):
+        return float(s.replace(",", "."))
+    if s.isdigit():
+        return float(s)
+    return None
+
+
+def _number_key(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _unit_after(text: str, end: int) -> tuple[str, float]:
+    """The noun a number counts (first capitalised or plain word within 3), and a multiplier."""
+    words = _WORD.findall(text[end : end + 60])[:4]
+    mult = 1.0
+    table = _data()["multipliers"]
+    if words and words[0].lower().rstrip(".") in table:
+        mult = float(table[words[0].lower().rstrip(".")])
+        words = words[1:]
+    for w in words[:3]:
+        if w[:1].isupper():
+            return w.lower(), mult
+    return (words[0].lower() if words and words[0].isalpha() else ""), mult
+
+
+def numbers(text: str) -> list[Fact]:
+    """Numbers with their unit; years, ordinal dates and list numbers are skipped."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        raw = m.group(1)
+        value = parse_number(raw)
+        if value is None:
+            continue
+        after = text[m.end(1) : m.end(1) + 15]
+        nxt = re.match(r"\.\s*(\w+)", after)
+        if nxt and nxt.group(1).lower() in _MONTHS:
+            continue  # "26. November": a date, not a count
+        if raw.isdigit() and 1900 <= value <= 2100:
+            continue  # a year
+        unit, mult = _unit_after(text, m.end())
+        if m.group(2):
+            unit = "%"
+        value *= mult
+        if value < 2 and not unit:
+            continue
+        key = _number_key(value)
+        out.append(Fact("number", key, m.group(0), unit))
+    return out
+
+
+def names(text: str) -> list[Fact]:
+    """Multi-word proper names ("Mark Rutte", "Joint Chiefs of Staff") and acronyms."""
+    stop = _data()["not_names"]
+    out: list[Fact] = []
+    for m in _CAP.finditer(text):
+        parts = m.group(0).split()
+        while parts and parts[0] in stop:
+            parts = parts[1:]
+        caps = [p for p in parts if p[:1].isupper()]
+        if len(caps) < 2 or any(p in stop for p in caps):
+            continue
+        if any(p.lower().endswith(_NOUN_ENDINGS) and len(p) > 6 for p in caps):
+            continue
+        name = " ".join(parts)
+        out.append(Fact("name", name.lower(), name))
+    for m in _ACRONYM.finditer(text):
+        out.append(Fact("name", m.group(0).lower(), m.group(0)))
+    return out
+
+
+def quotes(text: str) -> list[Fact]:
+    """Quoted passages of at least three words, keyed by their first eight words."""
+    out = []
+    for m in _QUOTE.finditer(text):
+        words = _WORD.findall(m.group(1).lower())
+        if len(words) >= 3:
+            out.append(Fact("quote", " ".join(words[:8]), m.group(1)))
+    return out
+
+
+def extract(text: str) -> list[Fact]:
+    """All facts of ``text``, unique by (kind, key), in order of appearance."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for fact in [*numbers(text), *names(text), *quotes(text)]:
+        if (fact.kind, fact.key) not in seen:
+            seen.add((fact.kind, fact.key))
+            out.append(fact)
+    return out
+
+
+def hedges(text: str) -> set[str]:
+    """Hedge words and phrases present in ``text`` (lower case)."""
+    low = " " + " ".join(_WORD.findall(text.lower())) + " "
+    found = set()
+    for h in _data()["hedges"]:
+        if h.endswith("*"):
+            if re.search(r" " + re.escape(h[:-1]) + r"\w* ", low):
+                found.add(h[:-1])
+        elif f" {h} " in low:
+            found.add(h)
+    return found
+
+
+def shared(a: list[Fact], b: list[Fact]) -> list[str]:
+    """Facts told by both, as ``"kind:key"`` strings (sorted)."""
+    kb = {(f.kind, f.key) for f in b}
+    return sorted({f"{f.kind}:{f.key}" for f in a if (f.kind, f.key) in kb})
+
+
+def changed(a_text: str, b_text: str, a: list[Fact], b: list[Fact]) -> list[dict[str, str]]:
+    """Facts told differently: same unit, other number; a hedge on one side only."""
+    out: list[dict[str, str]] = []
+    a_nums = {f.unit: f for f in a if f.kind == "number" and f.unit and f.unit != "%"}
+    b_nums = {f.unit: f for f in b if f.kind == "number" and f.unit and f.unit != "%"}
+    b_keys = {f.key for f in b if f.kind == "number"}
+    a_keys = {f.key for f in a if f.kind == "number"}
+    for unit in sorted(a_nums.keys() & b_nums.keys()):
+        fa, fb = a_nums[unit], b_nums[unit]
+        if fa.key != fb.key and fa.key not in b_keys and fb.key not in a_keys:
+            out.append({"kind": "number", "fact": unit, "a": fa.text, "b": fb.text})
+    if shared(a, b) or out:
+        ha, hb = hedges(a_text), hedges(b_text)
+        for h in sorted(ha ^ hb):
+            out.append({"kind": "hedge", "fact": h, "a": h if h in ha else "",
+                        "b": h if h in hb else ""})  # fmt: skip
+    return out

@@ -1,0 +1,401 @@
+"""Ingest: files, folders, JSONL and stdin → Article records.
+
+Accepted inputs:
+
+* ``.txt`` / ``.md``: plain text; the id is the file stem.
+* ``.html`` / ``.htm``: main text extracted with trafilatura; title, date,
+  site name and URL kept.
+* ``.jsonl``: one article per line with at least ``id`` and ``text`` (names
+  mappable with ``text_key``/``id_key``); optional ``title``, ``outlet``,
+  ``url``, ``published`` (or ``date``).
+* ``-``: JSONL on standard input.
+
+Folders are walked recursively in sorted order. Nothing stops the batch:
+every input that cannot be used becomes a ``Rejection`` naming the file (and
+line) and the reason. Where metadata is missing it is inferred (a date line in
+the text, an outlet from the URL) and ``Article.provenance`` records the origin
+of every value.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from lineage.errors import InputError
+from lineage.models import Article, Rejection
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+_MONTHS = {
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6,
+    "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
+    "october": 10, "december": 12,
+}  # fmt: skip
+_DATE_DE = re.compile(r"\b(\d{1,2})\.\s*([A-Za-zäÄ]+),?\s+(\d{4})\b")
+_DATE_EN = re.compile(r"\b([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})\b")
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_URL = re.compile(r"https?://[^\s\"'<>)]+|\bwww\.[\w-]+(?:\.[\w-]+)+[^\s\"'<>)]*")
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """Articles read, inputs rejected, and the checksum of every input file."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    inputs: list[dict[str, str]] = field(default_factory=list)
+
+
+def iter_paths(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
+    """Expand folders recursively (sorted); pass files and ``-`` through."""
+    for item in inputs:
+        if str(item) == "-":
+            yield "-"
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            if not found:
+                yield path  # reported as "no articles"
+            yield from found
+        else:
+            yield path
+
+
+def decode(data: bytes, path: str | Path) -> tuple[str, str]:
+    """Decode bytes as UTF-8, else a detected legacy encoding; reject binaries.
+
+    Returns:
+        ``(text, encoding)``.
+
+    Raises:
+        InputError: empty, binary or undecodable input.
+    """
+    if not data.strip():
+        raise InputError(path, "empty file")
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _decode_legacy(data, path)
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise InputError(path, "binary file (control characters), not text")
+    return text, encoding
+
+
+def _decode_legacy(data: bytes, path: str | Path) -> tuple[str, str]:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except ImportError:  # pragma: no cover - dependency is declared
+        best = None
+    candidates = ([best.encoding] if best is not None else []) + list(FALLBACK_ENCODINGS)
+    for enc in candidates:
+        if enc.replace("_", "-").lower() in ("utf-8", "utf8", "ascii"):
+            continue
+        try:
+            return data.decode(enc), enc.replace("_", "-").lower()
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise InputError(path, "cannot decode as UTF-8 or a legacy encoding")  # pragma: no cover
+
+
+def parse_date(text: str) -> str | None:
+    """First plausible date in ``text`` as ISO ``YYYY-MM-DD``, else None."""
+    for pattern, order in ((_DATE_ISO, "ymd"), (_DATE_DE, "dMy"), (_DATE_EN, "Mdy"),
+                           (_DATE_NUM, "dmy")):  # fmt: skip
+        for m in pattern.finditer(text):
+            parts = dict(zip(order, m.groups(), strict=True))
+            month: int | None
+            if "M" in parts:
+                month = _MONTHS.get(parts["M"].lower())
+            else:
+                month = int(parts["m"])
+            if month is None:
+                continue
+            try:
+                return date(int(parts["y"]), month, int(parts["d"])).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def outlet_from_url(url: str) -> str | None:
+    """Registered-looking host of ``url`` without ``www.`` ("www.merkur.de/x" → "merkur.de")."""
+    if "://" not in url:
+        url = "http://" + url
+    host = (urlsplit(url).hostname or "").lower()
+    host = re.sub(r"^(www\d?|m|amp|mobile)\.", "", host)
+    return host or None
+
+
+def _infer(article: Article) -> None:
+    """Fill missing metadata from the text itself, recording where it came from."""
+    head = article.text[:600]
+    if article.published is None:
+        lines = [ln.strip() for ln in head.splitlines() if ln.strip()][:4]
+        for line in lines:
+            if len(line) < 80 and (found := parse_date(line)):
+                article.published = found
+                article.provenance["published"] = "text"
+                break
+    if article.url is None:
+        m = _URL.search(head)
+        if m:
+            article.url = m.group(0)
+            article.provenance["url"] = "text"
+    if article.outlet is None and article.url:
+        outlet = outlet_from_url(article.url)
+        if outlet:
+            article.outlet = outlet
+            article.provenance["outlet"] = "url"
+    if article.title is None:
+        for line in article.text.splitlines():
+            line = line.strip()
+            if line and not parse_date(line) and len(line) < 200:
+                article.title = line
+                article.provenance["title"] = "text"
+                break
+    if article.language is None:
+        article.language = detect_language(article.text)
+        article.provenance["language"] = "text"
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the most likely language (simplemma), ``"und"`` if unsure."""
+    import simplemma
+
+    sample = text[:3000]
+    ranked = simplemma.langdetect(sample, lang=("de", "en", "fr", "es", "it", "nl"))
+    best, score = ranked[0]
+    return best if best != "unk" and score > 0.2 else "und"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_text_file(path: Path, data: bytes) -> Article:
+    """A plain text or Markdown article."""
+    text, encoding = decode(data, path)
+    return Article(id=path.stem, text=text, path=str(path), encoding=encoding,
+                   provenance={"id": "filename"})  # fmt: skip
+
+
+def read_html_file(path: Path, data: bytes) -> Article:
+    """An HTML page: main text and metadata extracted with trafilatura."""
+    import trafilatura
+
+    html, encoding = decode(data, path)
+    extracted = trafilatura.extract(html, output_format="json", with_metadata=True,
+                                    include_comments=False, deduplicate=False)  # fmt: skip
+    if not extracted:
+        raise InputError(path, "no article text found in HTML")
+    meta = json.loads(extracted)
+    text = meta.get("text") or ""
+    if not text.strip():
+        raise InputError(path, "no article text found in HTML")
+    art = Article(id=path.stem, text=text, path=str(path), encoding=encoding,
+                  provenance={"id": "filename"})  # fmt: skip
+    for key, field_name in (("title", "title"), ("date", "published"), ("source", "url"),
+                            ("sitename", "outlet")):  # fmt: skip
+        value = meta.get(key)
+        if value:
+            setattr(art, field_name, str(value))
+            art.provenance[field_name] = "html"
+    if art.outlet is None and meta.get("hostname"):
+        art.outlet = meta["hostname"]
+        art.provenance["outlet"] = "html"
+    return art
+
+
+def _from_record(
+    record: Any, path: str, line: int, text_key: str, id_key: str, stem: str
+) -> Article:
+    if not isinstance(record, dict):
+        raise InputError(path, "line is not a JSON object", line)
+    text = record.get(text_key)
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(path, f"no text (field {text_key!r} missing or empty)", line)
+    raw_id = record.get(id_key)
+    ident = str(raw_id) if raw_id not in (None, "") else f"{stem}-{line}"
+    art = Article(id=ident, text=text, path=path, line=line,
+                  provenance={"id": "jsonl" if raw_id not in (None, "") else "filename"})  # fmt: skip
+    for key, field_name in (("title", "title"), ("outlet", "outlet"), ("url", "url"),
+                            ("published", "published"), ("date", "published"),
+                            ("language", "language")):  # fmt: skip
+        value = record.get(key)
+        if value not in (None, "") and getattr(art, field_name) is None:
+            setattr(art, field_name, str(value))
+            art.provenance[field_name] = "jsonl"
+    return art
+
+
+def read_jsonl(
+    stream: IO[str], path: str, text_key: str = "text", id_key: str = "id"
+) -> Iterator[Article | InputError]:
+    """Articles from JSONL; a bad line yields an InputError (with its line) instead."""
+    stem = Path(path).stem if path != "-" else "stdin"
+    for lineno, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield InputError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", lineno)
+            continue
+        try:
+            yield _from_record(record, path, lineno, text_key, id_key, stem)
+        except InputError as exc:
+            yield exc
+
+
+def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:
+    """Metadata keyed by article id or file name, from CSV (with header) or JSONL."""
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(p, f"cannot read metadata: {exc}") from exc
+    rows: list[tuple[int, dict[str, Any]]] = []
+    if p.suffix.lower() in JSONL_SUFFIXES:
+        for lineno, line in enumerate(raw.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((lineno, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise InputError(p, f"invalid JSON ({exc.msg})", lineno) from exc
+    else:
+        reader = csv.DictReader(io.StringIO(raw))
+        rows = [(i + 2, row) for i, row in enumerate(reader)]
+    out: dict[str, dict[str, str]] = {}
+    for lineno, row in rows:
+        key = row.get("id") or row.get("file") or row.get("filename") or row.get("path")
+        if not key:
+            raise InputError(p, "metadata row has no id, file or path column", lineno)
+        out[str(key)] = {k: str(v) for k, v in row.items() if v not in (None, "")}
+    return out
+
+
+def _apply_metadata(article: Article, meta: dict[str, dict[str, str]]) -> None:
+    row = meta.get(article.id) or meta.get(Path(article.path).name) or meta.get(article.path)
+    if not row:
+        return
+    for key, field_name in (("title", "title"), ("outlet", "outlet"), ("url", "url"),
+                            ("published", "published"), ("date", "published"),
+                            ("language", "language")):  # fmt: skip
+        if key in row:
+            setattr(article, field_name, row[key])
+            article.provenance[field_name] = "metadata"
+
+
+def read_articles(
+    inputs: Iterable[str | Path],
+    *,
+    text_key: str = "text",
+    id_key: str = "id",
+    metadata: str | Path | None = None,
+    strict: bool = False,
+    stdin: IO[str] | None = None,
+) -> IngestResult:
+    """Read every input; collect articles, rejections and input checksums.
+
+    Args:
+        inputs: Files, folders or ``"-"`` (JSONL on stdin).
+        text_key: JSONL field holding the article text.
+        id_key: JSONL field holding the article id.
+        metadata: Optional CSV/JSONL file with outlet, url, published, title per id/file.
+        strict: Raise the first InputError instead of collecting it.
+        stdin: Stream to read for ``"-"`` (default ``sys.stdin``).
+
+    Raises:
+        InputError: only with ``strict=True``.
+
+    Example:
+        >>> result = read_articles(["seeds/"])  # doctest: +SKIP
+        >>> [a.id for a in result.articles][:2]  # doctest: +SKIP
+        ['000_1c4def8d7fbf4333', '001_fb9b90ac9a99f893']
+    """
+    result = IngestResult()
+    meta = load_metadata(metadata) if metadata else {}
+    seen: dict[str, str] = {}
+
+    def reject(err: InputError) -> None:
+        if strict:
+            raise err
+        result.rejected.append(Rejection(err.path, err.reason, err.line))
+
+    def accept(article: Article) -> None:
+        where = f"{article.path}:{article.line}" if article.line else article.path
+        if article.id in seen:
+            reject(InputError(article.path, f"duplicate article id {article.id!r} "
+                              f"(first seen at {seen[article.id]})", article.line))  # fmt: skip
+            return
+        seen[article.id] = where
+        _apply_metadata(article, meta)
+        _infer(article)
+        article.sha256 = _sha(article.text)
+        result.articles.append(article)
+
+    for item in iter_paths(inputs):
+        if item == "-":
+            stream = stdin if stdin is not None else sys.stdin
+            data = stream.read()
+            result.inputs.append({"path": "-", "sha256": _sha(data)})
+            for rec in read_jsonl(io.StringIO(data), "-", text_key, id_key):
+                reject(rec) if isinstance(rec, InputError) else accept(rec)
+            continue
+        path = Path(item)
+        try:
+            _read_path(path, result, text_key, id_key, reject, accept)
+        except InputError as err:
+            reject(err)
+    return result
+
+
+def _read_path(path: Path, result: IngestResult, text_key: str, id_key: str,
+               reject: Any, accept: Any) -> None:  # fmt: skip
+    if path.is_dir():
+        raise InputError(path, "folder contains no .txt, .md, .html or .jsonl articles")
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(path, f"unsupported file type {suffix or '(none)'!r}; "
+                         "use .txt, .md, .html, .htm or .jsonl")  # fmt: skip
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    result.inputs.append({"path": str(path), "sha256": hashlib.sha256(data).hexdigest()})
+    if suffix in JSONL_SUFFIXES:
+        text, _ = decode(data, path)
+        for rec in read_jsonl(io.StringIO(text), str(path), text_key, id_key):
+            reject(rec) if isinstance(rec, InputError) else accept(rec)
+    elif suffix in HTML_SUFFIXES:
+        accept(read_html_file(path, data))
+    else:
+        accept(read_text_file(path, data))

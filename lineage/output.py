@@ -1,0 +1,74 @@
+"""Writing results: atomic files, canonical JSON, tables for the terminal.
+
+Every file is written to a temporary file in the same folder and renamed into
+place, so an interrupted run never leaves a half-written file. JSON is UTF-8
+with non-ASCII kept, keys sorted, compact separators: the same results give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def dumps(obj: Any) -> str:
+    """Canonical compact JSON (sorted keys, UTF-8 kept)."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
+    """Write records as JSONL (one canonical JSON object per line), atomically."""
+    return atomic_write_text(path, "".join(dumps(r) + "\n" for r in records))
+
+
+def write_json(path: str | Path, obj: Any, indent: int | None = 2) -> Path:
+    """Write one JSON document (pretty, sorted keys), atomically."""
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=indent) + "\n"
+    return atomic_write_text(path, text)
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Records of a JSONL file written by lineage (missing file: empty list)."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    with p.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_width: int = 60) -> str:
+    """A plain-text table for the terminal."""
+
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    sep = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join([line, sep, *body]) + "\n"

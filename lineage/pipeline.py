@@ -1,0 +1,244 @@
+"""The whole scan: ingest → normalize → segment → match → cluster → attribution → graph.
+
+``scan()`` returns a ``RunResult``; ``write_run()`` writes it to a folder.
+Both are what ``lineage scan`` calls, so everything the CLI does can be done
+from Python::
+
+    from lineage.pipeline import scan, write_run
+    result = scan(["seeds/"])
+    write_run(result, "reports/seeds")
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from lineage import __version__
+from lineage.config import Settings
+from lineage.errors import EmptyCorpusError
+from lineage.ingest import read_articles
+from lineage.match import find_matches
+from lineage.models import Article, Cluster, Document, Match, Passage, Rejection, Story
+from lineage.normalize import normalize
+from lineage.output import write_json, write_jsonl
+from lineage.segment import passages as make_passages
+from lineage.segment import split_sentences
+
+T = TypeVar("T")
+Progress = Callable[[Sequence[T], str], Iterable[T]]
+
+
+def _no_progress(items: Sequence[T], label: str) -> Iterable[T]:
+    return items
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything a scan found, ready to be written or inspected."""
+
+    settings: Settings
+    articles: list[Article]
+    docs: dict[str, Document]
+    passages: list[Passage]
+    matches: list[Match]
+    clusters: list[Cluster]
+    stories: list[Story]
+    attributions: list[dict[str, Any]]
+    graph: dict[str, Any]
+    flags: list[dict[str, Any]]
+    rejected: list[Rejection]
+    inputs: list[dict[str, str]]
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - start, 4)
+
+
+def article_record(doc: Document, n_passages: int) -> dict[str, Any]:
+    """The ``articles.jsonl`` object: metadata, provenance, blocks in original offsets."""
+    rec = doc.article.to_dict()
+    rec["passages"] = n_passages
+    rec["blocks"] = [
+        {"kind": b.kind, "start": s, "end": e}
+        for b in doc.blocks
+        for s, e in [doc.to_original(b.start, b.end)]
+    ]
+    return rec
+
+
+def _title_from_doc(doc: Document) -> None:
+    art = doc.article
+    if art.title is not None:
+        return
+    for b in doc.blocks:
+        if b.kind in ("title", "heading", "body"):
+            text = doc.clean[b.start : b.end]
+            art.title = text if len(text) <= 200 else text[:197] + "…"
+            art.provenance["title"] = "text"
+            return
+
+
+def attribution_records(
+    docs: dict[str, Document], settings: Settings, progress: Progress[Any] = _no_progress
+) -> list[dict[str, Any]]:
+    """Attributions of every document, offsets mapped to the original text."""
+    from lineage.attribution import AttributionParser
+
+    parser = AttributionParser(sources_files=settings.sources_files)
+    out: list[dict[str, Any]] = []
+    for art_id in progress(sorted(docs), "attributions"):
+        doc = docs[art_id]
+        blocks = [(b.kind, b.start, b.end) for b in doc.blocks]
+        sents: list[tuple[int, int]] = []
+        for b in doc.blocks:
+            if b.kind != "teaser":
+                sents.extend(split_sentences(doc.clean, b.start, b.end))
+        for att in parser.parse(art_id, doc.clean, sentences=sents, blocks=blocks):
+            rec = att.to_dict()
+            for key in ("sentence", "mention", "cue"):
+                s, e = rec[f"{key}_start"], rec[f"{key}_end"]
+                if s is not None and s >= 0 and e >= s:
+                    rec[f"{key}_start"], rec[f"{key}_end"] = doc.to_original(s, e)
+            out.append(rec)
+    return out
+
+
+def scan(
+    inputs: Iterable[str | Path],
+    settings: Settings | None = None,
+    *,
+    stdin: IO[str] | None = None,
+    progress: Progress[Any] = _no_progress,
+) -> RunResult:
+    """Run every stage on ``inputs`` (files, folders, ``"-"``).
+
+    Raises:
+        EmptyCorpusError: no input held a usable article.
+        InputError: a bad input, only with ``settings.strict``.
+    """
+    s = settings or Settings()
+    timings: dict[str, float] = {}
+    with _timed(timings, "ingest"):
+        ingested = read_articles(
+            inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata, strict=s.strict,
+            stdin=stdin,
+        )  # fmt: skip
+    if not ingested.articles:
+        reasons = "; ".join(str(r) for r in ingested.rejected[:3])
+        raise EmptyCorpusError("no usable article in the inputs" + (f" ({reasons})" if reasons
+                                                                       else ""))  # fmt: skip
+    articles = sorted(ingested.articles, key=lambda a: a.id)
+    with _timed(timings, "normalize"):
+        docs = {a.id: normalize(a) for a in progress(articles, "normalize")}
+        for doc in docs.values():
+            _title_from_doc(doc)
+    with _timed(timings, "segment"):
+        per_doc = {
+            a: make_passages(docs[a], s.passage_sentences, s.min_passage_words) for a in sorted(docs)
+        }
+        passages = [p for a in sorted(per_doc) for p in per_doc[a]]
+    with _timed(timings, "match"):
+        matched = find_matches(docs, passages, s)
+    with _timed(timings, "cluster"):
+        from lineage.cluster import build_clusters
+
+        fact_keys = {pid: [f"{f.kind}:{f.key}" for f in fs] for pid, fs in matched.facts.items()}
+        clusters, stories = build_clusters(passages, matched.matches, fact_keys,
+                                           s.cluster_min_cohesion)  # fmt: skip
+    with _timed(timings, "attribution"):
+        attributions = attribution_records(docs, s, progress)
+    result = RunResult(
+        settings=s, articles=articles, docs=docs, passages=passages, matches=matched.matches,
+        clusters=clusters, stories=stories, attributions=attributions, graph={}, flags=[],
+        rejected=ingested.rejected, inputs=ingested.inputs, timings=timings,
+    )  # fmt: skip
+    with _timed(timings, "graph"):
+        from lineage.graph import build_graph
+
+        build_graph(result)
+    result.counts = {
+        "articles": len(articles),
+        "rejected": len(ingested.rejected),
+        "clusters": len(clusters),
+        "stories": len(stories),
+        "attributions": len(attributions),
+        **matched.counts,
+        "chars": sum(len(a.text) for a in articles),
+    }
+    return result
+
+
+def versions() -> dict[str, str]:
+    """Versions of lineage, Python and the libraries that shape results."""
+    out = {"lineage": __version__, "python": platform.python_version()}
+    for pkg in ("datasketch", "scikit-learn", "numpy", "scipy", "networkx", "trafilatura",
+                "simplemma"):  # fmt: skip
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "missing"
+    return out
+
+
+def run_info(result: RunResult) -> dict[str, Any]:
+    """The ``run.json`` document. Only ``timings`` varies between identical runs."""
+    return {
+        "lineage_version": __version__,
+        "versions": versions(),
+        "settings": result.settings.to_dict(),
+        "signature": result.settings.signature_key(),
+        "inputs": result.inputs,
+        "counts": result.counts,
+        "timings": result.timings,
+        "files": RUN_FILES,
+    }
+
+
+RUN_FILES = [
+    "articles.jsonl", "passages.jsonl", "matches.jsonl", "clusters.jsonl", "stories.jsonl",
+    "attributions.jsonl", "graph.json", "flags.jsonl", "rejected.jsonl", "run.json",
+]  # fmt: skip
+
+
+def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) -> Path:
+    """Write every output file of ``result`` into ``out_dir`` (each atomically)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n_pass: dict[str, int] = {}
+    for p in result.passages:
+        n_pass[p.article] = n_pass.get(p.article, 0) + 1
+    write_jsonl(out / "articles.jsonl",
+                (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles))  # fmt: skip
+    write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages))
+    write_jsonl(out / "matches.jsonl", (m.to_dict() for m in result.matches))
+    write_jsonl(out / "clusters.jsonl", (c.to_dict() for c in result.clusters))
+    write_jsonl(out / "stories.jsonl", (s.to_dict() for s in result.stories))
+    write_jsonl(out / "attributions.jsonl", result.attributions)
+    write_jsonl(out / "flags.jsonl", result.flags)
+    write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
+    write_json(out / "graph.json", result.graph)
+    if report:
+        with _timed(result.timings, "report"):
+            _write_report(out)
+    write_json(out / "run.json", run_info(result))
+    return out
+
+
+def _write_report(out: Path) -> None:
+    try:
+        from lineage.report import build_report
+    except ImportError:  # the report module is optional while it is being built
+        return
+    build_report(out)

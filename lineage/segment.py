@@ -1,0 +1,154 @@
+"""Sentences and passages.
+
+Sentence ends are ``.``, ``!``, ``?`` (and ``…``) followed by white space, or a
+paragraph break. A period is *not* an end after a known abbreviation (German
+or English: "z. B.", "Dr.", "u. a.", "Mr.", "e.g."), inside a number ("1.100"),
+or after an ordinal day followed by a month or a lower-case word
+("26. November", "am 3. Oktober"). Abbreviations are data
+(``lineage/data/abbreviations.toml``).
+
+Passages are windows of ``passage_sentences`` consecutive sentences of the
+similarity blocks, stepping one sentence at a time, so a reused sentence is
+found whether it is reused alone or with its neighbour. A sentence shorter than
+``min_passage_words`` is merged into the next one (headlines, "Doch das ist
+noch nicht alles!").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib.resources import files
+
+from lineage.models import Document, Passage, Sentence
+
+_END = re.compile(r"[.!?…]+[\"'“”„»«)\]]*(?=\s)|[.!?…]+[\"'“”„»«)\]]*$")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@cache
+def _abbreviations() -> tuple[frozenset[str], frozenset[str]]:
+    data = tomllib.loads(files("lineage").joinpath("data/abbreviations.toml").read_text("utf-8"))
+    abbrevs = {a.lower() for lang in data["abbreviations"].values() for a in lang}
+    months = {m.lower() for lang in data["months"].values() for m in lang}
+    return frozenset(abbrevs), frozenset(months)
+
+
+def _is_boundary(text: str, end: int, dot: str, word: str) -> bool:
+    """Decide whether the punctuation ending ``word`` at ``end`` ends a sentence."""
+    if dot[0] != ".":
+        return True
+    abbrevs, months = _abbreviations()
+    bare = word.rstrip(".").lower()
+    if word.lower() in abbrevs or bare + "." in abbrevs:
+        return False
+    if len(bare) == 1 and bare.isalpha():
+        return False  # initials: "J. Smith", "z. B."
+    nxt = re.match(r"\s*(\S+)", text[end:])
+    following = nxt.group(1) if nxt else ""
+    if bare.isdigit() and len(bare) <= 2:
+        head = following.strip("\"'„“”»«(").lower()
+        if head.rstrip(",.") in months or (following[:1].islower()):
+            return False
+    return not (following[:1].islower() and not dot.endswith(("!", "?")))
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]`` as ``(start, end)`` offsets into ``text``.
+
+    Paragraph breaks (a newline) always end a sentence. Leading and trailing
+    white space is not part of a sentence.
+
+    Example:
+        >>> t = "Laut JCS sind 1.100 tot. Am 26. November kam es zu Kämpfen."
+        >>> [t[a:b] for a, b in split_sentences(t)]
+        ['Laut JCS sind 1.100 tot.', 'Am 26. November kam es zu Kämpfen.']
+    """
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for line in re.finditer(r"[^\n]+", text[start:stop]):
+        ls, le = start + line.start(), start + line.end()
+        seg_start = ls
+        for m in _END.finditer(text, ls, le):
+            before = _WORD_BEFORE.search(text, seg_start, m.end())
+            word = before.group(1) if before else ""
+            if _is_boundary(text, m.end(), m.group(0), word):
+                spans.append((seg_start, m.end()))
+                seg_start = m.end()
+        spans.append((seg_start, le))
+        pos = le
+    del pos
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def sentences(doc: Document) -> list[Sentence]:
+    """Sentences of the similarity blocks of ``doc`` (spans of ``doc.clean``)."""
+    out: list[Sentence] = []
+    for a, b in doc.body_spans():
+        out.extend(Sentence(s, e) for s, e in split_sentences(doc.clean, a, b))
+    return out
+
+
+def word_count(text: str) -> int:
+    """Number of word tokens."""
+    return len(_WORD.findall(text))
+
+
+def passages(doc: Document, size: int = 2, min_words: int = 8) -> list[Passage]:
+    """Overlapping windows of ``size`` sentences over ``doc``'s similarity blocks.
+
+    Args:
+        doc: A normalized document.
+        size: Sentences per window; 1 gives one passage per sentence.
+        min_words: Sentences shorter than this are merged into the next one.
+
+    Returns:
+        Passages in reading order, ids ``"<article>#p<index>"``.
+    """
+    units: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None
+    for s in sentences(doc):
+        span = (pending[0], s.end) if pending else (s.start, s.end)
+        if word_count(doc.clean[span[0] : span[1]]) < min_words:
+            pending = span
+            continue
+        units.append(span)
+        pending = None
+    if pending is not None:
+        if units and word_count(doc.clean[pending[0] : pending[1]]) < min_words:
+            units[-1] = (units[-1][0], pending[1])
+        else:
+            units.append(pending)
+    windows = [units] if len(units) <= size else []
+    if len(units) > size:
+        windows = [units[i : i + size] for i in range(len(units) - size + 1)]
+    elif not units:
+        windows = []
+    out = []
+    for index, window in enumerate(windows):
+        cstart, cend = window[0][0], window[-1][1]
+        ostart, oend = doc.to_original(cstart, cend)
+        out.append(
+            Passage(
+                id=f"{doc.article.id}#p{index}",
+                article=doc.article.id,
+                index=index,
+                start=ostart,
+                end=oend,
+                cstart=cstart,
+                cend=cend,
+                text=doc.clean[cstart:cend],
+            )
+        )
+    return out
