@@ -1,0 +1,531 @@
+"""Build ``report.html`` and ``report.md`` from a run folder.
+
+The HTML is one self-contained file (inline CSS, JS, SVG; no network), so it
+opens offline and can be mailed. Article text is hostile input: templates run
+with autoescape, the embedded JSON has ``<``, ``>`` and ``&`` escaped, and a
+Content-Security-Policy allows only the report's own script (by hash), so even
+a missed escape could not run anything.
+
+The output depends only on the run folder (and the verdicts in the review db),
+never on the clock: the same inputs give byte-identical reports.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from lineage import svg
+from lineage.review import (
+    KIND_LABELS,
+    VERDICT_LABELS,
+    VERDICTS,
+    ReviewStore,
+    build_items,
+    check_run_dir,
+    default_db,
+    read_json,
+    read_jsonl,
+)
+
+OPTIONAL = (
+    "passages.jsonl",
+    "matches.jsonl",
+    "clusters.jsonl",
+    "stories.jsonl",
+    "attributions.jsonl",
+    "flags.jsonl",
+    "rejected.jsonl",
+)
+KIND_RANK = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+KIND_CSS = {"verbatim": "verbatim", "near-verbatim": "near", "rewritten": "rewritten"}
+
+
+@dataclass(slots=True)
+class RunData:
+    """Everything a report reads from a run folder (missing optional files are empty)."""
+
+    path: Path
+    articles: list[dict[str, Any]]
+    passages: dict[str, dict[str, Any]]
+    matches: list[dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    stories: list[dict[str, Any]]
+    attributions: list[dict[str, Any]]
+    flags: dict[str, dict[str, Any]]
+    rejected: list[dict[str, Any]]
+    graph: dict[str, Any] | None
+    run: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def load_run(run_dir: Path) -> RunData:
+    """Read a run folder; a missing optional file becomes a note, not an error."""
+    run_dir = check_run_dir(Path(run_dir))
+    notes = [
+        f"{name} is missing: the parts of the report that need it are empty."
+        for name in (*OPTIONAL, "graph.json", "run.json")
+        if not (run_dir / name).is_file()
+    ]
+    articles = read_jsonl(run_dir / "articles.jsonl")
+    articles.sort(key=lambda a: (a.get("published") or "9999", a["id"]))
+    return RunData(
+        path=run_dir,
+        articles=articles,
+        passages={p["id"]: p for p in read_jsonl(run_dir / "passages.jsonl")},
+        matches=read_jsonl(run_dir / "matches.jsonl"),
+        clusters=read_jsonl(run_dir / "clusters.jsonl"),
+        stories=read_jsonl(run_dir / "stories.jsonl"),
+        attributions=read_jsonl(run_dir / "attributions.jsonl"),
+        flags={f["article"]: f for f in read_jsonl(run_dir / "flags.jsonl")},
+        rejected=read_jsonl(run_dir / "rejected.jsonl"),
+        graph=read_json(run_dir / "graph.json"),
+        run=read_json(run_dir / "run.json") or {},
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def anchor(prefix: str, ident: str) -> str:
+    """An HTML id that is safe and unique for any article/node id."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ident)[:40].strip("-")
+    return f"{prefix}-{slug}-{hashlib.sha1(ident.encode('utf-8')).hexdigest()[:6]}"
+
+
+def highlight(text: str, marks: list[tuple[int, int, int, str, str]]) -> Markup:
+    """Escape ``text`` and wrap marked stretches in ``<mark>``.
+
+    ``marks`` are ``(start, end, level, kind, title)``; where marks overlap, the
+    higher level (aligned span over whole passage), then the stronger kind wins.
+    """
+    n = len(text)
+    cuts = {0, n}
+    for s, e, *_ in marks:
+        cuts.update((max(0, min(n, s)), max(0, min(n, e))))
+    bounds = sorted(cuts)
+    out: list[str] = []
+    prev_label: tuple[int, str, str] | None = None
+    buf = ""
+    for s, e in itertools.pairwise(bounds):
+        best: tuple[int, int, str, str] | None = None
+        for ms, me, level, kind, title in marks:
+            if ms <= s and e <= me:
+                cand = (level, KIND_RANK.get(kind, 0), kind, title)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        label = (best[0], best[2], best[3]) if best else None
+        if label != prev_label:
+            out.append(_wrap(buf, prev_label))
+            buf, prev_label = "", label
+        buf += text[s:e]
+    out.append(_wrap(buf, prev_label))
+    return Markup("".join(out))
+
+
+def _wrap(chunk: str, label: tuple[int, str, str] | None) -> str:
+    if not chunk:
+        return ""
+    if label is None:
+        return str(escape(chunk))
+    level, kind, title = label
+    css = ("hl-" if level >= 2 else "pz-") + KIND_CSS.get(kind, "rewritten")
+    return f'<mark class="{css}" title="{escape(title)}">{escape(chunk)}</mark>'
+
+
+def json_script(data: Any) -> Markup:
+    """JSON safe inside ``<script type="application/json">`` (no ``</``, ``<!--``)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for a, b in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(a, b)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def md(text: Any) -> str:
+    """Escape text for Markdown (also in table cells): no raw HTML, no links, no pipes."""
+    s = " ".join(str(text if text is not None else "").split())
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#!])", r"\\\1", s)
+
+
+def pct(value: Any) -> str:
+    """``0.4321`` → ``43%``."""
+    try:
+        return f"{float(value):.0%}"
+    except (TypeError, ValueError):
+        return "–"
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _article_label(a: dict[str, Any]) -> str:
+    return str(a.get("title") or a.get("outlet") or a["id"])
+
+
+def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[dict[str, Any]]:
+    """Article pairs with matches, each side with highlighted text, best first."""
+    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for m in run.matches:
+        a, b = sorted((m["article_a"], m["article_b"]), key=lambda x: (order.get(x, 1 << 30), x))
+        by_pair[(a, b)].append(m)
+    texts = {a["id"]: a.get("text", "") for a in run.articles}
+    pairs = []
+    for (a, b), ms in by_pair.items():
+        marks: dict[str, list[tuple[int, int, int, str, str]]] = {a: [], b: []}
+        kinds: Counter[str] = Counter()
+        shared: set[str] = set()
+        changed: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        for m in sorted(ms, key=lambda m: m["id"]):
+            kinds[m.get("kind", "")] += 1
+            shared.update(m.get("shared_facts", []))
+            flip = m["article_a"] != a
+            title = f"{m.get('kind', '')} · score {float(m.get('score', 0)):.2f} · {m['id']}"
+            for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
+                p = run.passages.get(pid)
+                if p:
+                    marks[art].append((p["start"], p["end"], 1, m.get("kind", ""), title))
+                for sp in m.get("spans", []):
+                    marks[art].append(
+                        (sp[f"{side}_start"], sp[f"{side}_end"], 2, m.get("kind", ""), title)
+                    )
+            for cf in m.get("changed_facts", []):
+                va, vb = (cf.get("b"), cf.get("a")) if flip else (cf.get("a"), cf.get("b"))
+                key = (str(cf.get("kind")), str(cf.get("fact")), str(va), str(vb))
+                changed[key] = {"kind": key[0], "fact": key[1], "a": va, "b": vb}
+        pairs.append(
+            {
+                "a": a,
+                "b": b,
+                "id": anchor("pair", f"{a}|{b}"),
+                "name_a": names.get(a, a),
+                "name_b": names.get(b, b),
+                "count": len(ms),
+                "kinds": dict(sorted(kinds.items())),
+                "score": round(sum(float(m.get("score", 0)) for m in ms), 4),
+                "html_a": highlight(texts.get(a, ""), marks[a]),
+                "html_b": highlight(texts.get(b, ""), marks[b]),
+                "shared_facts": sorted(shared),
+                "changed_facts": [changed[k] for k in sorted(changed)],
+            }
+        )
+    pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
+    return pairs
+
+
+def _heatmap(run: RunData, names: dict[str, str]) -> dict[str, Any]:
+    """Row article's share of passages that match a passage of the column article."""
+    per_article: Counter[str] = Counter(p["article"] for p in run.passages.values())
+    hit: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in run.matches:
+        hit[(m["article_a"], m["article_b"])].add(m["a"])
+        hit[(m["article_b"], m["article_a"])].add(m["b"])
+    ids = [a["id"] for a in run.articles]
+    rows = []
+    for r in ids:
+        cells = []
+        for c in ids:
+            total = per_article.get(r) or next(
+                (a.get("passages", 0) for a in run.articles if a["id"] == r), 0
+            )
+            n = len(hit.get((r, c), ()))
+            share = n / total if total and r != c else None
+            cells.append({"share": share, "n": n, "total": total, "col": c})
+        rows.append({"id": r, "name": names[r], "cells": cells})
+    return {"ids": ids, "rows": rows}
+
+
+def _cell_style(share: float | None) -> str:
+    if share is None:
+        return "background:#eceff1"
+    light = 97 - 55 * min(1.0, share)
+    return f"background:hsl(8,70%,{light:.0f}%);color:{'#fff' if share > 0.6 else '#111'}"
+
+
+def _graph_nodes(run: RunData) -> dict[str, dict[str, Any]]:
+    return {n["id"]: n for n in (run.graph or {}).get("nodes", [])}
+
+
+def _node_name(nodes: dict[str, dict[str, Any]], names: dict[str, str], nid: str) -> str:
+    if nid.startswith("article:") and nid[8:] in names:
+        return names[nid[8:]]
+    node = nodes.get(nid)
+    return str(node.get("label") or nid) if node else nid.split(":", 1)[-1]
+
+
+def _origins(run: RunData, names: dict[str, str], nodes: dict[str, Any]) -> dict[str, Any]:
+    """Where the story came from: roots of derives_from, and the most-cited sources."""
+    links = (run.graph or {}).get("links", [])
+    derived_to: Counter[str] = Counter()
+    derives: set[str] = set()
+    cited: Counter[str] = Counter()
+    for lk in links:
+        if lk.get("kind") == "derives_from":
+            derived_to[lk["target"]] += 1
+            derives.add(lk["source"])
+        elif lk.get("kind") == "cites":
+            cited[lk["target"]] += 1
+    roots = [
+        {"node": n, "name": _node_name(nodes, names, n), "count": c}
+        for n, c in sorted(derived_to.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n not in derives
+    ]
+    sources = [
+        {"node": n, "name": _node_name(nodes, names, n), "count": c}
+        for n, c in sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))
+    ][:6]
+    earliest = next((a for a in run.articles if a.get("published")), None)
+    return {"roots": roots, "sources": sources, "earliest": earliest}
+
+
+def build_context(
+    run: RunData, verdicts: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Everything the templates show, computed once (sorted, deterministic)."""
+    verdicts = verdicts or {}
+    names = {a["id"]: f"{a.get('outlet') or a['id']}" for a in run.articles}
+    dup = Counter(names.values())
+    for a in run.articles:  # two articles of one outlet: add the id to tell them apart
+        if dup[names[a["id"]]] > 1:
+            names[a["id"]] = f"{names[a['id']]} ({a['id'][:12]})"
+    order = {a["id"]: i for i, a in enumerate(run.articles)}
+    nodes = _graph_nodes(run)
+    items = build_items(run.path)
+    by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    review = []
+    for it in items:
+        row = {**it.to_dict(), "verdict": verdicts.get(it.id), "anchor": anchor("item", it.id)}
+        row["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
+        review.append(row)
+        by_article[it.article].append(row)
+    pairs = _pairs(run, names, order)
+    pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in pairs}
+    attributions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for at in sorted(run.attributions, key=lambda x: (x["article"], x.get("sentence_start", 0))):
+        text = next((a.get("text", "") for a in run.articles if a["id"] == at["article"]), "")
+        at = {**at, "sentence": text[at.get("sentence_start", 0) : at.get("sentence_end", 0)]}
+        attributions[at["article"]].append(at)
+    articles = []
+    for a in run.articles:
+        flag = run.flags.get(a["id"], {})
+        links = []
+        for d in flag.get("derived_from", []):
+            other = d["node"][8:] if d["node"].startswith("article:") else d["node"]
+            links.append(
+                {
+                    **d,
+                    "name": _node_name(nodes, names, d["node"]),
+                    "pair": pair_of.get(frozenset((a["id"], other))),
+                }
+            )
+        uncredited = []
+        for u in flag.get("uncredited", []):
+            other = u["node"][8:] if u["node"].startswith("article:") else u["node"]
+            uncredited.append(
+                {
+                    **u,
+                    "name": _node_name(nodes, names, u["node"]),
+                    "pair": pair_of.get(frozenset((a["id"], other))),
+                }
+            )
+        articles.append(
+            {
+                **{k: a.get(k) for k in ("id", "title", "outlet", "url", "published", "language")},
+                "name": names[a["id"]],
+                "label": _article_label(a),
+                "anchor": anchor("art", a["id"]),
+                "class": flag.get("class") or "unknown",
+                "derived_share": flag.get("derived_share"),
+                "derived_from": links,
+                "uncredited": uncredited,
+                "attributions": attributions.get(a["id"], []),
+                "items": by_article.get(a["id"], []),
+                "chars": len(a.get("text", "")),
+            }
+        )
+    art_anchor = {a["id"]: a["anchor"] for a in articles}
+    stories = []
+    for st in sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"])):
+        members = set(st.get("articles", []))
+        stories.append(
+            {
+                **st,
+                "anchor": anchor("story", st["id"]),
+                "members": [
+                    {"id": i, "name": names.get(i, i), "anchor": art_anchor.get(i)}
+                    for i in sorted(members, key=lambda x: order.get(x, 1 << 30))
+                ],
+                "pairs": [p for p in pairs if p["a"] in members and p["b"] in members],
+            }
+        )
+    in_story = {p["id"] for st in stories for p in st["pairs"]}
+    loose_pairs = [p for p in pairs if p["id"] not in in_story]
+    edges = []
+    for lk in (run.graph or {}).get("links", []):
+        ev = lk.get("evidence") or {}
+        edges.append(
+            {
+                "source": _node_name(nodes, names, lk["source"]),
+                "target": _node_name(nodes, names, lk["target"]),
+                "source_anchor": art_anchor.get(lk["source"][8:]),
+                "target_anchor": art_anchor.get(lk["target"][8:]),
+                "kind": lk.get("kind", ""),
+                "confidence": float(lk.get("confidence") or 0),
+                "explanation": lk.get("explanation", ""),
+                "passages": len(ev.get("passages", [])),
+                "facts": len(ev.get("shared_facts", [])),
+            }
+        )
+    edges.sort(key=lambda e: (-e["confidence"], e["kind"], e["source"], e["target"]))
+    graph_anchors = {f"article:{i}": f"#{anc}" for i, anc in art_anchor.items()}
+    classes = Counter(a["class"] for a in articles)
+    outlets = sorted({a.get("outlet") for a in run.articles if a.get("outlet")})
+    shares = [float(a["derived_share"]) for a in articles if a["derived_share"] is not None]
+    todo = [r for r in review if not r["verdict"]]
+    heat = _heatmap(run, names)
+    for row in heat["rows"]:
+        for cell in row["cells"]:
+            cell["style"] = _cell_style(cell["share"])
+            cell["col_name"] = names.get(cell["col"], cell["col"])
+    return {
+        "run": run.run,
+        "notes": run.notes,
+        "summary": {
+            "articles": len(run.articles),
+            "outlets": len(outlets),
+            "stories": len(run.stories),
+            "matches": len(run.matches),
+            "classes": {k: classes.get(k, 0) for k in svg.CLASS_COLORS},
+            "mean_share": sum(shares) / len(shares) if shares else None,
+            "uncredited": sum(1 for a in articles if a["uncredited"]),
+            "rejected": len(run.rejected),
+            "review": len(review),
+            "judged": len(review) - len(todo),
+        },
+        "origins": _origins(run, names, nodes),
+        "check_first": (todo or review)[:5],
+        "articles": articles,
+        "pairs": pairs,
+        "stories": stories,
+        "loose_pairs": loose_pairs,
+        "edges": edges,
+        "graph_svg": svg.render_graph(run.graph, graph_anchors) if run.graph else None,
+        "graph_legend": svg.EDGE_LABELS,
+        "class_colors": svg.CLASS_COLORS,
+        "heatmap": heat,
+        "review": review,
+        "rejected": run.rejected,
+        "verdict_labels": VERDICT_LABELS,
+        "data": {
+            "graph": run.graph or {"nodes": [], "links": []},
+            "items": [{"id": r["id"], "kind": r["kind"], "verdict": r["verdict"]} for r in review],
+        },
+    }
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _env(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lineage", "templates"),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(pct=pct, md=md, json_script=json_script)
+    env.globals.update(highlight=highlight, KIND_LABELS=KIND_LABELS)
+    return env
+
+
+def _script(name: str) -> tuple[Markup, Markup]:
+    """Inline script text and its CSP hash source."""
+    text = files("lineage").joinpath("templates", name).read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError(f"{name} must not contain '</'")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), Markup(f"'sha256-{digest}'")
+
+
+def render_html(ctx: dict[str, Any]) -> str:
+    """The self-contained HTML report."""
+    script, script_hash = _script("report.js")
+    return (
+        _env(True)
+        .get_template("report.html.j2")
+        .render(**ctx, script=script, script_hash=script_hash)
+    )
+
+
+def render_markdown(ctx: dict[str, Any]) -> str:
+    """The same findings as Markdown, for a newsletter or a ticket."""
+    return _env(False).get_template("report.md.j2").render(**ctx)
+
+
+def load_verdicts(run_dir: Path, db: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Verdicts from ``db`` (default ``RUN_DIR/review.db``), or none if it does not exist."""
+    path = Path(db) if db else default_db(run_dir)
+    return ReviewStore(path).verdicts() if path.is_file() else {}
+
+
+def write_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` into ``run_dir``; returns their paths."""
+    run = load_run(Path(run_dir))
+    ctx = build_context(run, load_verdicts(run.path, db))
+    html_path, md_path = run.path / "report.html", run.path / "report.md"
+    html_path.write_text(render_html(ctx), encoding="utf-8")
+    md_path.write_text(render_markdown(ctx), encoding="utf-8")
+    return html_path, md_path
+
+
+def render_review_page(app: Any) -> str:
+    """The review server's page: every item, its evidence side by side, a verdict form."""
+    verdicts = app.store.verdicts()
+    arts = {a["id"]: a for a in read_jsonl(app.run_dir / "articles.jsonl")}
+    items = []
+    for it in app.items:
+        row = it.to_dict()
+        row["verdict"] = verdicts.get(it.id)
+        row["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
+        for side in ("article", "other"):
+            a = arts.get(row[side], {})
+            row[f"{side}_name"] = a.get("outlet") or a.get("title") or row[side]
+            row[f"{side}_meta"] = " · ".join(
+                str(x) for x in (a.get("title"), a.get("published")) if x
+            )
+        items.append(row)
+    script = files("lineage").joinpath("templates", "review.js").read_text(encoding="utf-8")
+    return (
+        _env(True)
+        .get_template("review.html.j2")
+        .render(
+            items=items,
+            verdicts=VERDICTS,
+            verdict_labels=VERDICT_LABELS,
+            token=app.token,
+            nonce=app.nonce,
+            script=Markup(script),
+            run_name=app.run_dir.name,
+            seg=_passage_html,
+        )
+    )
+
+
+def _passage_html(p: dict[str, Any], kind: str) -> Markup:
+    marks = [(s, e, 2, kind, kind) for s, e in p.get("spans", [])]
+    return highlight(p.get("text", ""), marks)
