@@ -1,0 +1,803 @@
+"""Attribution parsing: whom does an article name as the source of what it reports.
+
+Rules, not a model, because every record must point at the words that justify it.
+The core knows no language: cue words, verbs, determiners and line patterns come from
+``lineage/data/cues.toml`` and source names from the gazetteer (``lineage.gazetteer``).
+
+How a sentence is read:
+
+1. A cheap trigger regex over the whole text marks sentences that may hold a cue; all
+   others are skipped (speed: the parser runs inside every scan).
+2. In a marked sentence, cue families are tried: prepositions ("laut X", "according
+   to X"), postpositions ("X zufolge"), "nach Angaben X", "wie X berichtet", ", so X",
+   "heißt es in X", reporting verbs with the subject before ("X sagte") or after
+   ("sagte X") the verb, including separable verbs ("teilte ... mit"), and passives
+   ("von X veröffentlicht"). Only candidate verb tokens are lemmatized (simplemma).
+3. The mention is resolved: gazetteer (aliases, abbreviations, spokespeople), aliases
+   learned in the article ("Joint Chiefs of Staff (JCS)"), earlier speakers for pronouns
+   and surnames, else a provisional id. Countries are never sources; anonymous cues
+   ("Medienberichten zufolge") are kept as ``anonymous``.
+4. A sentence in Konjunktiv I without a cue carries the previous sentence's source.
+5. Credit lines, datelines, reference blocks and domains are matched line-wise.
+
+Confidence is the precision of each cue family measured on gnqa train
+(``benchmarks/attribution_eval.py --write-confidence``), stored in
+``lineage/data/cue_confidence.json``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache, lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import simplemma
+
+from lineage.gazetteer import Gazetteer, default_gazetteer, name_key, provisional_id, slugify
+
+__all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attributions"]
+
+_TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+_QUOTES = frozenset("„“”\"»«‚‘’'")
+_CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """One place where an article names (or hides) the source of what it reports.
+
+    Spans index into the text given to :meth:`AttributionParser.parse`; ``cue_start``
+    and ``cue_end`` are -1 when a line has no cue word (a bare domain in a reference list).
+    """
+
+    article: str
+    sentence_start: int
+    sentence_end: int
+    mention: str
+    mention_start: int
+    mention_end: int
+    cue: str
+    cue_start: int
+    cue_end: int
+    cue_family: str
+    source_id: str
+    source_name: str
+    source_type: str
+    via_person: str | None
+    upstream: str | None
+    addressee: str | None
+    confidence: float
+    block: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON object for ``attributions.jsonl``."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lang:
+    """The cue lexicon of one language (see cues.toml)."""
+
+    name: str
+    det: frozenset[str]
+    subj_det: frozenset[str]
+    gen: frozenset[str]
+    pron: frozenset[str]
+    rel: frozenset[str]
+    skip: frozenset[str]
+    adj_end: tuple[str, ...]
+    particles: frozenset[str]
+    aux: frozenset[str]
+    verbs: frozenset[str]
+    separable: dict[str, frozenset[str]]
+    needs_next: dict[str, frozenset[str]]
+    stop_caps: frozenset[str]
+    roles: tuple[str, ...]
+    org_suffixes: tuple[str, ...]
+    outlet_hints: tuple[str, ...]
+    lower_nouns: bool
+    p: dict[str, Any]
+
+    @classmethod
+    def from_toml(cls, name: str, d: dict[str, Any]) -> _Lang:
+        """Build from one ``[lang.xx]`` table."""
+        fs = lambda k: frozenset(w.lower() for w in d.get(k, ()))  # noqa: E731
+        pats = dict(d.get("patterns", {}))
+        for key in ("prepositions", "citing", "addressee"):
+            pats[key] = [tuple(w.lower().split()) for w in pats.get(key, ())]
+        for key, val in list(pats.items()):
+            if key not in ("prepositions", "citing", "addressee"):
+                pats[key] = frozenset(w.lower() for w in val)
+        return cls(
+            name=name,
+            det=fs("determiners"),
+            subj_det=fs("subject_determiners"),
+            gen=fs("genitive"),
+            pron=fs("pronouns"),
+            rel=fs("relative"),
+            skip=fs("skip_after_verb"),
+            adj_end=tuple(d.get("adjective_endings", ())),
+            particles=fs("particles"),
+            aux=fs("auxiliaries"),
+            verbs=fs("reporting_verbs"),
+            separable={k: frozenset(v) for k, v in d.get("separable", {}).items()},
+            needs_next={k: frozenset(v) for k, v in d.get("needs_next", {}).items()},
+            stop_caps=fs("stop_caps"),
+            roles=tuple(d.get("role_suffixes", ())),
+            org_suffixes=tuple(d.get("org_suffixes", ())),
+            outlet_hints=tuple(d.get("outlet_hints", ())),
+            lower_nouns=bool(d.get("lowercase_nouns", False)),
+            p=pats,
+        )
+
+
+@cache
+def _cue_data() -> dict[str, Any]:
+    return tomllib.loads(files("lineage").joinpath("data/cues.toml").read_text("utf-8"))
+
+
+@cache
+def _confidence_table() -> dict[str, float]:
+    """Measured precision per cue family, overlaid on the unmeasured priors."""
+    table = {k: float(v) for k, v in _cue_data().get("unmeasured", {}).items()}
+    res = files("lineage").joinpath("data/cue_confidence.json")
+    if res.is_file():
+        measured = json.loads(res.read_text("utf-8")).get("families", {})
+        table.update({k: float(v["precision"]) for k, v in measured.items() if v.get("n", 0) >= 5})
+    return table
+
+
+@lru_cache(maxsize=1 << 16)
+def _lemma(word: str, lang: str) -> str:
+    return simplemma.lemmatize(word, lang=lang).lower()
+
+
+class _Sent:
+    """Tokens of one sentence: words, lower-cased words, spans."""
+
+    __slots__ = ("ends", "low", "n", "starts", "words")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.words: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for m in _TOKEN.finditer(text, start, end):
+            self.words.append(m.group())
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+        self.low = [w.lower() for w in self.words]
+        self.n = len(self.words)
+
+
+class AttributionParser:
+    """Find attributions in article text.
+
+    Args:
+        sources_files: Extra gazetteer TOML files merged over the shipped one.
+        gazetteer: A ready gazetteer (overrides ``sources_files``).
+        languages: Language tables of cues.toml to use (default: all).
+
+    Example:
+        >>> p = AttributionParser()
+        >>> [a.source_id for a in p.parse("a1", "Laut NATO sind 10.000 Soldaten dort.")]
+        ['nato']
+    """
+
+    def __init__(
+        self,
+        *,
+        sources_files: Sequence[str | Path] = (),
+        gazetteer: Gazetteer | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> None:
+        data = _cue_data()
+        self.gazetteer = gazetteer or (
+            Gazetteer.load(sources_files) if sources_files else default_gazetteer()
+        )
+        names = languages or list(data["lang"])
+        self.langs = [_Lang.from_toml(n, data["lang"][n]) for n in names]
+        self.confidence = _confidence_table()
+        stems = {s.lower() for n in names for s in data["lang"][n].get("trigger_stems", ())}
+        self._trigger = re.compile("|".join(sorted(map(re.escape, stems), key=len, reverse=True)))
+        self._lines = [(e["family"], re.compile(e["regex"])) for e in data.get("lines", ())]
+        verb_stems = {s.strip() for s in stems if s.strip().isalpha() and len(s.strip()) >= 3}
+        self._verb_stem = re.compile("|".join(sorted(verb_stems, key=len, reverse=True)))
+
+    # ------------------------------------------------------------------ public
+    def parse(
+        self,
+        article_id: str,
+        text: str,
+        *,
+        sentences: Sequence[tuple[int, int]] | None = None,
+        blocks: Sequence[tuple[str, int, int]] = (),
+    ) -> list[Attribution]:
+        """All attributions of one article, in text order (see the module docstring)."""
+        if sentences is None:
+            sentences = _split_sentences(text)
+        skip = [(s, e) for kind, s, e in blocks if kind in ("teaser", "references")]
+        refs = [(s, e) for kind, s, e in blocks if kind == "references"]
+        state = _ArticleState(article_id, text, _learn_aliases(text))
+        fired = self._fired(text, sentences)
+        for idx, (s, e) in enumerate(sentences):
+            if _inside(s, skip):
+                continue
+            if idx in fired:
+                self._sentence(state, s, e)
+            else:
+                state.prev = []
+        teasers = [(s, e) for kind, s, e in blocks if kind == "teaser"]
+        self._line_patterns(state, refs, teasers)
+        return _dedupe(state.out)
+
+    # ------------------------------------------------------------------ sentences
+    def _fired(self, text: str, sentences: Sequence[tuple[int, int]]) -> set[int]:
+        starts = [s for s, _ in sentences]
+        fired: set[int] = set()
+        low = text.lower()
+        for m in self._trigger.finditer(low):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.start() < sentences[i][1]:
+                fired.add(i)
+        return fired
+
+    def _sentence(self, st: _ArticleState, s: int, e: int) -> None:
+        t = _Sent(st.text, s, e)
+        found: list[tuple[str, int, int, int, int, _Lang]] = []
+        upstream: list[tuple[int, int, int, int, _Lang]] = []
+        addressee: list[tuple[int, int, _Lang]] = []
+        for lang in self.langs:
+            self._prep(t, lang, found, upstream)
+            self._post(t, lang, found)
+            self._nach(t, lang, found)
+            self._wie_so(t, lang, found)
+            self._verbs(t, lang, found, addressee)
+            self._addressee(t, lang, addressee)
+        recs: list[Attribution] = []
+        taken: list[tuple[int, int]] = []
+        for fam, ci, cj, mi, mj, lang in sorted(found, key=lambda f: (f[3], -(f[4] - f[3]))):
+            if any(a < mj and mi < b for a, b in taken):
+                continue
+            rec = self._record(st, t, s, e, fam, ci, cj, mi, mj, lang)
+            if rec:
+                taken.append((mi, mj))
+                recs.append(rec)
+        up_ids = []
+        for ci, cj, mi, mj, lang in upstream:
+            rec = self._record(st, t, s, e, "citing", ci, cj, mi, mj, lang)
+            if rec:
+                recs.append(rec)
+                up_ids.append(rec.source_id)
+        adr = [st.resolve_addressee(self, t, i, j, lang) for i, j, lang in addressee]
+        adr_id = next((a for a in adr if a), None)
+        if recs and (up_ids or adr_id):
+            recs = [_with(r, up_ids, adr_id) for r in recs]
+        if not recs and st.prev:
+            recs = self._carry(st, t, s, e)
+        st.out.extend(recs)
+        st.prev = [r for r in recs if r.source_type != "anonymous"]
+
+    def _carry(self, st: _ArticleState, t: _Sent, s: int, e: int) -> list[Attribution]:
+        """Konjunktiv I without a cue: the previous sentence's source still speaks."""
+        for lang in self.langs:
+            kon = lang.p.get("konjunktiv", frozenset())
+            for k in range(t.n):
+                if t.low[k] in kon and not t.words[k][0].isupper():
+                    prev = st.prev[0]
+                    conf = self.confidence.get("konjunktiv_carry", 0.5)
+                    return [
+                        _replace(
+                            prev,
+                            sentence_start=s,
+                            sentence_end=e,
+                            cue=t.words[k],
+                            cue_start=t.starts[k],
+                            cue_end=t.ends[k],
+                            cue_family="konjunktiv_carry",
+                            confidence=conf,
+                        )
+                    ]
+        return []
+
+    # ------------------------------------------------------------------ cue families
+    def _prep(self, t: _Sent, lang: _Lang, found: list, upstream: list) -> None:
+        for phrase_list, fam, out in (
+            (lang.p["prepositions"], "preposition", found),
+            (lang.p["citing"], "citing", upstream),
+        ):
+            for phrase in phrase_list:
+                for k in _find_phrase(t, phrase):
+                    j = k + len(phrase)
+                    if lang.name == "en" and phrase == ("according", "to"):
+                        fam2 = "english_according_to"
+                    else:
+                        fam2 = fam
+                    np = self._np(t, j, lang, appos=True)
+                    if np is None:
+                        continue
+                    if out is upstream:
+                        out.append((k, j, j, np[1], lang))
+                    else:
+                        out.append((fam2, k, j, j, np[1], lang))
+
+    def _post(self, t: _Sent, lang: _Lang, found: list) -> None:
+        for k in range(1, t.n):
+            if t.low[k] in lang.p.get("postpositions", ()):
+                i = self._np_back(t, k, lang)
+                if i is not None:
+                    found.append(("postposition", k, k + 1, i, k, lang))
+
+    def _nach(self, t: _Sent, lang: _Lang, found: list) -> None:
+        nouns = lang.p.get("nach_nouns", frozenset())
+        for k in range(t.n - 1):
+            if t.low[k] not in lang.p.get("nach", ()):
+                continue
+            j = k + 1
+            while j < t.n and self._is_adj(t, j, lang):
+                j += 1
+            if j >= t.n or not (t.low[j] in nouns or _ends_with(t.low[j], nouns)):
+                continue
+            m = j + 1
+            if m < t.n and t.low[m] in lang.gen:
+                np = self._np(t, m + 1 if t.low[m] in ("von", "vom") else m, lang)
+                if np is not None:
+                    found.append(("nach_angaben", k, j + 1, m, np[1], lang))
+                    continue
+            found.append(("anonymous", k, k + 1, k + 1, j + 1, lang))
+
+    def _wie_so(self, t: _Sent, lang: _Lang, found: list) -> None:
+        for k in range(t.n - 1):
+            w = t.low[k]
+            if w in lang.p.get("wie", ()):
+                np = self._np(t, k + 1, lang)
+                if np and np[0] < t.n and self._is_verb(t, np[0], lang, final=True):
+                    found.append(("wie_berichtet", k, np[0] + 1, k + 1, np[1], lang))
+            elif w in lang.p.get("so", ()) and k > 0 and t.words[k - 1] in (",", "–", *_QUOTES):
+                np = self._np(t, k + 1, lang, pron=True)
+                if np and (np[0] >= t.n or not t.words[np[0]][0].isupper()):
+                    found.append(("so_parenthetical", k, k + 1, k + 1, np[1], lang))
+            elif w in lang.p.get("heisst", ()) and k + 2 < t.n and t.low[k + 1] == "es":
+                j = k + 2
+                if t.low[j] in lang.p.get("heisst_preps", ()):
+                    np = self._np(t, j + 1, lang)
+                    if np:
+                        found.append(("heisst_es", k, k + 2, j + 1, np[1], lang))
+
+    def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
+        for v in range(t.n):
+            if not self._is_verb(t, v, lang):
+                continue
+            if v > 0 and t.low[v - 1] in lang.p.get("passive_by", ()):
+                continue
+            prefield = self._prefield(t, v, lang)
+            if prefield and _participle(t.low[v], lang) and not any(
+                t.low[k] in lang.aux for k in range(v)
+            ):
+                continue
+            if prefield:
+                found.append(("reporting_verb", v, v + 1, *prefield, lang))
+            elif v > 0:
+                j = v + 1
+                while j < t.n and t.low[j] in lang.skip and j - v <= 3:
+                    j += 1
+                np = self._np(t, j, lang, pron=True, appos=True)
+                if np and t.low[v] not in ("told", "tell", "tells"):
+                    found.append(("reporting_verb", v, v + 1, j, np[1], lang))
+            if t.low[v] in ("told", "tell", "tells") and v + 1 < t.n:
+                np = self._np(t, v + 1, lang)
+                if np:
+                    addressee.append((v + 1, np[1], lang))
+            self._passive(t, v, lang, found)
+
+    def _passive(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
+        """ "von X veröffentlicht/bestätigt (wurde)": X precedes the participle."""
+        for k in range(max(0, v - 14), v):
+            if t.low[k] in lang.p.get("passive_by", ()):
+                np = self._np(t, k + 1, lang, appos=True)
+                if np and np[0] == v or (np and np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v):
+                    found.append(("passive", v, v + 1, k + 1, np[1], lang))
+                    return
+
+    def _addressee(self, t: _Sent, lang: _Lang, addressee: list) -> None:
+        for phrase in lang.p["addressee"]:
+            if phrase in (("told",), ("to",)):
+                continue
+            for k in _find_phrase(t, phrase):
+                np = self._np(t, k + len(phrase), lang)
+                if np:
+                    addressee.append((k + len(phrase), np[1], lang))
+
+    # ------------------------------------------------------------------ grammar
+    def _is_cap(self, t: _Sent, k: int, lang: _Lang) -> bool:
+        w = t.words[k]
+        return w[0].isupper() and (w[0].isalpha()) and t.low[k] not in lang.stop_caps
+
+    def _is_adj(self, t: _Sent, k: int, lang: _Lang) -> bool:
+        w = t.low[k]
+        if not lang.adj_end or not t.words[k][0].islower() or k + 1 >= t.n:
+            return False
+        if w in lang.aux or w in lang.stop_caps:
+            return False
+        nxt = t.words[k + 1]
+        return w.endswith(lang.adj_end) and w not in lang.det and nxt[0].isalpha() and (
+            nxt[0].isupper() or t.low[k + 1].endswith(lang.adj_end)
+        )
+
+    def _np(
+        self, t: _Sent, i: int, lang: _Lang, *, pron: bool = False, appos: bool = False
+    ) -> tuple[int, int] | None:
+        """Noun phrase starting at token i: ``(tokens consumed, mention end)``, or None."""
+        n = t.n
+        if i >= n:
+            return None
+        if pron and t.low[i] in lang.pron and t.words[i].isalpha():
+            return i + 1, i + 1
+        j = i + 1 if t.low[i] in lang.det else i
+        while j < n and self._is_adj(t, j, lang):
+            j += 1
+        head = j
+        if lang.lower_nouns and j > i:
+            while j < n and t.words[j].isalpha() and t.low[j] not in lang.verbs and (
+                t.low[j] not in lang.aux and t.low[j] not in lang.stop_caps
+            ):
+                j += 1
+                if j - head >= 4:
+                    break
+        while j < n and self._is_cap(t, j, lang) and not (j > head and _is_anon(t.low[j], lang)):
+            j += 1
+        if j == head:
+            return None
+        for _ in range(4):
+            k = j
+            if k < n and t.low[k] in lang.gen or (k < n and t.low[k] in ("und", "and") and j - head):
+                k += 1
+                if k < n and t.low[k] in lang.det:
+                    k += 1
+                while k < n and self._is_adj(t, k, lang):
+                    k += 1
+                c = k
+                while k < n and self._is_cap(t, k, lang):
+                    k += 1
+                if k > c:
+                    j = k
+                    continue
+            if j + 2 < n and t.words[j] == "(" and t.words[j + 2] == ")" and t.words[j + 1].isupper():
+                j += 3
+                continue
+            break
+        end = j
+        if appos and j + 1 < n and t.words[j] == ",":
+            sub = self._np(t, j + 1, lang)
+            if sub and (sub[0] >= n or t.words[sub[0]] in (",", ".", ":")):
+                end = sub[1]
+                j = sub[0] + 1 if sub[0] < n and t.words[sub[0]] == "," else sub[0]
+        if appos:
+            jj = j + 1 if j < n and t.words[j] == "," else j if t.words[j - 1] == "," else n
+            if jj + 1 < n and t.low[jj] in lang.rel and not t.words[jj + 1][0].isupper():
+                k = jj + 1
+                while k < n and t.words[k] != ",":
+                    k += 1
+                if k < n:
+                    j = k + 1
+        return j, end
+
+    def _np_back(self, t: _Sent, k: int, lang: _Lang) -> int | None:
+        """Start of a noun phrase that ends right before token k (longest)."""
+        best = None
+        for i in range(k - 1, max(-1, k - 14), -1):
+            if t.words[i] in _CLAUSE_END:
+                break
+            np = self._np(t, i, lang)
+            if np and np[0] == k and np[1] == k:
+                best = i
+        return best
+
+    def _prefield(self, t: _Sent, v: int, lang: _Lang) -> tuple[int, int] | None:
+        """Subject before the verb: an NP from a clause start up to the verb."""
+        starts = [0] + [k + 1 for k in range(v) if t.words[k] in (":", ";", "(", "–") or t.low[k] in ("und", "and")]
+        starts += [k + 1 for k in range(v) if t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES]
+        starts = [i for i in sorted(set(starts)) if i < v]
+        aux = [k for k in range(v) if t.low[k] in lang.aux]
+        for i in starts:
+            while i < v and t.words[i] in _QUOTES:
+                i += 1
+            if i >= v or (t.low[i] in lang.det and t.low[i] not in lang.subj_det):
+                continue
+            np = self._np(t, i, lang, pron=True, appos=True)
+            if not np:
+                continue
+            stop = np[0]
+            if stop == v or (stop < v and t.low[stop] in lang.aux and stop in aux and _no_cue_gap(t, stop, v)):
+                return i, np[1]
+        return None
+
+    def _is_verb(self, t: _Sent, v: int, lang: _Lang, final: bool = False) -> bool:
+        w = t.low[v]
+        if not t.words[v].isalpha() or (v > 0 and t.words[v][0].isupper()) or len(w) < 3:
+            return False
+        if not self._verb_stem.search(w):
+            return False
+        lemma = _lemma(w, lang.name) if lang.name != "en" else w
+        end = v + 1
+        while end < t.n and t.words[end] not in _CLAUSE_END and t.low[end] not in ("dass", "that"):
+            end += 1
+        if final and end != v + 1:
+            return False
+        part = t.low[end - 1] if end - 1 > v and t.low[end - 1] in lang.particles else None
+        if lemma in lang.separable:
+            if part is not None:
+                return part in lang.separable[lemma]
+        elif part is not None and lemma in lang.verbs:
+            return False
+        if lemma in lang.needs_next:
+            return v + 1 < t.n and t.low[v + 1] in lang.needs_next[lemma]
+        return lemma in lang.verbs
+
+    # ------------------------------------------------------------------ resolution
+    def _record(
+        self, st: _ArticleState, t: _Sent, s: int, e: int, fam: str,
+        ci: int, cj: int, mi: int, mj: int, lang: _Lang,
+    ) -> Attribution | None:
+        ms, me = t.starts[mi], t.ends[mj - 1]
+        mention = st.text[ms:me]
+        res = st.resolve(self, mention, [t.words[k] for k in range(mi, mj)], lang)
+        if res is None:
+            return None
+        sid, name, stype, person = res
+        if stype == "anonymous":
+            fam = "anonymous"
+        conf = self.confidence.get(fam, self.confidence.get("default", 0.5))
+        cs, ce = t.starts[ci], t.ends[cj - 1]
+        return Attribution(
+            st.article, s, e, mention, ms, me, st.text[cs:ce], cs, ce, fam,
+            sid, name, stype, person, None, None, conf, "body",
+        )
+
+    def _line_patterns(
+        self, st: _ArticleState, refs: list[tuple[int, int]], teasers: list[tuple[int, int]]
+    ) -> None:
+        for fam, rx in self._lines:
+            for m in rx.finditer(st.text):
+                if _inside(m.start(), teasers):
+                    continue
+                in_refs = _inside(m.start(), refs)
+                for ms, me in _split_sources(m, fam):
+                    mention = st.text[ms:me]
+                    res = st.resolve_line(self, mention, fam)
+                    if res is None:
+                        continue
+                    family = "reference_block" if in_refs else fam
+                    cs, ce = (m.start("cue"), m.end("cue")) if m.group("cue") else (-1, -1)
+                    ls = st.text.rfind("\n", 0, ms) + 1
+                    le = st.text.find("\n", me)
+                    le = len(st.text) if le < 0 else le
+                    conf = self.confidence.get(family, self.confidence.get("default", 0.5))
+                    st.out.append(Attribution(
+                        st.article, ls, le, mention, ms, me,
+                        st.text[cs:ce] if cs >= 0 else "", cs, ce, family, *res[:3],
+                        None, None, None, conf, "references" if in_refs else "body",
+                    ))
+
+
+class _ArticleState:
+    """What the parser remembers while reading one article."""
+
+    def __init__(self, article: str, text: str, learned: dict[str, str]) -> None:
+        self.article = article
+        self.text = text
+        self.learned = learned
+        self.people: dict[str, tuple[str, str, str, str | None]] = {}
+        self.out: list[Attribution] = []
+        self.prev: list[Attribution] = []
+
+    def resolve(
+        self, p: AttributionParser, mention: str, words: list[str], lang: _Lang
+    ) -> tuple[str, str, str, str | None] | None:
+        """``(id, name, type, via person)`` for a mention, or None (not a source)."""
+        gaz = p.gazetteer
+        low = [w.lower() for w in words]
+        if len(words) == 1 and low[0] in lang.pron:
+            last = next((r for r in reversed(self.out) if r.source_type != "anonymous"), None)
+            if last is None:
+                return None
+            return last.source_id, last.source_name, last.source_type, last.via_person
+        core = [w for w in words if w.lower() not in lang.det and w not in (",",)]
+        if not core or all(gaz.is_blocked(w) or w.lower() in ("und", "and") for w in core):
+            return None
+        parts = [x for w in words for x in w.split("-")]
+        found = gaz.find_in(parts, allow_common=False)
+        if not found and any(_is_anon(w, lang) for w in low) and not _has_genitive(low, lang):
+            head = next(w for w in words if _is_anon(w.lower(), lang))
+            return "anonymous:" + slugify(head), head, "anonymous", None
+        key = " ".join(name_key(mention))
+        if key in self.people:
+            return self.people[key]
+        if mention.strip() in self.learned:
+            mention = self.learned[mention.strip()]
+        hit = gaz.lookup(mention)
+        if hit is None:
+            found = found or gaz.find_in(parts, allow_common=False)
+            hit = (found[2], found[3]) if found else None
+        person = _person([w for w in words if w != ","], lang, gaz)
+        if hit:
+            src = gaz.sources[hit[0]]
+            via = hit[1] or person
+            res = (src.id, src.name, src.type, via)
+        elif person:
+            if any(gaz.is_blocked(w) for w in person.split()):
+                return None
+            res = (provisional_id(person), person, "person", None)
+        else:
+            stype = "outlet" if any(w.lower().endswith(lang.outlet_hints) for w in core) else "other"
+            res = (provisional_id(" ".join(core)), " ".join(core), stype, None)
+        for name in filter(None, (res[3], person)):
+            self.people[" ".join(name_key(name.split()[-1]))] = res
+            self.people[" ".join(name_key(name))] = res
+        return res
+
+    def resolve_addressee(self, p: AttributionParser, t: _Sent, i: int, j: int, lang: _Lang) -> str | None:
+        """Id of the outlet or person something was said to."""
+        mention = self.text[t.starts[i] : t.ends[j - 1]]
+        hit = p.gazetteer.lookup(mention)
+        return hit[0] if hit else provisional_id(mention)
+
+    def resolve_line(self, p: AttributionParser, mention: str, fam: str) -> tuple[str, str, str] | None:
+        """Source of a credit line, dateline or domain."""
+        gaz = p.gazetteer
+        m = mention.strip(" .,:;-–")
+        if not m:
+            return None
+        if fam == "url":
+            sid = gaz.by_domain(m)
+            if sid:
+                src = gaz.sources[sid]
+                return src.id, src.name, src.type
+            host = m.split("//")[-1].split("/")[0].removeprefix("www.")
+            return "provisional:" + slugify(host), host, "outlet"
+        src = gaz.resolve(m)
+        if src:
+            return src.id, src.name, src.type
+        if gaz.is_blocked(m) or len(m.split()) > 5:
+            return None
+        return provisional_id(m), m, "outlet"
+
+
+# ---------------------------------------------------------------------- helpers
+def _split_sentences(text: str) -> list[tuple[int, int]]:
+    from lineage.segment import split_sentences
+
+    return split_sentences(text)
+
+
+def _learn_aliases(text: str) -> dict[str, str]:
+    """Abbreviations defined in the text: "Joint Chiefs of Staff (JCS)" -> JCS."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})\(([A-ZÄÖÜ]{2,6})\)", text):
+        out[m.group(2)] = m.group(1).strip()
+    return out
+
+
+def _find_phrase(t: _Sent, phrase: tuple[str, ...]) -> Iterable[int]:
+    n = len(phrase)
+    for k in range(t.n - n + 1):
+        if t.low[k] == phrase[0] and tuple(t.low[k : k + n]) == phrase:
+            yield k
+
+
+def _ends_with(word: str, nouns: Iterable[str]) -> bool:
+    return any(len(n) >= 6 and word.endswith(n) for n in nouns)
+
+
+def _is_anon(word: str, lang: _Lang) -> bool:
+    heads = lang.p.get("anonymous_heads", frozenset())
+    return word in heads or _ends_with(word, heads)
+
+
+def _has_genitive(low: list[str], lang: _Lang) -> bool:
+    return any(w in lang.gen for w in low[1:])
+
+
+def _person(parts: list[str], lang: _Lang, gaz: Gazetteer) -> str | None:
+    """A person's name inside a mention ("Der Militärexperte Seth Jones" -> "Seth Jones")."""
+    words = [w for w in parts if w[:1].isalpha()]
+    last_role = -1
+    for k, w in enumerate(words):
+        if w.lower().endswith(lang.roles) and w[0].isupper():
+            last_role = k
+    if last_role >= 0:
+        name = []
+        for w in words[last_role + 1 :]:
+            if not w[0].isupper() or w.lower() in lang.det:
+                break
+            name.append(w)
+        names = [w for w in name if not gaz.lookup(w)]
+        if not names and last_role > 0:
+            names = [w for w in words[:last_role] if w[0].isupper() and w.lower() not in lang.det]
+            names = names if len(names) <= 3 and "," in parts else []
+        return " ".join(names) if names else None
+    caps = [w for w in words if w[0].isupper()]
+    if 1 <= len(caps) <= 3 and len(caps) == len(words) and not any(
+        w.lower().endswith(lang.org_suffixes) or w.isupper() or gaz.lookup(w) for w in caps
+    ):
+        return " ".join(caps)
+    return None
+
+
+def _participle(word: str, lang: _Lang) -> bool:
+    lemma = _lemma(word, lang.name)
+    return word.startswith("ge") and not lemma.startswith("ge") and word.endswith(("t", "en"))
+
+
+def _no_cue_gap(t: _Sent, aux: int, v: int) -> bool:
+    return all(t.words[k] not in _CLAUSE_END for k in range(aux, v))
+
+
+def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _split_sources(m: re.Match[str], fam: str) -> list[tuple[int, int]]:
+    """Spans of each source in a credit line ("dpa, AFP und Reuters")."""
+    s, e = m.span("src")
+    if fam == "url":
+        return [(s, e)]
+    out = []
+    for part in re.finditer(r"[^,/;&]+", m.string[s:e]):
+        for sub in re.split(r"\s+(?:und|and)\s+", part.group()):
+            off = m.string.find(sub, s + part.start())
+            sub_s = off + len(sub) - len(sub.lstrip())
+            sub_e = off + len(sub.rstrip())
+            if sub_e > sub_s:
+                out.append((sub_s, sub_e))
+    return out
+
+
+def _replace(a: Attribution, **changes: Any) -> Attribution:
+    d = asdict(a)
+    d.update(changes)
+    return Attribution(**d)
+
+
+def _with(a: Attribution, up_ids: list[str], adr: str | None) -> Attribution:
+    up = next((u for u in up_ids if u != a.source_id), None) if a.cue_family != "citing" else None
+    return _replace(a, upstream=up or a.upstream, addressee=adr)
+
+
+def _dedupe(recs: list[Attribution]) -> list[Attribution]:
+    seen: set[tuple[int, int, int, str]] = set()
+    out = []
+    for r in sorted(recs, key=lambda r: (r.mention_start, r.sentence_start, -r.confidence)):
+        key = (r.mention_start, r.mention_end, r.sentence_start, r.source_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+# ---------------------------------------------------------------------- convenience
+def parse_attributions(
+    articles: Iterable[tuple[str, str]], *, sources_files: Sequence[str | Path] = ()
+) -> list[Attribution]:
+    """Attributions of ``(article id, text)`` pairs (for ``lineage attributions``)."""
+    parser = AttributionParser(sources_files=sources_files)
+    return [a for aid, text in articles for a in parser.parse(aid, text)]
+
+
+def attributions_table(records: Iterable[Attribution]) -> str:
+    """Plain-text table for ``lineage attributions --format table``."""
+    rows = [("article", "family", "mention", "source", "type", "via", "conf")]
+    for r in records:
+        mention = r.mention if len(r.mention) <= 40 else r.mention[:39] + "…"
+        rows.append((r.article, r.cue_family, mention, r.source_id, r.source_type,
+                     r.via_person or "", f"{r.confidence:.2f}"))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
