@@ -446,7 +446,7 @@ def test_missing_optional_files_degrade(run_dir: Path) -> None:
 
 
 def test_not_a_run_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="articles.jsonl is missing"):
+    with pytest.raises(InputError, match=r"articles\.jsonl is missing"):
         report.write_report(tmp_path)
     with pytest.raises(InputError, match="no such run folder"):
         report.write_report(tmp_path / "nope")
