@@ -11,7 +11,7 @@
     var asc = th.getAttribute("aria-sort") !== "ascending";
     var numeric = rows.every(function (r) {
       var v = cellValue(r, i);
-      return v === "" || !isNaN(parseFloat(v));
+      return v === "" || !isNaN(Number(v));
     });
     rows.sort(function (a, b) {
       var x = cellValue(a, i), y = cellValue(b, i);
