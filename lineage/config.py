@@ -47,20 +47,27 @@ class Settings:
     """...when it also occurs in at least this share of that outlet's articles."""
 
     # tfidf
-    tfidf_min_cosine: float = 0.35
-    """TF-IDF cosine (word 1-2 grams) above which passages are rewrite candidates."""
-    tfidf_top_k: int = 5
+    tfidf_min_cosine: float = 0.12
+    """TF-IDF cosine (words + character n-grams) above which a pair is scored at all."""
+    tfidf_top_k: int = 8
     """Nearest passages per passage kept from the TF-IDF stage."""
+    tfidf_exhaustive_max: int = 6000
+    """Up to this many passages, every pair is scored; above, rare shared terms block."""
     char_ngrams: bool = True
     """Add character 3-5-grams (robust to German inflection) to the TF-IDF features."""
 
     # match kinds
     verbatim_min_jaccard: float = 0.9
     near_verbatim_min_jaccard: float = 0.5
-    rewritten_min_cosine: float = 0.45
-    rewritten_min_facts: int = 1
-    """A rewrite needs this many shared facts unless the cosine alone is high."""
+    near_verbatim_min_containment: float = 0.8
+    rewritten_min_cosine: float = 0.15
+    """A rewrite needs this cosine plus a shared or changed fact (number or quote)."""
+    rewritten_names_cosine: float = 0.2
+    """...or this cosine plus two shared names."""
     rewritten_strong_cosine: float = 0.6
+    """...or this cosine alone."""
+    number_drift_ratio: float = 1.5
+    """Two counts of the same thing within this ratio are one fact told differently."""
 
     # cluster
     cluster_min_cohesion: float = 0.6
@@ -78,6 +85,8 @@ class Settings:
     """Extra gazetteer files (TOML) merged over the shipped one."""
 
     # ingest
+    languages: tuple[str, ...] = ("de", "en")
+    """Languages the language detector chooses from (ISO 639-1, simplemma's)."""
     text_key: str = "text"
     id_key: str = "id"
     metadata: str | None = None
@@ -199,7 +208,9 @@ def validate(settings: Settings) -> None:
         "verbatim_min_jaccard",
         "near_verbatim_min_jaccard",
         "rewritten_min_cosine",
+        "rewritten_names_cosine",
         "rewritten_strong_cosine",
+        "near_verbatim_min_containment",
         "cluster_min_cohesion",
         "derived_min_share",
         "wholly_derived_share",

@@ -107,8 +107,8 @@ def names(text: str) -> list[Fact]:
     out: list[Fact] = []
     for m in _CAP.finditer(text):
         parts = m.group(0).split()
-        while parts and parts[0] in stop:
-            parts = parts[1:]
+        while parts and (parts[0] in stop or re.search(r"-[A-ZÄÖÜ]", parts[0])):
+            parts = parts[1:]  # "Der", "NATO-Generalsekretär": not part of the name
         caps = [p for p in parts if p[:1].isupper()]
         if len(caps) < 2 or any(p in stop for p in caps):
             continue
@@ -155,23 +155,55 @@ def hedges(text: str) -> set[str]:
     return found
 
 
+def is_strong(fact: Fact) -> bool:
+    """Facts specific enough to tie two passages: counts of at least 10, quotes."""
+    if fact.kind == "quote":
+        return True
+    if fact.kind == "number":
+        try:
+            return float(fact.key) >= 10 or fact.unit == "%"
+        except ValueError:
+            return False
+    return False
+
+
 def shared(a: list[Fact], b: list[Fact]) -> list[str]:
     """Facts told by both, as ``"kind:key"`` strings (sorted)."""
     kb = {(f.kind, f.key) for f in b}
     return sorted({f"{f.kind}:{f.key}" for f in a if (f.kind, f.key) in kb})
 
 
-def changed(a_text: str, b_text: str, a: list[Fact], b: list[Fact]) -> list[dict[str, str]]:
-    """Facts told differently: same unit, other number; a hedge on one side only."""
-    out: list[dict[str, str]] = []
-    a_nums = {f.unit: f for f in a if f.kind == "number" and f.unit and f.unit != "%"}
-    b_nums = {f.unit: f for f in b if f.kind == "number" and f.unit and f.unit != "%"}
+def drifted_numbers(a: list[Fact], b: list[Fact], ratio: float = 1.5) -> list[tuple[Fact, Fact]]:
+    """Counts of the same thing (same unit) with different but close values.
+
+    "10.000 Soldaten" and "12.000 Soldaten" drift; "1.100 Soldaten" and
+    "600.000 Soldaten" are different facts.
+    """
+    out = []
     b_keys = {f.key for f in b if f.kind == "number"}
     a_keys = {f.key for f in a if f.kind == "number"}
-    for unit in sorted(a_nums.keys() & b_nums.keys()):
-        fa, fb = a_nums[unit], b_nums[unit]
-        if fa.key != fb.key and fa.key not in b_keys and fb.key not in a_keys:
-            out.append({"kind": "number", "fact": unit, "a": fa.text, "b": fb.text})
+    for fa in a:
+        if fa.kind != "number" or not fa.unit or fa.unit == "%" or fa.key in b_keys:
+            continue
+        for fb in b:
+            if fb.kind != "number" or fb.unit != fa.unit or fb.key in a_keys:
+                continue
+            va, vb = float(fa.key), float(fb.key)
+            if min(va, vb) >= 10 and max(va, vb) / min(va, vb) <= ratio:
+                out.append((fa, fb))
+    return out
+
+
+def changed(
+    a_text: str, b_text: str, a: list[Fact], b: list[Fact], ratio: float = 1.5
+) -> list[dict[str, str]]:
+    """Facts told differently: a drifted count; a hedge on one side only."""
+    out: list[dict[str, str]] = []
+    seen = set()
+    for fa, fb in drifted_numbers(a, b, ratio):
+        if (fa.key, fb.key, fa.unit) not in seen:
+            seen.add((fa.key, fb.key, fa.unit))
+            out.append({"kind": "number", "fact": fa.unit, "a": fa.text, "b": fb.text})
     if shared(a, b) or out:
         ha, hb = hedges(a_text), hedges(b_text)
         for h in sorted(ha ^ hb):

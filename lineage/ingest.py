@@ -152,7 +152,7 @@ def outlet_from_url(url: str) -> str | None:
     return host or None
 
 
-def _infer(article: Article) -> None:
+def _infer(article: Article, languages: tuple[str, ...] = ("de", "en")) -> None:
     """Fill missing metadata from the text itself, recording where it came from."""
     head = article.text[:600]
     if article.published is None:
@@ -180,16 +180,16 @@ def _infer(article: Article) -> None:
                 article.provenance["title"] = "text"
                 break
     if article.language is None:
-        article.language = detect_language(article.text)
+        article.language = detect_language(article.text, languages)
         article.provenance["language"] = "text"
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of the most likely language (simplemma), ``"und"`` if unsure."""
+def detect_language(text: str, languages: tuple[str, ...] = ("de", "en")) -> str:
+    """ISO 639-1 code of the most likely of ``languages`` (simplemma), ``"und"`` if unsure."""
     import simplemma
 
     sample = text[:3000]
-    ranked = simplemma.langdetect(sample, lang=("de", "en", "fr", "es", "it", "nl"))
+    ranked = simplemma.langdetect(sample, lang=languages)
     best, score = ranked[0]
     return best if best != "unk" and score > 0.2 else "und"
 
@@ -320,6 +320,7 @@ def read_articles(
     metadata: str | Path | None = None,
     strict: bool = False,
     stdin: IO[str] | None = None,
+    languages: tuple[str, ...] = ("de", "en"),
 ) -> IngestResult:
     """Read every input; collect articles, rejections and input checksums.
 
@@ -356,7 +357,7 @@ def read_articles(
             return
         seen[article.id] = where
         _apply_metadata(article, meta)
-        _infer(article)
+        _infer(article, languages)
         article.sha256 = _sha(article.text)
         result.articles.append(article)
 

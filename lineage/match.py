@@ -9,10 +9,18 @@ Three kinds of evidence, combined per candidate pair:
   rewrite that shares few words.
 
 Kinds: ``verbatim`` (Jaccard ≥ ``verbatim_min_jaccard``), ``near-verbatim``
-(Jaccard ≥ ``near_verbatim_min_jaccard`` or containment ≥ 0.8 either way),
-``rewritten`` (cosine ≥ ``rewritten_min_cosine`` with at least
-``rewritten_min_facts`` shared facts, or cosine ≥ ``rewritten_strong_cosine``).
-A match's ``score`` is the larger of its Jaccard and its cosine.
+(Jaccard ≥ ``near_verbatim_min_jaccard`` or containment ≥
+``near_verbatim_min_containment`` either way), ``rewritten``: cosine ≥
+``rewritten_min_cosine`` with a shared *strong* fact (a count of at least 10, a
+quote) or a drifted count ("10.000" vs "12.000 Soldaten"); or cosine ≥
+``rewritten_names_cosine`` with two shared names; or cosine ≥
+``rewritten_strong_cosine`` alone. Topic alone (similar words, no shared fact)
+is never a match. A match's ``score`` is the larger of its Jaccard and cosine.
+
+Candidates are the union of MinHash LSH pairs, TF-IDF neighbours and passages
+that share a strong fact (or a count of the same unit within
+``number_drift_ratio``), so a heavy rewrite is scored even when its words
+differ.
 
 Overlapping passage windows produce several matches for one reuse; per
 article pair only the best-scoring match among those that overlap on both
@@ -69,17 +77,49 @@ def boilerplate_shingles(
     return out
 
 
-def _classify(jac: float, c_ab: float, c_ba: float, cos: float, n_facts: int,
+def _classify(jac: float, c_ab: float, c_ba: float, cos: float, evidence: tuple[int, int, int],
               s: Settings) -> str | None:  # fmt: skip
+    """Match kind from the scores; ``evidence`` = (strong facts, drifted counts, names)."""
+    strong, drift, names = evidence
     if jac >= s.verbatim_min_jaccard:
         return "verbatim"
-    if jac >= s.near_verbatim_min_jaccard or max(c_ab, c_ba) >= 0.8:
+    if jac >= s.near_verbatim_min_jaccard or max(c_ab, c_ba) >= s.near_verbatim_min_containment:
         return "near-verbatim"
-    if cos >= s.rewritten_strong_cosine or (
-        cos >= s.rewritten_min_cosine and n_facts >= s.rewritten_min_facts
+    if (
+        cos >= s.rewritten_strong_cosine
+        or (cos >= s.rewritten_min_cosine and (strong or drift))
+        or (cos >= s.rewritten_names_cosine and names >= 2)
     ):
         return "rewritten"
     return None
+
+
+def fact_candidates(facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
+                    ) -> np.ndarray:  # fmt: skip
+    """Pairs of passages (different groups) sharing a strong fact or a count's unit+magnitude."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, fs in enumerate(facts):
+        keys = set()
+        for f in fs:
+            if factlib.is_strong(f):
+                keys.add(f"{f.kind}:{f.key}")
+                if f.kind == "number" and f.unit:
+                    keys.add(f"unit:{f.unit}:{int(np.log10(max(float(f.key), 1)))}")
+        for k in keys:
+            postings[k].append(i)
+    pairs = []
+    for k in sorted(postings):
+        idx = postings[k]
+        if len(idx) < 2 or len(idx) > max_postings:
+            continue
+        arr = np.array(idx)
+        ii, jj = np.triu_indices(len(arr), k=1)
+        a, b = arr[ii], arr[jj]
+        keep = groups[a] != groups[b]
+        pairs.append(np.stack([a[keep], b[keep]], axis=1))
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pairs).astype(np.int64), axis=0)
 
 
 def _overlaps(x: Passage, y: Passage) -> bool:
@@ -145,13 +185,17 @@ def find_matches(
     counts["lsh_candidates"] = len(lsh_pairs)
 
     scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])
-    tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k)
+    tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
+                                 exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
-    pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs]).reshape(-1, 2), axis=0)
+    fact_list = [factlib.extract(p.text) for p in passages]
+    facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
+    fact_pairs = fact_candidates(fact_list, groups)
+    counts["fact_candidates"] = len(fact_pairs)
+    pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
     counts["candidates"] = len(pairs)
     cosines = scorer.cosine(pairs)
 
-    facts = {p.id: factlib.extract(p.text) for p in passages}
     raw: list[Match] = []
     for (i, j), cos in zip(pairs.tolist(), cosines.tolist(), strict=True):
         pa, pb = passages[i], passages[j]
@@ -160,8 +204,12 @@ def find_matches(
             i, j = j, i
         jac = jaccard(shingles[i], shingles[j])
         c_ab, c_ba = containment(shingles[i], shingles[j]), containment(shingles[j], shingles[i])
-        shared = factlib.shared(facts[pa.id], facts[pb.id])
-        kind = _classify(jac, c_ab, c_ba, cos, len(shared), s)
+        fa, fb = facts[pa.id], facts[pb.id]
+        shared = factlib.shared(fa, fb)
+        strong = {f"{f.kind}:{f.key}" for f in fa if factlib.is_strong(f)} & set(shared)
+        drift = factlib.drifted_numbers(fa, fb, s.number_drift_ratio)
+        names = sum(1 for x in shared if x.startswith("name:"))
+        kind = _classify(jac, c_ab, c_ba, cos, (len(strong), len(drift), names), s)
         if kind is None:
             continue
         raw.append(Match(
@@ -176,7 +224,8 @@ def find_matches(
         pa, pb = by_id[m.a], by_id[m.b]
         m.spans = align(docs[pa.article], pa, docs[pb.article], pb,
                         min_words=3 if m.kind == "rewritten" else 4)  # fmt: skip
-        m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id])
+        m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id],
+                                          s.number_drift_ratio)  # fmt: skip
     matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):

@@ -133,7 +133,7 @@ def scan(
     with _timed(timings, "ingest"):
         ingested = read_articles(
             inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata, strict=s.strict,
-            stdin=stdin,
+            stdin=stdin, languages=s.languages,
         )  # fmt: skip
     if not ingested.articles:
         reasons = "; ".join(str(r) for r in ingested.rejected[:3])

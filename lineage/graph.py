@@ -1,0 +1,465 @@
+"""The lineage graph and rewrite flags: who cites whom, who derives from whom.
+
+Nodes are articles (``article:<id>``) and sources (``source:<id>``: outlets,
+agencies, armed forces, international organisations, people). An outlet with
+articles in the batch is one node, kind ``outlet``, whether it publishes or
+is cited. Edges (``kind``), each with a ``confidence`` in [0, 1], a one-line
+``explanation`` and its ``evidence``:
+
+* ``cites`` (article → source): the article attributes information to it.
+* ``shares_content`` (article → article, lower id first): passage matches.
+* ``derives_from`` (article → article or source), inferred:
+
+  - *own account*: an article that credits an outlet or agency for its
+    information derives from it;
+  - *common source*: two articles that tell the same facts in different words
+    and both cite the same primary source derive from that source, not from
+    each other — unless they share wording (verbatim or near-verbatim);
+  - otherwise a direction from three clues: publication dates (never invented:
+    an unknown date gives no clue and lowers confidence), containment
+    asymmetry (the article more of whose text is matched is the likelier
+    copy) and explicit attribution of the other's outlet. Without a clear
+    direction no edge is drawn. Topic alone never yields an edge: a pair needs
+    a verbatim, near-verbatim or fact-bearing match.
+
+* ``outlet_cites``, ``outlet_shares_content``, ``outlet_derives_from`` and
+  ``publishes``: the same relations rolled up to outlets, with counts.
+
+Flags per article follow the METER corpus: ``wholly-derived`` (derived share ≥
+``wholly_derived_share``), ``partially-derived`` (≥ ``derived_min_share``),
+``non-derived``; plus the sources it derives from and ``uncredited`` reuse.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from lineage.config import Settings
+from lineage.gazetteer import Gazetteer, provisional_id
+from lineage.models import Article, Match, Passage
+
+PRIMARY_TYPES = frozenset(
+    {"government", "military", "intelligence", "international_org", "person", "agency", "other"}
+)
+REPORTING_TYPES = frozenset({"outlet", "agency"})
+MATCH_WEIGHT = {"verbatim": 0.95, "near-verbatim": 0.85}
+
+
+@dataclass(frozen=True, slots=True)
+class PairEvidence:
+    """What two articles share, summarised for direction inference."""
+
+    x: str
+    y: str
+    matches: tuple[Match, ...]
+    cov_x: float
+    cov_y: float
+    confidence: float
+    wording: bool
+    facts: tuple[str, ...]
+
+    @property
+    def substantive(self) -> bool:
+        """Shared wording or a shared strong fact: enough to infer derivation."""
+        return self.wording or any(_strong_match(m) for m in self.matches)
+
+
+def _strong_match(m: Match) -> bool:
+    return m.kind != "rewritten" or any(
+        f.startswith(("number:", "quote:")) for f in m.shared_facts
+    )
+
+
+def match_weight(m: Match) -> float:
+    """How much one match says two articles share content (0..1)."""
+    if m.kind in MATCH_WEIGHT:
+        return MATCH_WEIGHT[m.kind]
+    base = 0.6 if _strong_match(m) else (0.45 if len(m.shared_facts) >= 2 else 0.3)
+    return min(0.9, base * (0.6 + 2 * m.cosine))
+
+
+def _coverage(ids: set[str], by_id: dict[str, Passage], total: int) -> float:
+    spans = sorted((by_id[p].cstart, by_id[p].cend) for p in ids)
+    covered, end = 0, -1
+    for s, e in spans:
+        if e <= end:
+            continue
+        covered += e - max(s, end)
+        end = e
+    return round(covered / total, 4) if total else 0.0
+
+
+def outlet_source(article: Article, gaz: Gazetteer) -> str | None:
+    """Source id of the article's outlet (gazetteer id or provisional)."""
+    if not article.outlet:
+        return None
+    sid = gaz.by_domain(article.outlet) if "." in article.outlet else None
+    if sid is None:
+        src = gaz.resolve(article.outlet)
+        sid = src.id if src else None
+    return sid or provisional_id(article.outlet)
+
+
+class LineageBuilder:
+    """Builds the lineage graph and per-article flags from a scan's records.
+
+    Args:
+        settings: Thresholds (``derived_min_share``, ``wholly_derived_share``,
+            ``derives_min_confidence``).
+        gazetteer: Source names, types and domains.
+    """
+
+    def __init__(self, settings: Settings, gazetteer: Gazetteer) -> None:
+        self.s = settings
+        self.gaz = gazetteer
+
+    def build(
+        self,
+        articles: Sequence[Article],
+        passages: Sequence[Passage],
+        matches: Sequence[Match],
+        attributions: Sequence[dict[str, Any]],
+    ) -> tuple[nx.MultiDiGraph, list[dict[str, Any]]]:
+        """The graph and the flags (one dict per article, sorted by id)."""
+        self.articles = {a.id: a for a in articles}
+        self.by_id = {p.id: p for p in passages}
+        self.total = defaultdict(int)
+        per_art: dict[str, list[Passage]] = defaultdict(list)
+        for p in passages:
+            per_art[p.article].append(p)
+        for art, ps in per_art.items():
+            self.total[art] = _span_total(ps)
+        self.outlets = {a.id: outlet_source(a, self.gaz) for a in articles}
+        self.cited = self._citations(attributions)
+        g = nx.MultiDiGraph()
+        self._add_article_nodes(g)
+        self._add_cites(g)
+        pairs = self._pairs(matches)
+        for pair in pairs:
+            self._add_shares(g, pair)
+        for pair in pairs:
+            if pair.substantive:
+                self._infer(g, pair)
+        self._add_own_account(g)
+        self._rollup(g)
+        flags = self._flags(g, matches)
+        return g, flags
+
+    # -- sources and citations ------------------------------------------------
+
+    def _citations(self, attributions: Sequence[dict[str, Any]]) -> dict[str, dict[str, list]]:
+        cited: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for rec in attributions:
+            if rec.get("source_type") == "anonymous" or not rec.get("source_id"):
+                continue
+            cited[rec["article"]][rec["source_id"]].append(rec)
+        return cited
+
+    def _source_node(self, g: nx.MultiDiGraph, sid: str, rec: dict[str, Any] | None = None) -> str:
+        node = f"source:{sid}"
+        if node not in g:
+            src = self.gaz.sources.get(sid)
+            g.add_node(
+                node, kind="source", label=src.name if src else (rec or {}).get("source_name", sid),
+                type=src.type if src else (rec or {}).get("source_type", "other"),
+                country=src.country if src else "", provisional=sid.startswith("provisional:"),
+            )  # fmt: skip
+        return node
+
+    def _add_article_nodes(self, g: nx.MultiDiGraph) -> None:
+        for aid in sorted(self.articles):
+            a = self.articles[aid]
+            g.add_node(f"article:{aid}", kind="article", label=a.title or aid, outlet=a.outlet,
+                       published=a.published, url=a.url)  # fmt: skip
+            sid = self.outlets[aid]
+            if sid:
+                node = self._source_node(g, sid, {"source_name": a.outlet, "source_type": "outlet"})
+                g.nodes[node]["kind"] = "outlet"
+
+    def _add_cites(self, g: nx.MultiDiGraph) -> None:
+        for aid in sorted(self.cited):
+            for sid in sorted(self.cited[aid]):
+                recs = self.cited[aid][sid]
+                node = self._source_node(g, sid, recs[0])
+                via = sorted({r["via_person"] for r in recs if r.get("via_person")})
+                conf = max(float(r.get("confidence", 0.5)) for r in recs)
+                cues = sorted({r.get("cue_family", "") for r in recs})
+                g.add_edge(f"article:{aid}", node, key="cites", kind="cites",
+                           confidence=round(conf, 3),
+                           explanation=f"cites {g.nodes[node]['label']}"
+                           + (f" through {', '.join(via)}" if via else "")
+                           + f" ({len(recs)}x: {', '.join(cues)})",
+                           evidence={"attributions": [_att_evidence(r) for r in recs],
+                                     "via": via, "count": len(recs)})  # fmt: skip
+
+    # -- content sharing ------------------------------------------------------
+
+    def _pairs(self, matches: Sequence[Match]) -> list[PairEvidence]:
+        grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
+        for m in matches:
+            grouped[(m.article_a, m.article_b)].append(m)
+        out = []
+        for (x, y), ms in sorted(grouped.items()):
+            px = {m.a for m in ms}
+            py = {m.b for m in ms}
+            conf = 1.0
+            for m in ms:
+                conf *= 1 - match_weight(m)
+            out.append(PairEvidence(
+                x=x, y=y, matches=tuple(ms),
+                cov_x=_coverage(px, self.by_id, self.total[x]),
+                cov_y=_coverage(py, self.by_id, self.total[y]),
+                confidence=round(1 - conf, 3),
+                wording=any(m.kind != "rewritten" for m in ms),
+                facts=tuple(sorted({f for m in ms for f in m.shared_facts})),
+            ))  # fmt: skip
+        return out
+
+    def _add_shares(self, g: nx.MultiDiGraph, p: PairEvidence) -> None:
+        kinds = Counter(m.kind for m in p.matches)
+        changed = [dict(c, match=m.id) for m in p.matches for c in m.changed_facts
+                   if c["kind"] == "number"]  # fmt: skip
+        text = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        g.add_edge(f"article:{p.x}", f"article:{p.y}", key="shares_content",
+                   kind="shares_content", confidence=p.confidence,
+                   explanation=f"{len(p.matches)} matched passages ({text})"
+                   + (f"; shared facts: {', '.join(_fact_text(f) for f in p.facts)}"
+                      if p.facts else ""),
+                   evidence={"matches": [m.id for m in p.matches],
+                             "passages": sorted({m.a for m in p.matches} | {m.b for m in p.matches}),
+                             "kinds": dict(sorted(kinds.items())),
+                             "shared_facts": list(p.facts), "changed_facts": changed,
+                             "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                             "count": len(p.matches)})  # fmt: skip
+
+    def _common_primary(self, p: PairEvidence) -> list[str]:
+        own = {self.outlets.get(p.x), self.outlets.get(p.y)}
+        common = set(self.cited.get(p.x, {})) & set(self.cited.get(p.y, {}))
+        out = []
+        for sid in sorted(common - own):
+            src = self.gaz.sources.get(sid)
+            stype = src.type if src else self.cited[p.x][sid][0].get("source_type", "other")
+            if stype in PRIMARY_TYPES:
+                out.append(sid)
+        return out
+
+    def _infer(self, g: nx.MultiDiGraph, p: PairEvidence) -> None:
+        common = self._common_primary(p)
+        if common and not p.wording:
+            for sid in common:
+                for art in (p.x, p.y):
+                    recs = self.cited[art][sid]
+                    conf = round(p.confidence * max(float(r.get("confidence", 0.5))
+                                                    for r in recs), 3)  # fmt: skip
+                    other = p.y if art == p.x else p.x
+                    label = g.nodes[f"source:{sid}"]["label"]
+                    self._derive(g, art, f"source:{sid}", conf, "common-source",
+                                 f"tells the same facts as {other} "
+                                 f"({', '.join(_fact_text(f) for f in p.facts) or 'same content'}) "
+                                 f"and both cite {label}: a shared primary source explains "
+                                 f"the overlap, not copying",
+                                 {"matches": [m.id for m in p.matches], "shared_with": other,
+                                  "shared_facts": list(p.facts),
+                                  "attributions": [_att_evidence(r) for r in recs]})  # fmt: skip
+            return
+        score, clues, dates_known = self._direction(p)
+        if abs(score) < 0.25:
+            return
+        child, parent = (p.y, p.x) if score > 0 else (p.x, p.y)
+        conf = p.confidence * min(1.0, 0.5 + abs(score) / 2) * (1.0 if dates_known else 0.7)
+        if conf < self.s.derives_min_confidence:
+            return
+        self._derive(g, child, f"article:{parent}", round(conf, 3), "direction",
+                     f"derives from {parent}: " + "; ".join(clues),
+                     {"matches": [m.id for m in p.matches], "clues": clues,
+                      "dates": {p.x: self.articles[p.x].published,
+                                p.y: self.articles[p.y].published},
+                      "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                      "shared_facts": list(p.facts)})  # fmt: skip
+
+    def _direction(self, p: PairEvidence) -> tuple[float, list[str], bool]:
+        """Positive: y derives from x; negative: x derives from y."""
+        score, clues = 0.0, []
+        dx, dy = self.articles[p.x].published, self.articles[p.y].published
+        known = bool(dx and dy)
+        if known and dx != dy:
+            score += 1.0 if dx < dy else -1.0  # type: ignore[operator]
+            first = p.x if dx < dy else p.y  # type: ignore[operator]
+            clues.append(f"{first} was published first ({min(dx, dy)})")  # type: ignore[type-var]
+        elif not known:
+            clues.append("a publication date is unknown")
+        diff = p.cov_y - p.cov_x
+        if abs(diff) >= 0.1:
+            score += max(-0.6, min(0.6, diff * 2))
+            copy = p.y if diff > 0 else p.x
+            clues.append(f"{copy} is the more contained ({max(p.cov_x, p.cov_y):.0%} of it "
+                         f"matched vs {min(p.cov_x, p.cov_y):.0%})")  # fmt: skip
+        ox, oy = self.outlets.get(p.x), self.outlets.get(p.y)
+        if ox and ox in self.cited.get(p.y, {}):
+            score += 1.5
+            clues.append(f"{p.y} credits {ox}")
+        if oy and oy in self.cited.get(p.x, {}):
+            score -= 1.5
+            clues.append(f"{p.x} credits {oy}")
+        return score, clues, known
+
+    def _derive(self, g: nx.MultiDiGraph, child: str, target: str, conf: float, rule: str,
+                explanation: str, evidence: dict[str, Any]) -> None:  # fmt: skip
+        src = f"article:{child}"
+        if g.has_edge(src, target, key="derives_from"):
+            data = g.edges[src, target, "derives_from"]
+            if data["confidence"] >= conf:
+                return
+        g.add_edge(src, target, key="derives_from", kind="derives_from", confidence=conf,
+                   rule=rule, explanation=explanation, evidence=evidence)  # fmt: skip
+
+    def _add_own_account(self, g: nx.MultiDiGraph) -> None:
+        for aid in sorted(self.cited):
+            for sid in sorted(self.cited[aid]):
+                if sid == self.outlets.get(aid):
+                    continue
+                node = f"source:{sid}"
+                if g.nodes[node].get("type") not in REPORTING_TYPES:
+                    continue
+                recs = self.cited[aid][sid]
+                conf = round(max(float(r.get("confidence", 0.5)) for r in recs), 3)
+                mentions = sorted({r.get("mention", "") for r in recs})
+                self._derive(g, aid, node, conf, "own-account",
+                             f"credits {g.nodes[node]['label']} for its information "
+                             f"({'; '.join(mentions)})",
+                             {"attributions": [_att_evidence(r) for r in recs]})  # fmt: skip
+
+    # -- outlet roll-up -------------------------------------------------------
+
+    def _rollup(self, g: nx.MultiDiGraph) -> None:
+        for aid in sorted(self.articles):
+            sid = self.outlets[aid]
+            if sid:
+                g.add_edge(f"source:{sid}", f"article:{aid}", key=f"publishes:{aid}",
+                           kind="publishes", confidence=1.0, explanation="publishes",
+                           evidence={"count": 1})  # fmt: skip
+        counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+        for u, v, data in list(g.edges(data=True)):
+            if not u.startswith("article:") or data["kind"] not in (
+                "cites", "shares_content", "derives_from"
+            ):
+                continue
+            ou = self.outlets.get(u.split(":", 1)[1])
+            if not ou:
+                continue
+            if v.startswith("article:"):
+                ov = self.outlets.get(v.split(":", 1)[1])
+                if not ov:
+                    continue
+                target = f"source:{ov}"
+            else:
+                target = v
+            if target == f"source:{ou}":
+                continue
+            counts[(f"source:{ou}", target, "outlet_" + data["kind"])].append(data["confidence"])
+        for (u, v, kind), confs in sorted(counts.items()):
+            g.add_edge(u, v, key=kind, kind=kind, confidence=round(max(confs), 3),
+                       explanation=f"{len(confs)} article-level {kind[7:]} edge(s)",
+                       evidence={"count": len(confs)})  # fmt: skip
+
+    # -- flags ----------------------------------------------------------------
+
+    def _flags(self, g: nx.MultiDiGraph, matches: Sequence[Match]) -> list[dict[str, Any]]:
+        rank = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+        passage_kind: dict[str, dict[str, str]] = defaultdict(dict)
+        with_other: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        match_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for m in matches:
+            for pid, art, other in ((m.a, m.article_a, m.article_b), (m.b, m.article_b, m.article_a)):
+                old = passage_kind[art].get(pid)
+                if old is None or rank[m.kind] > rank[old]:
+                    passage_kind[art][pid] = m.kind
+                with_other[art][other].add(pid)
+                match_ids[art][other].append(m.id)
+        flags = []
+        for aid in sorted(self.articles):
+            derived = _coverage(set(passage_kind[aid]), self.by_id, self.total[aid])
+            cls = ("wholly-derived" if derived >= self.s.wholly_derived_share else
+                   "partially-derived" if derived >= self.s.derived_min_share else "non-derived")  # fmt: skip
+            node = f"article:{aid}"
+            derived_from, uncredited = [], []
+            for _, target, data in sorted(g.out_edges(node, data=True), key=lambda e: e[1]):
+                if data["kind"] != "derives_from":
+                    continue
+                other = target.split(":", 1)[1] if target.startswith("article:") else None
+                pids = sorted(with_other[aid].get(other, set())) if other else []
+                share = _coverage(set(pids), self.by_id, self.total[aid]) if pids else 0.0
+                credited = self._credits(aid, target)
+                derived_from.append({"node": target, "share": share, "passages": pids,
+                                     "credited": credited, "rule": data["rule"],
+                                     "confidence": data["confidence"],
+                                     "explanation": data["explanation"]})  # fmt: skip
+                if other and not credited:
+                    uncredited.append({"node": target, "share": share, "passages": pids,
+                                       "matches": sorted(match_ids[aid][other])})  # fmt: skip
+            g.nodes[node].update(cls=cls, derived_share=derived, uncredited=bool(uncredited))
+            flags.append({"article": aid, "class": cls, "derived_share": derived,
+                          "derived_from": derived_from, "uncredited": uncredited,
+                          "passages": dict(sorted(passage_kind[aid].items()))})  # fmt: skip
+        for node, data in g.nodes(data=True):
+            if "cls" in data:
+                data["class"] = data.pop("cls")
+        return flags
+
+    def _credits(self, aid: str, target: str) -> bool:
+        cited = self.cited.get(aid, {})
+        if target.startswith("source:"):
+            return target.split(":", 1)[1] in cited
+        other = target.split(":", 1)[1]
+        outlet = self.outlets.get(other)
+        return bool(outlet and outlet in cited)
+
+
+def _span_total(ps: Sequence[Passage]) -> int:
+    spans = sorted((p.cstart, p.cend) for p in ps)
+    total, end = 0, -1
+    for s, e in spans:
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def _fact_text(key: str) -> str:
+    kind, _, value = key.partition(":")
+    return f"“{value}”" if kind == "quote" else value
+
+
+def _att_evidence(rec: dict[str, Any]) -> dict[str, Any]:
+    keys = ("article", "mention", "cue", "cue_family", "mention_start", "mention_end",
+            "sentence_start", "sentence_end", "via_person", "confidence", "block")  # fmt: skip
+    return {k: rec.get(k) for k in keys}
+
+
+def graph_to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
+    """node-link JSON with nodes and links in a stable order."""
+    data = nx.node_link_data(g, edges="links")
+    data["nodes"] = sorted(data["nodes"], key=lambda n: n["id"])
+    data["links"] = sorted(data["links"], key=lambda e: (e["source"], e["target"], str(e["key"])))
+    return data
+
+
+def graph_from_json(data: dict[str, Any]) -> nx.MultiDiGraph:
+    """Inverse of ``graph_to_json``."""
+    return nx.node_link_graph(data, edges="links", multigraph=True, directed=True)
+
+
+def build_graph(result: Any) -> None:
+    """Fill ``result.graph`` and ``result.flags`` of a ``RunResult``."""
+    gaz = Gazetteer.load(result.settings.sources_files)
+    g, flags = LineageBuilder(result.settings, gaz).build(
+        result.articles, result.passages, result.matches, result.attributions
+    )
+    result.graph = graph_to_json(g)
+    result.flags = flags
