@@ -13,8 +13,11 @@ from typing import Any
 
 import click
 
-from lineage import __version__
+from lineage import __version__, pipeline
+from lineage.config import Settings, load_settings, to_toml
 from lineage.errors import LineageError
+from lineage.export import export_graph
+from lineage.output import atomic_write_text, dumps, table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
 
@@ -48,9 +51,186 @@ def cli(debug: bool) -> None:
 
 # --- scan commands ---
 
+EXIT_REJECTED = 1
+EXIT_MATCHED = 3
+
+
+def _progress(quiet: bool) -> Any:
+    """A progress factory writing labelled bars to stderr (never stdout)."""
+
+    def wrap(items: Any, label: str) -> Any:
+        if quiet or len(items) < 50:
+            return items
+        return _bar(items, label)
+
+    return wrap
+
+
+def _bar(items: Any, label: str) -> Any:
+    with click.progressbar(items, label=f"{label:<13}", file=sys.stderr) as bar:
+        yield from bar
+
+
+def _settings(ctx_config: Path | None, **overrides: Any) -> Settings:
+    return load_settings(ctx_config, overrides)
+
+
+def input_options(f: Any) -> Any:
+    """Options shared by every command that reads articles."""
+    for opt in reversed([
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Settings file (default: ./lineage.toml or [tool.lineage] in "
+                          "./pyproject.toml)."),
+        click.option("--metadata", type=click.Path(dir_okay=False),
+                     help="CSV or JSONL with outlet, url, published, title per id or file name."),
+        click.option("--text-key", help="JSONL field holding the text.  [default: text]"),
+        click.option("--id-key", help="JSONL field holding the id.  [default: id]"),
+        click.option("--sources", "sources_files", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="Extra source gazetteer (TOML), merged over the shipped one."),
+        click.option("--strict", is_flag=True, default=None,
+                     help="Stop at the first bad input instead of rejecting it."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
+    ]):  # fmt: skip
+        f = opt(f)
+    return f
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("articles", nargs=-1, required=True)
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports/scan"), help="Folder for the results.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["summary", "table", "jsonl", "none"],
+              case_sensitive=False), default="summary",
+              help="What to print on stdout: a summary, the article pairs as a table or "
+                   "JSONL, or nothing.")
+@click.option("--seed", type=int, help="MinHash seed.  [default: 1]")
+@click.option("--no-report", is_flag=True, help="Skip report.html / report.md.")
+@click.option("--fail-on-match", is_flag=True,
+              help="Exit with 3 when any passage match is found (for automation).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="Where heavy stages run.  [default: local]")
+@click.option("--scheduler", help="Dask scheduler address (with --engine dask).")
+@input_options
+def scan(articles: tuple[str, ...], out: Path, fmt: str, seed: int | None, no_report: bool,
+         fail_on_match: bool, engine: str | None, scheduler: str | None, config_file: Path | None,
+         metadata: str | None, text_key: str | None, id_key: str | None,
+         sources_files: tuple[str, ...], strict: bool | None, quiet: bool) -> None:  # fmt: skip
+    """Find rewritten passages, their sources and lineage in ARTICLES.
+
+    ARTICLES are files or folders (recursive) of .txt/.md, .html/.htm or .jsonl,
+    or - for JSONL on stdin. Results go to --out: articles.jsonl,
+    passages.jsonl, matches.jsonl, clusters.jsonl, stories.jsonl,
+    attributions.jsonl, graph.json, flags.jsonl, rejected.jsonl, run.json,
+    report.html and report.md.
+
+    \b
+    Exit codes:
+      0  all inputs read
+      1  some inputs rejected (see rejected.jsonl), or bad input/config
+      2  usage error
+      3  --fail-on-match and at least one match
+
+    \b
+    Example:
+      lineage scan seeds/ --out reports/seeds
+      cat batch.jsonl | lineage scan - --out reports/today -f jsonl
+    """
+    settings = _settings(config_file, seed=seed, metadata=metadata, text_key=text_key,
+                         id_key=id_key, strict=strict, engine=engine, scheduler=scheduler,
+                         sources_files=sources_files or None)  # fmt: skip
+    result = pipeline.scan(articles, settings, progress=_progress(quiet))
+    pipeline.write_run(result, out, report=not no_report)
+    for r in result.rejected:
+        click.echo(f"skipped {r}", err=True)
+    pairs = pipeline.article_pairs(result)
+    if fmt == "summary":
+        click.echo(pipeline.summary_text(result, out, pairs))
+    elif fmt == "table":
+        click.echo(table(pairs, ["a", "b", "strength", "matches", "kinds", "shared_facts",
+                                 "relation"]), nl=False)  # fmt: skip
+    elif fmt == "jsonl":
+        for row in pairs:
+            click.echo(dumps(row))
+    if not quiet and fmt != "summary":
+        click.echo(f"lineage: {result.counts['articles']} articles, "
+                   f"{result.counts['matches']} matches, {len(result.rejected)} rejected "
+                   f"-> {out}", err=True)  # fmt: skip
+    if fail_on_match and result.matches:
+        sys.exit(EXIT_MATCHED)
+    if result.rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("config", context_settings=CONTEXT)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file to read instead of the one found.")
+def config_cmd(config_file: Path | None) -> None:
+    """Print the effective settings as TOML (defaults, then file)."""
+    click.echo(to_toml(load_settings(config_file)), nl=False)
+
+
 # --- attribution commands ---
 
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("articles", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "table"],
+              case_sensitive=False), default="jsonl", help="Output format.")  # fmt: skip
+@input_options
+def attributions(articles: tuple[str, ...], fmt: str, config_file: Path | None,
+                 metadata: str | None, text_key: str | None, id_key: str | None,
+                 sources_files: tuple[str, ...], strict: bool | None, quiet: bool) -> None:  # fmt: skip
+    """Who each article says its information comes from.
+
+    Prints one record per attribution: the source as written, its canonical
+    id, type, the cue ("laut", "wie ... berichtet", "so ..."), through which
+    person, and a confidence.
+
+    \b
+    Example:
+      lineage attributions seeds/ -f table
+    """
+    settings = _settings(config_file, metadata=metadata, text_key=text_key, id_key=id_key,
+                         strict=strict, sources_files=sources_files or None)  # fmt: skip
+    records, rejected = pipeline.attributions_only(articles, settings)
+    for r in rejected:
+        click.echo(f"skipped {r}", err=True)
+    if fmt == "table":
+        click.echo(table(records, ["article", "mention", "source_id", "source_type",
+                                   "via_person", "cue", "cue_family", "confidence"],
+                         max_width=40), nl=False)  # fmt: skip
+    else:
+        for rec in records:
+            click.echo(dumps(rec))
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
 # --- graph commands ---
+
+
+@cli.command("graph", context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "graphml", "dot", "gexf"],
+              case_sensitive=False), default="json", help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.option("--kind", "kinds", multiple=True,
+              help="Keep only these edge kinds (cites, shares_content, derives_from, ...).")
+def graph_cmd(run_dir: Path, fmt: str, output: Path | None, kinds: tuple[str, ...]) -> None:
+    """Convert a run's lineage graph (graph.json) to another format.
+
+    \b
+    Example:
+      lineage graph reports/seeds -f dot --kind derives_from --kind cites | dot -Tsvg > g.svg
+      lineage graph reports/seeds -f graphml -o lineage.graphml
+    """
+    text = export_graph(run_dir, fmt, kinds)
+    if output:
+        atomic_write_text(output, text)
+    else:
+        click.echo(text, nl=False)
 
 # --- report commands ---
 

@@ -242,3 +242,93 @@ def _write_report(out: Path) -> None:
     except ImportError:  # the report module is optional while it is being built
         return
     build_report(out)
+
+
+def article_pairs(result: RunResult) -> list[dict[str, Any]]:
+    """Article pairs that share content, strongest first, with how they relate."""
+    links = result.graph.get("links", [])
+    labels = {n["id"]: n.get("label", n["id"]) for n in result.graph.get("nodes", [])}
+    derives: dict[str, list[dict[str, Any]]] = {}
+    for e in links:
+        if e["kind"] == "derives_from":
+            derives.setdefault(e["source"], []).append(e)
+    rows = []
+    for e in links:
+        if e["kind"] != "shares_content":
+            continue
+        a, b = e["source"], e["target"]
+        ev = e["evidence"]
+        relation = _relation(a, b, derives, labels)
+        rows.append({
+            "a": a.split(":", 1)[1], "b": b.split(":", 1)[1], "strength": e["confidence"],
+            "matches": ev["count"],
+            "kinds": ", ".join(f"{n} {k}" for k, n in ev["kinds"].items()),
+            "shared_facts": ", ".join(f.split(":", 1)[1] for f in ev["shared_facts"]),
+            "changed_facts": "; ".join(f"{c['a']} vs {c['b']} {c['fact']}"
+                                       for c in ev.get("changed_facts", [])),
+            "relation": relation,
+        })  # fmt: skip
+    rows.sort(key=lambda r: (-r["strength"], r["a"], r["b"]))
+    return rows
+
+
+def _relation(a: str, b: str, derives: dict[str, list[dict[str, Any]]],
+              labels: dict[str, str]) -> str:  # fmt: skip
+    for child, parent in ((a, b), (b, a)):
+        for e in derives.get(child, []):
+            if e["target"] == parent:
+                return f"{child.split(':', 1)[1]} derives from {parent.split(':', 1)[1]}"
+    shared = []
+    for e in derives.get(a, []):
+        if e.get("rule") == "common-source" and e["evidence"].get("shared_with") == b.split(":", 1)[1]:
+            shared.append(labels.get(e["target"], e["target"]))
+    if shared:
+        return "shared primary source: " + ", ".join(sorted(set(shared)))
+    return "related; direction undetermined"
+
+
+def summary_text(result: RunResult, out: str | Path, pairs: list[dict[str, Any]]) -> str:
+    """The few lines ``lineage scan`` prints: counts, strongest pairs, flags."""
+    c = result.counts
+    total = sum(result.timings.values())
+    lines = [
+        f"lineage scan: {c['articles']} articles, {c['passages']} passages, "
+        f"{c['matches']} matches ({c['matches_verbatim']} verbatim, "
+        f"{c['matches_near-verbatim']} near-verbatim, {c['matches_rewritten']} rewritten), "
+        f"{c["clusters"]} clusters in {c["stories"]} stor{"y" if c["stories"] == 1 else "ies"}, {c['attributions']} attributions, "
+        f"{c['rejected']} rejected ({total:.1f} s)",
+    ]
+    if pairs:
+        lines.append("")
+        lines.append("Strongest article pairs:")
+        for row in pairs[:8]:
+            facts = f"; facts: {row['shared_facts']}" if row["shared_facts"] else ""
+            changed = f"; changed: {row['changed_facts']}" if row["changed_facts"] else ""
+            lines.append(f"  {row['a']} ~ {row['b']}  {row['strength']:.2f}  {row['kinds']}"
+                         f"{facts}{changed}\n      -> {row['relation']}")  # fmt: skip
+    labels = {n["id"]: n.get("label", n["id"]) for n in result.graph.get("nodes", [])}
+    lines.append("")
+    lines.append("Articles:")
+    for f in result.flags:
+        parents = ", ".join(labels.get(d["node"], d["node"]) if d["node"].startswith("source:")
+                            else d["node"].split(":", 1)[1] for d in f["derived_from"]) or "-"  # fmt: skip
+        unc = ", ".join(u["node"].split(":", 1)[1] for u in f["uncredited"])
+        lines.append(f"  {f['article']}  {f['class']:<17} {f['derived_share']:>4.0%} derived"
+                     f"  from: {parents}" + (f"  UNCREDITED reuse of {unc}" if unc else ""))  # fmt: skip
+    for r in result.rejected:
+        lines.append(f"skipped {r}")
+    lines.append("")
+    lines.append(f"Results in {out}" + (f" (open {Path(out) / 'report.html'})"
+                                       if (Path(out) / "report.html").exists() else ""))  # fmt: skip
+    return "\n".join(lines)
+
+
+def attributions_only(
+    inputs: Iterable[str | Path], settings: Settings | None = None, *, stdin: IO[str] | None = None
+) -> tuple[list[dict[str, Any]], list[Rejection]]:
+    """Ingest, normalize and parse attributions only (``lineage attributions``)."""
+    s = settings or Settings()
+    ingested = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
+                             strict=s.strict, stdin=stdin, languages=s.languages)  # fmt: skip
+    docs = {a.id: normalize(a) for a in ingested.articles}
+    return attribution_records(docs, s), ingested.rejected
