@@ -35,6 +35,7 @@ from lineage.review import (
     build_items,
     check_run_dir,
     default_db,
+    display_name,
     read_json,
     read_jsonl,
 )
@@ -75,7 +76,7 @@ def load_run(run_dir: Path) -> RunData:
     run_dir = check_run_dir(Path(run_dir))
     notes = [
         f"{name} is missing: the parts of the report that need it are empty."
-        for name in (*OPTIONAL, "graph.json", "run.json")
+        for name in (*OPTIONAL, "graph.json")
         if not (run_dir / name).is_file()
     ]
     articles = read_jsonl(run_dir / "articles.jsonl")
@@ -142,7 +143,10 @@ def _wrap(chunk: str, label: tuple[int, str, str] | None) -> str:
         return str(escape(chunk))
     level, kind, title = label
     css = ("hl-" if level >= 2 else "pz-") + KIND_CSS.get(kind, "rewritten")
-    return f'<mark class="{css}" title="{escape(title)}">{escape(chunk)}</mark>'
+    match, sep, title = title.partition("\x1f")
+    data = f' data-m="{escape(match)}"' if sep else ""
+    title = title if sep else match
+    return f'<mark class="{css}"{data} title="{escape(title)}">{escape(chunk)}</mark>'
 
 
 def json_script(data: Any) -> Markup:
@@ -173,7 +177,7 @@ def pct(value: Any) -> str:
 
 
 def _article_label(a: dict[str, Any]) -> str:
-    return str(a.get("title") or a.get("outlet") or a["id"])
+    return " ".join(str(a.get("title") or a.get("outlet") or a["id"]).split())
 
 
 def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[dict[str, Any]]:
@@ -191,9 +195,10 @@ def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[d
         changed: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         for m in sorted(ms, key=lambda m: m["id"]):
             kinds[m.get("kind", "")] += 1
-            shared.update(m.get("shared_facts", []))
+            shared.update(fact_label(f) for f in m.get("shared_facts", []))
             flip = m["article_a"] != a
             title = f"{m.get('kind', '')} · score {float(m.get('score', 0)):.2f} · {m['id']}"
+            title = f"{m['id']}\x1f{title}"
             for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
                 p = run.passages.get(pid)
                 if p:
@@ -219,7 +224,8 @@ def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[d
                 "html_a": highlight(texts.get(a, ""), marks[a]),
                 "html_b": highlight(texts.get(b, ""), marks[b]),
                 "shared_facts": sorted(shared),
-                "changed_facts": [changed[k] for k in sorted(changed)],
+                "changed_facts": [changed[k] for k in sorted(changed) if k[0] != "hedge"],
+                "hedges": [changed[k] for k in sorted(changed) if k[0] == "hedge"],
             }
         )
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
@@ -251,8 +257,17 @@ def _heatmap(run: RunData, names: dict[str, str]) -> dict[str, Any]:
 def _cell_style(share: float | None) -> str:
     if share is None:
         return "background:#eceff1"
+    if share == 0:
+        return "background:#fff;color:#aab7b8"
     light = 97 - 55 * min(1.0, share)
     return f"background:hsl(8,70%,{light:.0f}%);color:{'#fff' if share > 0.6 else '#111'}"
+
+
+def _review_counts(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """``[("open", 7), ("confirmed", 2)]``: verdicts of an article's items, open first."""
+    counts = Counter(r["verdict"]["verdict"] if r["verdict"] else "open" for r in rows)
+    order = ["open", *VERDICTS]
+    return sorted(counts.items(), key=lambda kv: order.index(kv[0]))
 
 
 def _graph_nodes(run: RunData) -> dict[str, dict[str, Any]]:
@@ -266,29 +281,63 @@ def _node_name(nodes: dict[str, dict[str, Any]], names: dict[str, str], nid: str
     return str(node.get("label") or nid) if node else nid.split(":", 1)[-1]
 
 
-def _origins(run: RunData, names: dict[str, str], nodes: dict[str, Any]) -> dict[str, Any]:
-    """Where the story came from: roots of derives_from, and the most-cited sources."""
+def _origins(
+    run: RunData, names: dict[str, str], nodes: dict[str, Any], anchors: dict[str, str]
+) -> dict[str, Any]:
+    """Where the story came from, who rewrote whom, and the sources behind it."""
     links = (run.graph or {}).get("links", [])
-    derived_to: Counter[str] = Counter()
+    copies = []
     derives: set[str] = set()
-    cited: Counter[str] = Counter()
+    origins: Counter[str] = Counter()
+    drawn_on: dict[str, set[str]] = defaultdict(set)
     for lk in links:
-        if lk.get("kind") == "derives_from":
-            derived_to[lk["target"]] += 1
-            derives.add(lk["source"])
-        elif lk.get("kind") == "cites":
-            cited[lk["target"]] += 1
+        kind, src, dst = lk.get("kind"), lk["source"], lk["target"]
+        if kind == "derives_from" and dst.startswith("article:"):
+            derives.add(src)
+            origins[dst] += 1
+            copies.append(
+                {
+                    "derived": _node_name(nodes, names, src),
+                    "derived_anchor": anchors.get(src[8:]),
+                    "origin": _node_name(nodes, names, dst),
+                    "origin_anchor": anchors.get(dst[8:]),
+                    "confidence": float(lk.get("confidence") or 0),
+                    "explanation": lk.get("explanation", ""),
+                }
+            )
+        elif kind in ("derives_from", "cites") and dst.startswith("source:"):
+            drawn_on[dst].add(src)
     roots = [
-        {"node": n, "name": _node_name(nodes, names, n), "count": c}
-        for n, c in sorted(derived_to.items(), key=lambda kv: (-kv[1], kv[0]))
+        {"name": _node_name(nodes, names, n), "anchor": anchors.get(n[8:]), "count": c}
+        for n, c in sorted(origins.items(), key=lambda kv: (-kv[1], kv[0]))
         if n not in derives
     ]
     sources = [
-        {"node": n, "name": _node_name(nodes, names, n), "count": c}
-        for n, c in sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))
+        {"name": _node_name(nodes, names, n), "count": len(arts)}
+        for n, arts in sorted(drawn_on.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        if len(arts) > 1 or len(drawn_on) <= 4
     ][:6]
-    earliest = next((a for a in run.articles if a.get("published")), None)
-    return {"roots": roots, "sources": sources, "earliest": earliest}
+    dated = [a for a in run.articles if a.get("published")]
+    earliest = dated[0] if dated else None
+    return {
+        "roots": roots,
+        "copies": sorted(copies, key=lambda c: (-c["confidence"], c["derived"]))[:5],
+        "sources": sources,
+        "earliest": earliest
+        and {
+            "name": names[earliest["id"]],
+            "anchor": anchors.get(earliest["id"]),
+            "published": earliest["published"],
+        },
+        "undated": len(run.articles) - len(dated),
+        "shares": sum(1 for lk in links if lk.get("kind") == "shares_content"),
+    }
+
+
+def fact_label(fact: str) -> str:
+    """``number:1100`` → ``1100`` (the kind prefix the scan adds)."""
+    kind, sep, value = str(fact).partition(":")
+    return value if sep and kind in ("number", "name", "quote", "date") else str(fact)
 
 
 def build_context(
@@ -296,7 +345,7 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything the templates show, computed once (sorted, deterministic)."""
     verdicts = verdicts or {}
-    names = {a["id"]: f"{a.get('outlet') or a['id']}" for a in run.articles}
+    names = {a["id"]: display_name(a) for a in run.articles}
     dup = Counter(names.values())
     for a in run.articles:  # two articles of one outlet: add the id to tell them apart
         if dup[names[a["id"]]] > 1:
@@ -353,6 +402,7 @@ def build_context(
                 "uncredited": uncredited,
                 "attributions": attributions.get(a["id"], []),
                 "items": by_article.get(a["id"], []),
+                "review_counts": _review_counts(by_article.get(a["id"], [])),
                 "chars": len(a.get("text", "")),
             }
         )
@@ -400,6 +450,7 @@ def build_context(
         for cell in row["cells"]:
             cell["style"] = _cell_style(cell["share"])
             cell["col_name"] = names.get(cell["col"], cell["col"])
+        row["short"] = display_name({"id": row["id"], "title": row["name"]}, 22)
     return {
         "run": run.run,
         "notes": run.notes,
@@ -415,8 +466,9 @@ def build_context(
             "review": len(review),
             "judged": len(review) - len(todo),
         },
-        "origins": _origins(run, names, nodes),
+        "origins": _origins(run, names, nodes, art_anchor),
         "check_first": (todo or review)[:5],
+        "closest": [p for p in pairs if p["count"]][:3],
         "articles": articles,
         "pairs": pairs,
         "stories": stories,
@@ -491,6 +543,11 @@ def write_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
     html_path.write_text(render_html(ctx), encoding="utf-8")
     md_path.write_text(render_markdown(ctx), encoding="utf-8")
     return html_path, md_path
+
+
+def build_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
+    """Alias of :func:`write_report`, the name ``pipeline.write_run`` calls."""
+    return write_report(run_dir, db)
 
 
 def render_review_page(app: Any) -> str:

@@ -170,11 +170,15 @@ class _Index:
         for m in self.matches:
             self.by_pair.setdefault(frozenset((m["article_a"], m["article_b"])), []).append(m)
 
+        self.labels = {
+            n["id"]: str(n.get("label") or n["id"]) for n in (self.graph or {}).get("nodes", [])
+        }
+
     def name(self, node_or_article: str) -> str:
         art = self.articles.get(_article_of(node_or_article))
         if art is None:
-            return node_or_article.split(":", 1)[-1]
-        return str(art.get("outlet") or art.get("title") or art["id"])
+            return self.labels.get(node_or_article, node_or_article.split(":", 1)[-1])
+        return display_name(art)
 
     def pair_evidence(self, a: str, b: str, limit: int = 6) -> list[dict[str, Any]]:
         """Side-by-side passage pairs for articles a and b, best first, a on the left."""
@@ -206,6 +210,45 @@ class _Index:
         original = text[p["start"] : p["end"]] if p and text else p.get("text", "")
         start = p.get("start", 0) if p and text else 0
         return {"id": pid, "article": p.get("article", ""), "text": original, "start": start}
+
+
+def display_name(article: dict[str, Any], width: int = 40) -> str:
+    """Outlet if known, else the title (shortened), else the id: what an editor recognises."""
+    name = article.get("outlet") or article.get("title") or article["id"]
+    name = " ".join(str(name).split())
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+def _attribution_evidence(ix: _Index, link: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sentences where an article names a source, the mention highlighted."""
+    out = []
+    label = ix.labels.get(link["target"], link["target"])
+    for at in (link.get("evidence") or {}).get("attributions", [])[:4]:
+        text = ix.articles.get(at.get("article", ""), {}).get("text", "")
+        s, e = at.get("sentence_start") or 0, at.get("sentence_end") or 0
+        ms, me = (at.get("mention_start") or s) - s, (at.get("mention_end") or s) - s
+        out.append(
+            {
+                "match": "",
+                "kind": "attribution",
+                "score": float(at.get("confidence") or 0),
+                "left": {
+                    "id": "",
+                    "article": at.get("article", ""),
+                    "text": text[s:e],
+                    "start": s,
+                    "spans": [[ms, me]] if me > ms else [],
+                },
+                "right": {
+                    "id": link["target"],
+                    "article": "",
+                    "start": 0,
+                    "spans": [],
+                    "text": f"{label}: {at.get('cue') or at.get('cue_family') or ''}",
+                },
+            }
+        )
+    return out
 
 
 def _relative(spans: list[dict[str, Any]], side: str, passage: dict[str, Any]) -> list[list[int]]:
@@ -247,15 +290,25 @@ def _derives_items(ix: _Index) -> Iterator[ReviewItem]:
             continue
         src, dst = _article_of(link["source"]), _article_of(link["target"])
         conf = float(link.get("confidence", 0))
+        to_article = link["target"].startswith("article:")
+        if to_article:
+            evidence = ix.pair_evidence(src, dst)
+            title = f"{ix.name(src)} derives from {ix.name(dst)} ({conf:.0%} confidence)"
+        else:
+            shared = (link.get("evidence") or {}).get("shared_with")
+            evidence = _attribution_evidence(ix, link)
+            if shared:
+                evidence += ix.pair_evidence(src, str(shared), limit=2)
+            title = f"{ix.name(src)} draws on source {ix.name(link['target'])} ({conf:.0%})"
         yield ReviewItem(
             id=item_id("derives_from", link["source"], link["target"]),
             kind="derives_from",
-            title=f"{ix.name(src)} derives from {ix.name(dst)} ({conf:.0%} confidence)",
+            title=title,
             article=src,
-            other=dst,
-            priority=1.0 + conf,
+            other=dst if to_article else link["target"],
+            priority=(1.0 + conf) if to_article else 0.3 + conf / 2,
             explanation=str(link.get("explanation", "")),
-            evidence=ix.pair_evidence(src, dst),
+            evidence=evidence,
             matches=list((link.get("evidence") or {}).get("matches", [])),
         )
 
@@ -274,7 +327,7 @@ def _fact_items(ix: _Index) -> Iterator[ReviewItem]:
                 title=f"{fact.get('fact', '')}: {va!s} in {ix.name(a)}, {vb!s} in {ix.name(b)}",
                 article=a,
                 other=b,
-                priority=0.5 + float(m.get("score", 0)) / 2,
+                priority=(0.8 if kind == "number" else 0.2) + float(m.get("score", 0)) / 2,
                 explanation=f"A {kind} differs between matched passages.",
                 evidence=ix.pair_evidence(a, b, limit=3),
                 facts=[{"kind": kind, "fact": fact.get("fact", ""), "a": va, "b": vb}],

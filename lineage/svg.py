@@ -23,10 +23,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 WIDTH = 980
-LEFT, RIGHT = 70, 60
-BAND_TOP = 60
-LANE_H = 64
-UNDATED_W = 130
+LEFT, RIGHT = 110, 40
+BAND_TOP = 130
+LANE_H = 62
+UNDATED_W = 170
 
 CLASS_COLORS = {
     "wholly-derived": "#b03a2e",
@@ -36,12 +36,14 @@ CLASS_COLORS = {
 EDGE_STYLE = {
     # kind: (colour, dash, base width)
     "derives_from": ("#b03a2e", "", 2.0),
-    "shares_content": ("#7f8c8d", "6 4", 1.2),
-    "cites": ("#2e6da4", "2 3", 1.2),
+    "draws_on": ("#8e44ad", "", 1.0),
+    "shares_content": ("#566573", "6 4", 1.4),
+    "cites": ("#5b8db8", "2 3", 0.8),
     "publishes": ("#bfc5ca", "", 0.8),
 }
 EDGE_LABELS = {
     "derives_from": "derives from (arrow: original → rewrite)",
+    "draws_on": "draws on a source (shared primary source, not copying)",
     "shares_content": "shares content (no direction known)",
     "cites": "cites (source → article)",
     "publishes": "publishes",
@@ -96,7 +98,7 @@ def layout(graph: dict[str, Any]) -> dict[str, Any]:
         for d in sorted(set(dated.values())):
             ticks.append((wanted[next(k for k, v in dated.items() if v == d)], d.isoformat()))
     for i, nid in enumerate(undated):
-        wanted[nid] = x_hi + 40 + (i % 2) * 40 if dated else LEFT + i * 150
+        wanted[nid] = x_hi + UNDATED_W / 2 + 15 if dated else LEFT + i * 150
     # lanes: first lane whose last node is far enough to the left
     lanes: list[float] = []
     lane_of: dict[str, int] = {}
@@ -112,11 +114,12 @@ def layout(graph: dict[str, Any]) -> dict[str, Any]:
             lane_of[nid] = len(lanes) - 1
     pos: dict[str, tuple[float, float]] = {}
     src_band = BAND_TOP
-    art_top = src_band + 90
+    art_top = src_band + 75
     for nid, x in wanted.items():
         pos[nid] = (x, art_top + lane_of[nid] * LANE_H)
     art_bottom = art_top + max(len(lanes) - 1, 0) * LANE_H
-    outlet_y = art_bottom + 110
+    has_outlets = any(n.get("kind") == "outlet" for n in nodes.values())
+    outlet_y = art_bottom + 110 if has_outlets else art_bottom + 45
     neighbours: dict[str, list[str]] = {}
     for link in links:
         neighbours.setdefault(link["source"], []).append(link["target"])
@@ -127,14 +130,17 @@ def layout(graph: dict[str, Any]) -> dict[str, Any]:
         for i, nid in enumerate(members):
             near = [pos[m][0] for m in neighbours.get(nid, []) if m in pos and m in wanted]
             xs.append((sum(near) / len(near) if near else LEFT + i * 120, nid))
-        for nid, x in _spread(xs, 120, LEFT, WIDTH - RIGHT).items():
+        gap = 40 if kind == "source" else 110
+        hi = WIDTH - (110 if kind == "source" else RIGHT)  # room for the slanted labels
+        for nid, x in _spread(xs, gap, LEFT, hi).items():
             pos[nid] = (x, y)
     return {
         "pos": pos,
-        "height": outlet_y + 60,
+        "height": outlet_y + (60 if has_outlets else 40),
+        "outlets": has_outlets,
         "ticks": ticks,
         "axis_y": art_bottom + 45,
-        "undated_x": x_hi + 20 if undated and dated else None,
+        "undated_x": x_hi + 30 if undated and dated else None,
     }
 
 
@@ -156,8 +162,8 @@ def _node_svg(n: dict[str, Any], x: float, y: float, href: str | None) -> str:
         text = f'<text y="26" class="lbl">{label}</text><text y="39" class="sub">{sub}</text>'
         title = tip
     elif kind == "source":
-        shape = '<path d="M0,-11 L11,0 L0,11 L-11,0 Z" fill="#6c3483" stroke="#fff"/>'
-        text = f'<text y="-16" class="lbl">{label}</text>'
+        shape = '<path d="M0,-9 L9,0 L0,9 L-9,0 Z" fill="#6c3483" stroke="#fff"/>'
+        text = f'<text class="lbl src" transform="translate(2,-13) rotate(-35)">{label}</text>'
     else:
         shape = '<rect x="-10" y="-8" width="20" height="16" rx="3" fill="#566573" stroke="#fff"/>'
         text = f'<text y="24" class="lbl">{label}</text>'
@@ -172,6 +178,8 @@ def _node_svg(n: dict[str, Any], x: float, y: float, href: str | None) -> str:
 
 def _edge_svg(link: dict[str, Any], p: tuple[float, float], q: tuple[float, float]) -> str:
     kind = link.get("kind", "")
+    if kind == "derives_from" and not link["target"].startswith("article:"):
+        kind = "draws_on"
     color, dash, base = EDGE_STYLE[kind]
     conf = max(0.0, min(1.0, float(link.get("confidence") or 0)))
     (x1, y1), (x2, y2) = p, q
@@ -184,6 +192,7 @@ def _edge_svg(link: dict[str, Any], p: tuple[float, float], q: tuple[float, floa
     cx, cy = (x1 + x2) / 2 - dy / dist * bend, (y1 + y2) / 2 + dx / dist * bend
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     width = base + (2.5 * conf if kind == "derives_from" else conf)
+    opacity = 0.35 + 0.65 * conf if kind != "cites" else 0.2 + 0.3 * conf
     tip = escape(
         f"{link.get('kind')} · confidence {conf:.2f}"
         + (f" — {link.get('explanation')}" if link.get("explanation") else "")
@@ -193,7 +202,7 @@ def _edge_svg(link: dict[str, Any], p: tuple[float, float], q: tuple[float, floa
         f'<path class="edge edge-{escape(kind)}" data-source="{escape(link["source"])}" '
         f'data-target="{escape(link["target"])}" d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} '
         f'{x2:.1f},{y2:.1f}" fill="none" stroke="{color}" stroke-width="{width:.2f}" '
-        f'stroke-opacity="{0.35 + 0.65 * conf:.2f}"{dash_attr}{marker}><title>{tip}</title></path>'
+        f'stroke-opacity="{opacity:.2f}"{dash_attr}{marker}><title>{tip}</title></path>'
     )
 
 
@@ -224,10 +233,11 @@ def render_graph(graph: dict[str, Any], anchors: dict[str, str] | None = None) -
         )
     parts.append("</defs>")
     parts.append(
-        '<text x="8" y="24" class="band">sources</text>'
-        f'<text x="8" y="{BAND_TOP + 95}" class="band">articles</text>'
-        f'<text x="8" y="{height - 55:.0f}" class="band">outlets</text>'
+        f'<text x="8" y="{BAND_TOP + 4}" class="band">sources</text>'
+        f'<text x="8" y="{BAND_TOP + 79}" class="band">articles</text>'
     )
+    if lay["outlets"]:
+        parts.append(f'<text x="8" y="{height - 55:.0f}" class="band">outlets</text>')
     ay = lay["axis_y"]
     parts.append(
         f'<line x1="{LEFT}" y1="{ay}" x2="{WIDTH - RIGHT}" y2="{ay}" class="axis"/>'
@@ -243,8 +253,9 @@ def render_graph(graph: dict[str, Any], anchors: dict[str, str] | None = None) -
     if lay["undated_x"] is not None:
         ux = lay["undated_x"]
         parts.append(
-            f'<line x1="{ux}" y1="{BAND_TOP + 55}" x2="{ux}" y2="{ay}" class="sep"/>'
-            f'<text x="{ux + 8}" y="{ay + 17}" class="tick" text-anchor="start">date unknown</text>'
+            f'<line x1="{ux}" y1="{BAND_TOP + 45}" x2="{ux}" y2="{ay}" class="sep"/>'
+            f'<text x="{ux + UNDATED_W / 2 - 15:.0f}" y="{ay + 17}" class="tick">'
+            "date unknown</text>"
         )
     links = sorted(
         (lk for lk in graph.get("links", []) if lk.get("kind") in EDGE_STYLE),

@@ -425,7 +425,7 @@ def test_markdown_is_escaped(run_dir: Path) -> None:
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert "Daily &lt;Copy&gt;" in text
     assert "## Review items" in text and "Uncredited reuse" in text
-    assert "The story starts with **Wire Agency**" in text
+    assert "Originals that others derive from: **Wire Agency** (1)" in text
 
 
 def test_report_shows_verdicts(run_dir: Path) -> None:

@@ -80,6 +80,23 @@
       });
     });
   }
+  var cites = document.getElementById("show-cites");
+  if (cites && svg) {
+    cites.addEventListener("change", function () { svg.classList.toggle("nocites", !cites.checked); });
+  }
+  document.querySelectorAll("details.pair").forEach(function (pair) {
+    function same(m) { return pair.querySelectorAll('mark[data-m="' + m.getAttribute("data-m") + '"]'); }
+    pair.querySelectorAll("mark[data-m]").forEach(function (m) {
+      m.addEventListener("mouseenter", function () { same(m).forEach(function (x) { x.classList.add("hot"); }); });
+      m.addEventListener("mouseleave", function () { same(m).forEach(function (x) { x.classList.remove("hot"); }); });
+      m.addEventListener("click", function () {
+        var col = m.closest(".text");
+        same(m).forEach(function (x) {
+          if (x.closest(".text") !== col) { x.scrollIntoView({ block: "center", behavior: "smooth" }); }
+        });
+      });
+    });
+  });
   document.querySelectorAll("[data-toggle-all]").forEach(function (b) {
     b.addEventListener("click", function () {
       var open = b.getAttribute("data-toggle-all") === "open";
