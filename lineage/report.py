@@ -49,8 +49,13 @@ OPTIONAL = (
     "flags.jsonl",
     "rejected.jsonl",
 )
-KIND_RANK = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
-KIND_CSS = {"verbatim": "verbatim", "near-verbatim": "near", "rewritten": "rewritten"}
+KIND_RANK = {"fact": 4, "verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+KIND_CSS = {
+    "verbatim": "verbatim",
+    "near-verbatim": "near",
+    "rewritten": "rewritten",
+    "fact": "fact",
+}
 
 
 @dataclass(slots=True)
@@ -136,6 +141,16 @@ def highlight(text: str, marks: list[tuple[int, int, int, str, str]]) -> Markup:
     return Markup("".join(out))
 
 
+def find_terms(text: str, start: int, end: int, terms: list[str]) -> list[tuple[int, int]]:
+    """Where the (non-empty) terms occur in ``text[start:end]``, case-insensitively."""
+    out = []
+    low = text[start:end].casefold()
+    for term in {t.casefold() for t in terms if t and t.strip()}:
+        for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", low):
+            out.append((start + m.start(), start + m.end()))
+    return sorted(out)
+
+
 def _wrap(chunk: str, label: tuple[int, str, str] | None) -> str:
     if not chunk:
         return ""
@@ -207,6 +222,12 @@ def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[d
                     marks[art].append(
                         (sp[f"{side}_start"], sp[f"{side}_end"], 2, m.get("kind", ""), title)
                     )
+            for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
+                p = run.passages.get(pid)
+                values = [str(cf.get(side) or "") for cf in m.get("changed_facts", [])]
+                if p and texts.get(art):
+                    for s, e in find_terms(texts[art], p["start"], p["end"], values):
+                        marks[art].append((s, e, 3, "fact", "changed fact"))
             for cf in m.get("changed_facts", []):
                 va, vb = (cf.get("b"), cf.get("a")) if flip else (cf.get("a"), cf.get("b"))
                 key = (str(cf.get("kind")), str(cf.get("fact")), str(va), str(vb))
@@ -560,11 +581,10 @@ def render_review_page(app: Any) -> str:
         row["verdict"] = verdicts.get(it.id)
         row["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
         for side in ("article", "other"):
-            a = arts.get(row[side], {})
-            row[f"{side}_name"] = a.get("outlet") or a.get("title") or row[side]
-            row[f"{side}_meta"] = " · ".join(
-                str(x) for x in (a.get("title"), a.get("published")) if x
-            )
+            a = arts.get(row[side])
+            row[f"{side}_name"] = display_name(a) if a else row[side].split(":", 1)[-1]
+            row[f"{side}_meta"] = (a.get("published") or "date unknown") if a else "source"
+        row["terms"] = [str(v) for f in it.facts for v in (f.get("a"), f.get("b")) if v]
         items.append(row)
     script = files("lineage").joinpath("templates", "review.js").read_text(encoding="utf-8")
     return (
@@ -583,6 +603,10 @@ def render_review_page(app: Any) -> str:
     )
 
 
-def _passage_html(p: dict[str, Any], kind: str) -> Markup:
+def _passage_html(p: dict[str, Any], kind: str, terms: list[str] | None = None) -> Markup:
+    text = p.get("text", "")
     marks = [(s, e, 2, kind, kind) for s, e in p.get("spans", [])]
-    return highlight(p.get("text", ""), marks)
+    marks += [
+        (s, e, 3, "fact", "changed fact") for s, e in find_terms(text, 0, len(text), terms or [])
+    ]
+    return highlight(text, marks)
