@@ -47,6 +47,8 @@ __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attr
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
+_ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
+_ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,9 @@ class _Lang:
         for key, val in list(pats.items()):
             if key not in ("prepositions", "citing", "addressee"):
                 pats[key] = frozenset(w.lower() for w in val)
+        for key in ("wie", "so", "heisst", "postpositions", "nach"):
+            pats.setdefault(key, frozenset())
+        pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
         return cls(
             name=name,
             det=fs("determiners"),
@@ -160,20 +165,23 @@ def _lemma(word: str, lang: str) -> str:
 
 
 class _Sent:
-    """Tokens of one sentence: words, lower-cased words, spans."""
+    """Tokens of one sentence: words, lower-cased words, and (lazily) their spans."""
 
-    __slots__ = ("ends", "low", "n", "starts", "words")
+    __slots__ = ("_spans", "end", "low", "lowset", "n", "start", "text", "words")
 
     def __init__(self, text: str, start: int, end: int) -> None:
-        self.words: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for m in _TOKEN.finditer(text, start, end):
-            self.words.append(m.group())
-            self.starts.append(m.start())
-            self.ends.append(m.end())
+        self.text, self.start, self.end = text, start, end
+        self.words: list[str] = _TOKEN.findall(text, start, end)
         self.low = [w.lower() for w in self.words]
+        self.lowset = frozenset(self.low)
         self.n = len(self.words)
+        self._spans: list[tuple[int, int]] | None = None
+
+    def span(self, k: int) -> tuple[int, int]:
+        """Character span of token k in the text."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _TOKEN.finditer(self.text, self.start, self.end)]
+        return self._spans[k]
 
 
 class AttributionParser:
@@ -204,11 +212,14 @@ class AttributionParser:
         names = languages or list(data["lang"])
         self.langs = [_Lang.from_toml(n, data["lang"][n]) for n in names]
         self.confidence = _confidence_table()
-        stems = {s.lower() for n in names for s in data["lang"][n].get("trigger_stems", ())}
-        self._trigger = re.compile("|".join(sorted(map(re.escape, stems), key=len, reverse=True)))
-        self._lines = [(e["family"], re.compile(e["regex"])) for e in data.get("lines", ())]
-        verb_stems = {s.strip() for s in stems if s.strip().isalpha() and len(s.strip()) >= 3}
-        self._verb_stem = re.compile("|".join(sorted(verb_stems, key=len, reverse=True)))
+        self._triggers = [_trigger(data["lang"][n].get("patterns", {})) for n in names]
+        self._verb_forms = [t[1] for t in self._triggers]
+        self._any_trigger = re.compile("|".join(f"(?:{t[0].pattern})" for t in self._triggers))
+        self._lines = [
+            (e["family"], re.compile(e["regex"]), tuple(e.get("gate", ()))) for e in data.get("lines", ())
+        ]
+        self._forms: dict[str, dict[str, str | None]] = {lang.name: {} for lang in self.langs}
+        self._stems = _literal_triggers(data["lang"], names)
 
     # ------------------------------------------------------------------ public
     def parse(
@@ -230,7 +241,11 @@ class AttributionParser:
             if _inside(s, skip):
                 continue
             if idx in fired:
-                self._sentence(state, s, e)
+                self._sentence(state, s, e, fired[idx])
+            elif state.prev:
+                carried = self._carry(state, _Sent(text, s, e), s, e)
+                state.out.extend(carried)
+                state.prev = carried
             else:
                 state.prev = []
         teasers = [(s, e) for kind, s, e in blocks if kind == "teaser"]
@@ -238,22 +253,54 @@ class AttributionParser:
         return _dedupe(state.out)
 
     # ------------------------------------------------------------------ sentences
-    def _fired(self, text: str, sentences: Sequence[tuple[int, int]]) -> set[int]:
-        starts = [s for s, _ in sentences]
-        fired: set[int] = set()
+    def _fired(self, text: str, sentences: Sequence[tuple[int, int]]) -> dict[int, list[_Lang]]:
+        """Sentences where some cue may stand, with the languages whose cues fired.
+
+        Literal ``str.find`` per stem is several times faster than one regex alternation;
+        each hit is then checked as a word (verbs: lower-case, a known verb form).
+        """
         low = text.lower()
-        for m in self._trigger.finditer(low):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            if i >= 0 and m.start() < sentences[i][1]:
-                fired.add(i)
+        if len(low) != len(text):
+            low = text  # rare case-folding that changes length: match as written
+        starts = [s for s, _ in sentences]
+        fired: dict[int, list[_Lang]] = {}
+        for stem, kind, li in self._stems:
+            lang = self.langs[li]
+            i = low.find(stem)
+            while i >= 0:
+                k = bisect.bisect_right(starts, i) - 1
+                if k >= 0 and i < sentences[k][1] and lang not in fired.get(k, ()):
+                    if self._check_hit(text, low, i, kind, lang):
+                        fired.setdefault(k, []).append(lang)
+                i = low.find(stem, i + 1)
         return fired
 
-    def _sentence(self, st: _ArticleState, s: int, e: int) -> None:
+    def _check_hit(self, text: str, low: str, i: int, kind: str, lang: _Lang) -> bool:
+        if kind == "punct":
+            return True
+        ws = i
+        while ws > 0 and (low[ws - 1].isalpha() or low[ws - 1] == "-") and i - ws < 12:
+            ws -= 1
+        if kind == "word":
+            return ws == i
+        we = i
+        while we < len(low) and low[we].isalpha():
+            we += 1
+        w = low[ws:we]
+        if not text[ws].islower():
+            return False
+        forms = self._forms[lang.name]
+        lemma = forms.get(w, "")
+        if lemma == "":
+            lemma = forms[w] = self._form_lemma(w, lang)
+        return lemma is not None
+
+    def _sentence(self, st: _ArticleState, s: int, e: int, langs: list[_Lang]) -> None:
         t = _Sent(st.text, s, e)
         found: list[tuple[str, int, int, int, int, _Lang]] = []
         upstream: list[tuple[int, int, int, int, _Lang]] = []
         addressee: list[tuple[int, int, _Lang]] = []
-        for lang in self.langs:
+        for lang in langs:
             self._prep(t, lang, found, upstream)
             self._post(t, lang, found)
             self._nach(t, lang, found)
@@ -288,6 +335,8 @@ class AttributionParser:
         """Konjunktiv I without a cue: the previous sentence's source still speaks."""
         for lang in self.langs:
             kon = lang.p.get("konjunktiv", frozenset())
+            if kon.isdisjoint(t.lowset):
+                continue
             for k in range(t.n):
                 if t.low[k] in kon and not t.words[k][0].isupper():
                     prev = st.prev[0]
@@ -298,8 +347,8 @@ class AttributionParser:
                             sentence_start=s,
                             sentence_end=e,
                             cue=t.words[k],
-                            cue_start=t.starts[k],
-                            cue_end=t.ends[k],
+                            cue_start=t.span(k)[0],
+                            cue_end=t.span(k)[1],
                             cue_family="konjunktiv_carry",
                             confidence=conf,
                         )
@@ -328,6 +377,8 @@ class AttributionParser:
                         out.append((fam2, k, j, j, np[1], lang))
 
     def _post(self, t: _Sent, lang: _Lang, found: list) -> None:
+        if lang.p["postpositions"].isdisjoint(t.lowset):
+            return
         for k in range(1, t.n):
             if t.low[k] in lang.p.get("postpositions", ()):
                 i = self._np_back(t, k, lang)
@@ -336,6 +387,8 @@ class AttributionParser:
 
     def _nach(self, t: _Sent, lang: _Lang, found: list) -> None:
         nouns = lang.p.get("nach_nouns", frozenset())
+        if lang.p["nach"].isdisjoint(t.lowset):
+            return
         for k in range(t.n - 1):
             if t.low[k] not in lang.p.get("nach", ()):
                 continue
@@ -353,8 +406,13 @@ class AttributionParser:
             found.append(("anonymous", k, k + 1, k + 1, j + 1, lang))
 
     def _wie_so(self, t: _Sent, lang: _Lang, found: list) -> None:
+        cues = lang.p["wie_so_heisst"]
+        if cues.isdisjoint(t.lowset):
+            return
         for k in range(t.n - 1):
             w = t.low[k]
+            if w not in cues:
+                continue
             if w in lang.p.get("wie", ()):
                 np = self._np(t, k + 1, lang)
                 if np and np[0] < t.n and self._is_verb(t, np[0], lang, final=True):
@@ -371,8 +429,13 @@ class AttributionParser:
                         found.append(("heisst_es", k, k + 2, j + 1, np[1], lang))
 
     def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
+        forms = self._forms[lang.name]
         for v in range(t.n):
-            if not self._is_verb(t, v, lang):
+            w = t.low[v]
+            lemma = forms.get(w, "")
+            if lemma == "":
+                lemma = forms[w] = self._form_lemma(w, lang)
+            if lemma is None or not self._is_verb(t, v, lang):
                 continue
             if v > 0 and t.low[v - 1] in lang.p.get("passive_by", ()):
                 continue
@@ -518,13 +581,22 @@ class AttributionParser:
                 return i, np[1]
         return None
 
+    def _form_lemma(self, w: str, lang: _Lang) -> str | None:
+        """Lemma of a word that looks like a reporting-verb form, else None."""
+        if self._verb_forms[self.langs.index(lang)].fullmatch(w) is None:
+            return None
+        return _lemma(w, lang.name) if lang.name != "en" else w
+
     def _is_verb(self, t: _Sent, v: int, lang: _Lang, final: bool = False) -> bool:
         w = t.low[v]
         if not t.words[v].isalpha() or (v > 0 and t.words[v][0].isupper()) or len(w) < 3:
             return False
-        if not self._verb_stem.search(w):
+        forms = self._forms[lang.name]
+        lemma = forms.get(w, "")
+        if lemma == "":
+            lemma = forms[w] = self._form_lemma(w, lang)
+        if lemma is None:
             return False
-        lemma = _lemma(w, lang.name) if lang.name != "en" else w
         end = v + 1
         while end < t.n and t.words[end] not in _CLAUSE_END and t.low[end] not in ("dass", "that"):
             end += 1
@@ -545,7 +617,7 @@ class AttributionParser:
         self, st: _ArticleState, t: _Sent, s: int, e: int, fam: str,
         ci: int, cj: int, mi: int, mj: int, lang: _Lang,
     ) -> Attribution | None:
-        ms, me = t.starts[mi], t.ends[mj - 1]
+        ms, me = t.span(mi)[0], t.span(mj - 1)[1]
         mention = st.text[ms:me]
         res = st.resolve(self, mention, [t.words[k] for k in range(mi, mj)], lang)
         if res is None:
@@ -554,7 +626,7 @@ class AttributionParser:
         if stype == "anonymous":
             fam = "anonymous"
         conf = self.confidence.get(fam, self.confidence.get("default", 0.5))
-        cs, ce = t.starts[ci], t.ends[cj - 1]
+        cs, ce = t.span(ci)[0], t.span(cj - 1)[1]
         return Attribution(
             st.article, s, e, mention, ms, me, st.text[cs:ce], cs, ce, fam,
             sid, name, stype, person, None, None, conf, "body",
@@ -563,7 +635,9 @@ class AttributionParser:
     def _line_patterns(
         self, st: _ArticleState, refs: list[tuple[int, int]], teasers: list[tuple[int, int]]
     ) -> None:
-        for fam, rx in self._lines:
+        for fam, rx, gate in self._lines:
+            if gate and not any(g in st.text for g in gate):
+                continue
             for m in rx.finditer(st.text):
                 if _inside(m.start(), teasers):
                     continue
@@ -625,7 +699,7 @@ class _ArticleState:
         if hit is None:
             found = found or gaz.find_in(parts, allow_common=False)
             hit = (found[2], found[3]) if found else None
-        person = _person([w for w in words if w != ","], lang, gaz)
+        person = _person(words, lang, gaz)
         if hit:
             src = gaz.sources[hit[0]]
             via = hit[1] or person
@@ -644,7 +718,7 @@ class _ArticleState:
 
     def resolve_addressee(self, p: AttributionParser, t: _Sent, i: int, j: int, lang: _Lang) -> str | None:
         """Id of the outlet or person something was said to."""
-        mention = self.text[t.starts[i] : t.ends[j - 1]]
+        mention = self.text[t.span(i)[0] : t.span(j - 1)[1]]
         hit = p.gazetteer.lookup(mention)
         return hit[0] if hit else provisional_id(mention)
 
@@ -676,22 +750,56 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
     return split_sentences(text)
 
 
+def _literal_triggers(langs: dict[str, Any], names: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(lower-case literal, kind, language index)`` for the fast sentence trigger."""
+    out = []
+    for li, name in enumerate(names):
+        pats = langs[name].get("patterns", {})
+        out += [(w.replace("\\b", "").lower(), "word", li) for w in pats.get("trigger_words", ())]
+        out += [(w, "punct", li) for w in pats.get("trigger_literal", ())]
+        stems = pats.get("verb_stems", ())
+        out += [(w, "verb", li) for w in stems if not any(o != w and o in w for o in stems)]
+    return out
+
+
+def _trigger(pats: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Case-sensitive trigger regex of one language, and the verb-form regex.
+
+    Verbs are matched lower-case only (German nouns are capitalised, so "Teil" does not
+    fire "teilte"); cue words in both cases ("Laut", "laut").
+    """
+    words = sorted(pats.get("trigger_words", ()), key=len, reverse=True)
+    words = [f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words]
+    pre = sorted(re.escape(w) for w in pats.get("verb_prefixes", ()))
+    stems = sorted((re.escape(w) for w in pats.get("verb_stems", ())), key=len, reverse=True)
+    ends = "|".join(pats.get("verb_endings", ()))
+    verb = rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?" if stems else "(?!)"
+    alts = [rf"\b(?:{'|'.join(words)})" if words else "(?!)", rf"(?<![\w-]){verb}(?![\w-])"]
+    alts += list(pats.get("trigger_punct", ()))
+    return re.compile("|".join(alts)), re.compile(verb)
+
+
 def _learn_aliases(text: str) -> dict[str, str]:
     """Abbreviations defined in the text: "Joint Chiefs of Staff (JCS)" -> JCS."""
     out: dict[str, str] = {}
-    for m in re.finditer(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})\(([A-ZÄÖÜ]{2,6})\)", text):
-        out[m.group(2)] = m.group(1).strip()
+    for m in _ABBR_DEF.finditer(text):
+        before = _ABBR_NAME.search(text, max(0, m.start() - 80), m.start())
+        if before:
+            out[m.group(1)] = before.group(1).strip()
     return out
 
 
 def _find_phrase(t: _Sent, phrase: tuple[str, ...]) -> Iterable[int]:
     n = len(phrase)
+    if phrase[0] not in t.lowset:
+        return
     for k in range(t.n - n + 1):
         if t.low[k] == phrase[0] and tuple(t.low[k : k + n]) == phrase:
             yield k
 
 
-def _ends_with(word: str, nouns: Iterable[str]) -> bool:
+@lru_cache(maxsize=1 << 15)
+def _ends_with(word: str, nouns: frozenset[str]) -> bool:
     return any(len(n) >= 6 and word.endswith(n) for n in nouns)
 
 

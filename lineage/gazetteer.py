@@ -18,7 +18,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,7 @@ class Source:
         }
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """Fold one word for matching: lower case, umlauts spelled out, endings cut."""
     w = unicodedata.normalize("NFC", word).lower().translate(_FOLD)
