@@ -383,6 +383,10 @@ def build_context(
         by_article[it.article].append(row)
     pairs = _pairs(run, names, order)
     pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in pairs}
+    for row in review:  # where the evidence stands: the pair side by side, else the article
+        row["evidence_anchor"] = pair_of.get(frozenset((row["article"], row["other"]))) or anchor(
+            "art", row["article"]
+        )
     attributions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for at in sorted(run.attributions, key=lambda x: (x["article"], x.get("sentence_start", 0))):
         text = next((a.get("text", "") for a in run.articles if a["id"] == at["article"]), "")
