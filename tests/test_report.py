@@ -485,3 +485,12 @@ def test_copy_of_run_gives_same_ids(run_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "again"
     shutil.copytree(run_dir, other)
     assert [i.id for i in build_items(run_dir)] == [i.id for i in build_items(other)]
+
+
+def test_check_first_links_to_the_evidence(run_dir: Path) -> None:
+    ctx = report.build_context(report.load_run(run_dir))
+    first = ctx["check_first"][0]
+    assert first["kind"] == "uncredited"
+    assert first["evidence_anchor"] == ctx["pairs"][0]["id"]
+    html = report.render_html(ctx)
+    assert f'id="{first["evidence_anchor"]}" open' in html
