@@ -77,45 +77,91 @@ def _settings(ctx_config: Path | None, **overrides: Any) -> Settings:
 
 def input_options(f: Any) -> Any:
     """Options shared by every command that reads articles."""
-    for opt in reversed([
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Settings file (default: ./lineage.toml or [tool.lineage] in "
-                          "./pyproject.toml)."),
-        click.option("--metadata", type=click.Path(dir_okay=False),
-                     help="CSV or JSONL with outlet, url, published, title per id or file name."),
-        click.option("--text-key", help="JSONL field holding the text.  [default: text]"),
-        click.option("--id-key", help="JSONL field holding the id.  [default: id]"),
-        click.option("--sources", "sources_files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False),
-                     help="Extra source gazetteer (TOML), merged over the shipped one."),
-        click.option("--strict", is_flag=True, default=None,
-                     help="Stop at the first bad input instead of rejecting it."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
-    ]):  # fmt: skip
+    for opt in reversed(
+        [
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Settings file (default: ./lineage.toml or [tool.lineage] in "
+                "./pyproject.toml).",
+            ),
+            click.option(
+                "--metadata",
+                type=click.Path(dir_okay=False),
+                help="CSV or JSONL with outlet, url, published, title per id or file name.",
+            ),
+            click.option("--text-key", help="JSONL field holding the text.  [default: text]"),
+            click.option("--id-key", help="JSONL field holding the id.  [default: id]"),
+            click.option(
+                "--sources",
+                "sources_files",
+                multiple=True,
+                type=click.Path(exists=True, dir_okay=False),
+                help="Extra source gazetteer (TOML), merged over the shipped one.",
+            ),
+            click.option(
+                "--strict",
+                is_flag=True,
+                default=None,
+                help="Stop at the first bad input instead of rejecting it.",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
+        ]
+    ):
         f = opt(f)
     return f
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("articles", nargs=-1, required=True)
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports/scan"), help="Folder for the results.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["summary", "table", "jsonl", "none"],
-              case_sensitive=False), default="summary",
-              help="What to print on stdout: a summary, the article pairs as a table or "
-                   "JSONL, or nothing.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/scan"),
+    help="Folder for the results.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["summary", "table", "jsonl", "none"], case_sensitive=False),
+    default="summary",
+    help="What to print on stdout: a summary, the article pairs as a table or JSONL, or nothing.",
+)
 @click.option("--seed", type=int, help="MinHash seed.  [default: 1]")
 @click.option("--no-report", is_flag=True, help="Skip report.html / report.md.")
-@click.option("--fail-on-match", is_flag=True,
-              help="Exit with 3 when any passage match is found (for automation).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
-              help="Where heavy stages run.  [default: local]")
+@click.option(
+    "--fail-on-match",
+    is_flag=True,
+    help="Exit with 3 when any passage match is found (for automation).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where heavy stages run.  [default: local]",
+)
 @click.option("--scheduler", help="Dask scheduler address (with --engine dask).")
 @input_options
-def scan(articles: tuple[str, ...], out: Path, fmt: str, seed: int | None, no_report: bool,
-         fail_on_match: bool, engine: str | None, scheduler: str | None, config_file: Path | None,
-         metadata: str | None, text_key: str | None, id_key: str | None,
-         sources_files: tuple[str, ...], strict: bool | None, quiet: bool) -> None:  # fmt: skip
+def scan(
+    articles: tuple[str, ...],
+    out: Path,
+    fmt: str,
+    seed: int | None,
+    no_report: bool,
+    fail_on_match: bool,
+    engine: str | None,
+    scheduler: str | None,
+    config_file: Path | None,
+    metadata: str | None,
+    text_key: str | None,
+    id_key: str | None,
+    sources_files: tuple[str, ...],
+    strict: bool | None,
+    quiet: bool,
+) -> None:
     """Find rewritten passages, their sources and lineage in ARTICLES.
 
     ARTICLES are files or folders (recursive) of .txt/.md, .html/.htm or .jsonl,
@@ -136,9 +182,17 @@ def scan(articles: tuple[str, ...], out: Path, fmt: str, seed: int | None, no_re
       lineage scan seeds/ --out reports/seeds
       cat batch.jsonl | lineage scan - --out reports/today -f jsonl
     """
-    settings = _settings(config_file, seed=seed, metadata=metadata, text_key=text_key,
-                         id_key=id_key, strict=strict, engine=engine, scheduler=scheduler,
-                         sources_files=sources_files or None)  # fmt: skip
+    settings = _settings(
+        config_file,
+        seed=seed,
+        metadata=metadata,
+        text_key=text_key,
+        id_key=id_key,
+        strict=strict,
+        engine=engine,
+        scheduler=scheduler,
+        sources_files=sources_files or None,
+    )
     result = pipeline.scan(articles, settings, progress=_progress(quiet))
     pipeline.write_run(result, out, report=not no_report)
     for r in result.rejected:
@@ -147,15 +201,20 @@ def scan(articles: tuple[str, ...], out: Path, fmt: str, seed: int | None, no_re
     if fmt == "summary":
         click.echo(pipeline.summary_text(result, out, pairs))
     elif fmt == "table":
-        click.echo(table(pairs, ["a", "b", "strength", "matches", "kinds", "shared_facts",
-                                 "relation"]), nl=False)  # fmt: skip
+        click.echo(
+            table(pairs, ["a", "b", "strength", "matches", "kinds", "shared_facts", "relation"]),
+            nl=False,
+        )
     elif fmt == "jsonl":
         for row in pairs:
             click.echo(dumps(row))
     if not quiet and fmt != "summary":
-        click.echo(f"lineage: {result.counts['articles']} articles, "
-                   f"{result.counts['matches']} matches, {len(result.rejected)} rejected "
-                   f"-> {out}", err=True)  # fmt: skip
+        click.echo(
+            f"lineage: {result.counts['articles']} articles, "
+            f"{result.counts['matches']} matches, {len(result.rejected)} rejected "
+            f"-> {out}",
+            err=True,
+        )
     if fail_on_match and result.matches:
         sys.exit(EXIT_MATCHED)
     if result.rejected:
@@ -163,8 +222,12 @@ def scan(articles: tuple[str, ...], out: Path, fmt: str, seed: int | None, no_re
 
 
 @cli.command("config", context_settings=CONTEXT)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Settings file to read instead of the one found.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file to read instead of the one found.",
+)
 def config_cmd(config_file: Path | None) -> None:
     """Print the effective settings as TOML (defaults, then file)."""
     click.echo(to_toml(load_settings(config_file)), nl=False)
@@ -175,12 +238,26 @@ def config_cmd(config_file: Path | None) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("articles", nargs=-1, required=True)
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "table"],
-              case_sensitive=False), default="jsonl", help="Output format.")  # fmt: skip
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table"], case_sensitive=False),
+    default="jsonl",
+    help="Output format.",
+)
 @input_options
-def attributions(articles: tuple[str, ...], fmt: str, config_file: Path | None,
-                 metadata: str | None, text_key: str | None, id_key: str | None,
-                 sources_files: tuple[str, ...], strict: bool | None, quiet: bool) -> None:  # fmt: skip
+def attributions(
+    articles: tuple[str, ...],
+    fmt: str,
+    config_file: Path | None,
+    metadata: str | None,
+    text_key: str | None,
+    id_key: str | None,
+    sources_files: tuple[str, ...],
+    strict: bool | None,
+    quiet: bool,
+) -> None:
     """Who each article says its information comes from.
 
     Prints one record per attribution: the source as written, its canonical
@@ -191,15 +268,35 @@ def attributions(articles: tuple[str, ...], fmt: str, config_file: Path | None,
     Example:
       lineage attributions seeds/ -f table
     """
-    settings = _settings(config_file, metadata=metadata, text_key=text_key, id_key=id_key,
-                         strict=strict, sources_files=sources_files or None)  # fmt: skip
+    settings = _settings(
+        config_file,
+        metadata=metadata,
+        text_key=text_key,
+        id_key=id_key,
+        strict=strict,
+        sources_files=sources_files or None,
+    )
     records, rejected = pipeline.attributions_only(articles, settings)
     for r in rejected:
         click.echo(f"skipped {r}", err=True)
     if fmt == "table":
-        click.echo(table(records, ["article", "mention", "source_id", "source_type",
-                                   "via_person", "cue", "cue_family", "confidence"],
-                         max_width=40), nl=False)  # fmt: skip
+        click.echo(
+            table(
+                records,
+                [
+                    "article",
+                    "mention",
+                    "source_id",
+                    "source_type",
+                    "via_person",
+                    "cue",
+                    "cue_family",
+                    "confidence",
+                ],
+                max_width=40,
+            ),
+            nl=False,
+        )
     else:
         for rec in records:
             click.echo(dumps(rec))
@@ -212,12 +309,26 @@ def attributions(articles: tuple[str, ...], fmt: str, config_file: Path | None,
 
 @cli.command("graph", context_settings=CONTEXT)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(["json", "graphml", "dot", "gexf"],
-              case_sensitive=False), default="json", help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
-@click.option("--kind", "kinds", multiple=True,
-              help="Keep only these edge kinds (cites, shares_content, derives_from, ...).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "graphml", "dot", "gexf"], case_sensitive=False),
+    default="json",
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Keep only these edge kinds (cites, shares_content, derives_from, ...).",
+)
 def graph_cmd(run_dir: Path, fmt: str, output: Path | None, kinds: tuple[str, ...]) -> None:
     """Convert a run's lineage graph (graph.json) to another format.
 
@@ -231,6 +342,7 @@ def graph_cmd(run_dir: Path, fmt: str, output: Path | None, kinds: tuple[str, ..
         atomic_write_text(output, text)
     else:
         click.echo(text, nl=False)
+
 
 # --- report commands ---
 

@@ -11,6 +11,7 @@ A story is a connected group of articles that share at least one cluster.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -33,7 +34,7 @@ def cluster_passages(
         by_article[by_id[pid].article].append(by_id[pid])
     for group in by_article.values():
         group.sort(key=lambda p: p.index)
-        for x, y in zip(group, group[1:], strict=False):
+        for x, y in itertools.pairwise(group):
             if y.cstart < x.cend:  # overlapping windows share a sentence
                 links.add((x.id, y.id))
     member: dict[str, int] = {pid: i for i, pid in enumerate(involved)}
@@ -68,11 +69,12 @@ def build_clusters(
     article_graph = nx.Graph()
     for group in groups:
         arts = sorted({by_id[p].article for p in group})
-        for x, y in zip(arts, arts[1:], strict=False):
+        for x, y in itertools.pairwise(arts):
             article_graph.add_edge(x, y)
     story_of: dict[str, str] = {}
-    components = sorted((sorted(c) for c in nx.connected_components(article_graph)),
-                        key=lambda c: c[0])  # fmt: skip
+    components = sorted(
+        (sorted(c) for c in nx.connected_components(article_graph)), key=lambda c: c[0]
+    )
     for k, comp in enumerate(components, start=1):
         for art in comp:
             story_of[art] = f"s{k}"

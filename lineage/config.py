@@ -60,7 +60,7 @@ class Settings:
     verbatim_min_jaccard: float = 0.9
     near_verbatim_min_jaccard: float = 0.5
     near_verbatim_min_containment: float = 0.8
-    rewritten_min_cosine: float = 0.15
+    rewritten_min_cosine: float = 0.12
     """A rewrite needs this cosine plus a shared or changed fact (number or quote)."""
     rewritten_names_cosine: float = 0.2
     """...or this cosine plus two shared names."""

@@ -55,13 +55,16 @@ def to_dot(g: nx.MultiDiGraph) -> str:
     lines = ["digraph lineage {", "  rankdir=LR;"]
     for n, data in sorted(g.nodes(data=True)):
         label = str(data.get("label", n))[:60]
-        lines.append(f"  {_dot_id(n)} [label={_dot_id(label)}, "
-                     f"shape={shapes.get(data.get('kind', ''), 'ellipse')}];")  # fmt: skip
+        lines.append(
+            f"  {_dot_id(n)} [label={_dot_id(label)}, "
+            f"shape={shapes.get(data.get('kind', ''), 'ellipse')}];"
+        )
     for u, v, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2]["kind"])):
         kind = data.get("kind", "")
         label = _dot_id(f"{kind} {float(data.get('confidence', 0)):.2f}")
-        lines.append(f"  {_dot_id(u)} -> {_dot_id(v)} [label={label}, "
-                     f"style={styles.get(kind, 'solid')}];")
+        lines.append(
+            f"  {_dot_id(u)} -> {_dot_id(v)} [label={label}, style={styles.get(kind, 'solid')}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -39,8 +39,9 @@ _MONTHS = frozenset(
 def _data() -> dict[str, Any]:
     raw = tomllib.loads(files("lineage").joinpath("data/facts.toml").read_text("utf-8"))
     return {
-        "hedges": sorted({h for lang in raw["hedges"].values() for h in lang}, key=len,
-                         reverse=True),  # fmt: skip
+        "hedges": sorted(
+            {h for lang in raw["hedges"].values() for h in lang}, key=len, reverse=True
+        ),
         "multipliers": {k: v for lang in raw["multipliers"].values() for k, v in lang.items()},
         "not_names": frozenset(w for lang in raw["not_names"].values() for w in lang),
     }
@@ -101,18 +102,25 @@ def numbers(text: str) -> list[Fact]:
     return out
 
 
+def _noun_like(word: str) -> bool:
+    """German common nouns (long, typical endings) are not parts of names."""
+    return len(word) > 6 and word.lower().endswith(_NOUN_ENDINGS)
+
+
 def names(text: str) -> list[Fact]:
     """Multi-word proper names ("Mark Rutte", "Joint Chiefs of Staff") and acronyms."""
     stop = _data()["not_names"]
     out: list[Fact] = []
     for m in _CAP.finditer(text):
         parts = m.group(0).split()
-        while parts and (parts[0] in stop or re.search(r"-[A-ZÄÖÜ]", parts[0])):
-            parts = parts[1:]  # "Der", "NATO-Generalsekretär": not part of the name
+        while parts and (
+            parts[0] in stop or re.search(r"-[A-ZÄÖÜ]", parts[0]) or _noun_like(parts[0])
+        ):
+            parts = parts[1:]  # "Der", "NATO-Generalsekretär", "Militärexperten": no name
         caps = [p for p in parts if p[:1].isupper()]
         if len(caps) < 2 or any(p in stop for p in caps):
             continue
-        if any(p.lower().endswith(_NOUN_ENDINGS) and len(p) > 6 for p in caps):
+        if any(_noun_like(p) for p in caps):
             continue
         name = " ".join(parts)
         out.append(Fact("name", name.lower(), name))
@@ -156,12 +164,12 @@ def hedges(text: str) -> set[str]:
 
 
 def is_strong(fact: Fact) -> bool:
-    """Facts specific enough to tie two passages: counts of at least 10, quotes."""
+    """Facts specific enough to tie two passages: counts of at least 50, quotes."""
     if fact.kind == "quote":
         return True
     if fact.kind == "number":
         try:
-            return float(fact.key) >= 10 or fact.unit == "%"
+            return float(fact.key) >= 50 or fact.unit == "%"
         except ValueError:
             return False
     return False
@@ -207,6 +215,7 @@ def changed(
     if shared(a, b) or out:
         ha, hb = hedges(a_text), hedges(b_text)
         for h in sorted(ha ^ hb):
-            out.append({"kind": "hedge", "fact": h, "a": h if h in ha else "",
-                        "b": h if h in hb else ""})  # fmt: skip
+            out.append(
+                {"kind": "hedge", "fact": h, "a": h if h in ha else "", "b": h if h in hb else ""}
+            )
     return out

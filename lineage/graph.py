@@ -70,9 +70,7 @@ class PairEvidence:
 
 
 def _strong_match(m: Match) -> bool:
-    return m.kind != "rewritten" or any(
-        f.startswith(("number:", "quote:")) for f in m.shared_facts
-    )
+    return m.kind != "rewritten" or any(f.startswith(("number:", "quote:")) for f in m.shared_facts)
 
 
 def match_weight(m: Match) -> float:
@@ -165,17 +163,26 @@ class LineageBuilder:
         if node not in g:
             src = self.gaz.sources.get(sid)
             g.add_node(
-                node, kind="source", label=src.name if src else (rec or {}).get("source_name", sid),
+                node,
+                kind="source",
+                label=src.name if src else (rec or {}).get("source_name", sid),
                 type=src.type if src else (rec or {}).get("source_type", "other"),
-                country=src.country if src else "", provisional=sid.startswith("provisional:"),
-            )  # fmt: skip
+                country=src.country if src else "",
+                provisional=sid.startswith("provisional:"),
+            )
         return node
 
     def _add_article_nodes(self, g: nx.MultiDiGraph) -> None:
         for aid in sorted(self.articles):
             a = self.articles[aid]
-            g.add_node(f"article:{aid}", kind="article", label=a.title or aid, outlet=a.outlet,
-                       published=a.published, url=a.url)  # fmt: skip
+            g.add_node(
+                f"article:{aid}",
+                kind="article",
+                label=a.title or aid,
+                outlet=a.outlet,
+                published=a.published,
+                url=a.url,
+            )
             sid = self.outlets[aid]
             if sid:
                 node = self._source_node(g, sid, {"source_name": a.outlet, "source_type": "outlet"})
@@ -189,13 +196,21 @@ class LineageBuilder:
                 via = sorted({r["via_person"] for r in recs if r.get("via_person")})
                 conf = max(float(r.get("confidence", 0.5)) for r in recs)
                 cues = sorted({r.get("cue_family", "") for r in recs})
-                g.add_edge(f"article:{aid}", node, key="cites", kind="cites",
-                           confidence=round(conf, 3),
-                           explanation=f"cites {g.nodes[node]['label']}"
-                           + (f" through {', '.join(via)}" if via else "")
-                           + f" ({len(recs)}x: {', '.join(cues)})",
-                           evidence={"attributions": [_att_evidence(r) for r in recs],
-                                     "via": via, "count": len(recs)})  # fmt: skip
+                g.add_edge(
+                    f"article:{aid}",
+                    node,
+                    key="cites",
+                    kind="cites",
+                    confidence=round(conf, 3),
+                    explanation=f"cites {g.nodes[node]['label']}"
+                    + (f" through {', '.join(via)}" if via else "")
+                    + f" ({len(recs)}x: {', '.join(cues)})",
+                    evidence={
+                        "attributions": [_att_evidence(r) for r in recs],
+                        "via": via,
+                        "count": len(recs),
+                    },
+                )
 
     # -- content sharing ------------------------------------------------------
 
@@ -210,32 +225,44 @@ class LineageBuilder:
             conf = 1.0
             for m in ms:
                 conf *= 1 - match_weight(m)
-            out.append(PairEvidence(
-                x=x, y=y, matches=tuple(ms),
-                cov_x=_coverage(px, self.by_id, self.total[x]),
-                cov_y=_coverage(py, self.by_id, self.total[y]),
-                confidence=round(1 - conf, 3),
-                wording=any(m.kind != "rewritten" for m in ms),
-                facts=tuple(sorted({f for m in ms for f in m.shared_facts})),
-            ))  # fmt: skip
+            out.append(
+                PairEvidence(
+                    x=x,
+                    y=y,
+                    matches=tuple(ms),
+                    cov_x=_coverage(px, self.by_id, self.total[x]),
+                    cov_y=_coverage(py, self.by_id, self.total[y]),
+                    confidence=round(1 - conf, 3),
+                    wording=any(m.kind != "rewritten" for m in ms),
+                    facts=tuple(sorted({f for m in ms for f in m.shared_facts})),
+                )
+            )
         return out
 
     def _add_shares(self, g: nx.MultiDiGraph, p: PairEvidence) -> None:
         kinds = Counter(m.kind for m in p.matches)
-        changed = [dict(c, match=m.id) for m in p.matches for c in m.changed_facts
-                   if c["kind"] == "number"]  # fmt: skip
+        changed = [
+            dict(c, match=m.id) for m in p.matches for c in m.changed_facts if c["kind"] == "number"
+        ]
         text = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        g.add_edge(f"article:{p.x}", f"article:{p.y}", key="shares_content",
-                   kind="shares_content", confidence=p.confidence,
-                   explanation=f"{len(p.matches)} matched passages ({text})"
-                   + (f"; shared facts: {', '.join(_fact_text(f) for f in p.facts)}"
-                      if p.facts else ""),
-                   evidence={"matches": [m.id for m in p.matches],
-                             "passages": sorted({m.a for m in p.matches} | {m.b for m in p.matches}),
-                             "kinds": dict(sorted(kinds.items())),
-                             "shared_facts": list(p.facts), "changed_facts": changed,
-                             "containment": {p.x: p.cov_x, p.y: p.cov_y},
-                             "count": len(p.matches)})  # fmt: skip
+        g.add_edge(
+            f"article:{p.x}",
+            f"article:{p.y}",
+            key="shares_content",
+            kind="shares_content",
+            confidence=p.confidence,
+            explanation=f"{len(p.matches)} matched passages ({text})"
+            + (f"; shared facts: {', '.join(_fact_text(f) for f in p.facts)}" if p.facts else ""),
+            evidence={
+                "matches": [m.id for m in p.matches],
+                "passages": sorted({m.a for m in p.matches} | {m.b for m in p.matches}),
+                "kinds": dict(sorted(kinds.items())),
+                "shared_facts": list(p.facts),
+                "changed_facts": changed,
+                "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                "count": len(p.matches),
+            },
+        )
 
     def _common_primary(self, p: PairEvidence) -> list[str]:
         own = {self.outlets.get(p.x), self.outlets.get(p.y)}
@@ -254,18 +281,28 @@ class LineageBuilder:
             for sid in common:
                 for art in (p.x, p.y):
                     recs = self.cited[art][sid]
-                    conf = round(p.confidence * max(float(r.get("confidence", 0.5))
-                                                    for r in recs), 3)  # fmt: skip
+                    conf = round(
+                        p.confidence * max(float(r.get("confidence", 0.5)) for r in recs), 3
+                    )
                     other = p.y if art == p.x else p.x
                     label = g.nodes[f"source:{sid}"]["label"]
-                    self._derive(g, art, f"source:{sid}", conf, "common-source",
-                                 f"tells the same facts as {other} "
-                                 f"({', '.join(_fact_text(f) for f in p.facts) or 'same content'}) "
-                                 f"and both cite {label}: a shared primary source explains "
-                                 f"the overlap, not copying",
-                                 {"matches": [m.id for m in p.matches], "shared_with": other,
-                                  "shared_facts": list(p.facts),
-                                  "attributions": [_att_evidence(r) for r in recs]})  # fmt: skip
+                    self._derive(
+                        g,
+                        art,
+                        f"source:{sid}",
+                        conf,
+                        "common-source",
+                        f"tells the same facts as {other} "
+                        f"({', '.join(_fact_text(f) for f in p.facts) or 'same content'}) "
+                        f"and both cite {label}: a shared primary source explains "
+                        f"the overlap, not copying",
+                        {
+                            "matches": [m.id for m in p.matches],
+                            "shared_with": other,
+                            "shared_facts": list(p.facts),
+                            "attributions": [_att_evidence(r) for r in recs],
+                        },
+                    )
             return
         score, clues, dates_known = self._direction(p)
         if abs(score) < 0.25:
@@ -274,13 +311,21 @@ class LineageBuilder:
         conf = p.confidence * min(1.0, 0.5 + abs(score) / 2) * (1.0 if dates_known else 0.7)
         if conf < self.s.derives_min_confidence:
             return
-        self._derive(g, child, f"article:{parent}", round(conf, 3), "direction",
-                     f"derives from {parent}: " + "; ".join(clues),
-                     {"matches": [m.id for m in p.matches], "clues": clues,
-                      "dates": {p.x: self.articles[p.x].published,
-                                p.y: self.articles[p.y].published},
-                      "containment": {p.x: p.cov_x, p.y: p.cov_y},
-                      "shared_facts": list(p.facts)})  # fmt: skip
+        self._derive(
+            g,
+            child,
+            f"article:{parent}",
+            round(conf, 3),
+            "direction",
+            f"derives from {parent}: " + "; ".join(clues),
+            {
+                "matches": [m.id for m in p.matches],
+                "clues": clues,
+                "dates": {p.x: self.articles[p.x].published, p.y: self.articles[p.y].published},
+                "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                "shared_facts": list(p.facts),
+            },
+        )
 
     def _direction(self, p: PairEvidence) -> tuple[float, list[str], bool]:
         """Positive: y derives from x; negative: x derives from y."""
@@ -297,8 +342,10 @@ class LineageBuilder:
         if abs(diff) >= 0.1:
             score += max(-0.6, min(0.6, diff * 2))
             copy = p.y if diff > 0 else p.x
-            clues.append(f"{copy} is the more contained ({max(p.cov_x, p.cov_y):.0%} of it "
-                         f"matched vs {min(p.cov_x, p.cov_y):.0%})")  # fmt: skip
+            clues.append(
+                f"{copy} is the more contained ({max(p.cov_x, p.cov_y):.0%} of it "
+                f"matched vs {min(p.cov_x, p.cov_y):.0%})"
+            )
         ox, oy = self.outlets.get(p.x), self.outlets.get(p.y)
         if ox and ox in self.cited.get(p.y, {}):
             score += 1.5
@@ -308,15 +355,31 @@ class LineageBuilder:
             clues.append(f"{p.x} credits {oy}")
         return score, clues, known
 
-    def _derive(self, g: nx.MultiDiGraph, child: str, target: str, conf: float, rule: str,
-                explanation: str, evidence: dict[str, Any]) -> None:  # fmt: skip
+    def _derive(
+        self,
+        g: nx.MultiDiGraph,
+        child: str,
+        target: str,
+        conf: float,
+        rule: str,
+        explanation: str,
+        evidence: dict[str, Any],
+    ) -> None:
         src = f"article:{child}"
         if g.has_edge(src, target, key="derives_from"):
             data = g.edges[src, target, "derives_from"]
             if data["confidence"] >= conf:
                 return
-        g.add_edge(src, target, key="derives_from", kind="derives_from", confidence=conf,
-                   rule=rule, explanation=explanation, evidence=evidence)  # fmt: skip
+        g.add_edge(
+            src,
+            target,
+            key="derives_from",
+            kind="derives_from",
+            confidence=conf,
+            rule=rule,
+            explanation=explanation,
+            evidence=evidence,
+        )
 
     def _add_own_account(self, g: nx.MultiDiGraph) -> None:
         for aid in sorted(self.cited):
@@ -329,10 +392,15 @@ class LineageBuilder:
                 recs = self.cited[aid][sid]
                 conf = round(max(float(r.get("confidence", 0.5)) for r in recs), 3)
                 mentions = sorted({r.get("mention", "") for r in recs})
-                self._derive(g, aid, node, conf, "own-account",
-                             f"credits {g.nodes[node]['label']} for its information "
-                             f"({'; '.join(mentions)})",
-                             {"attributions": [_att_evidence(r) for r in recs]})  # fmt: skip
+                self._derive(
+                    g,
+                    aid,
+                    node,
+                    conf,
+                    "own-account",
+                    f"credits {g.nodes[node]['label']} for its information ({'; '.join(mentions)})",
+                    {"attributions": [_att_evidence(r) for r in recs]},
+                )
 
     # -- outlet roll-up -------------------------------------------------------
 
@@ -340,13 +408,21 @@ class LineageBuilder:
         for aid in sorted(self.articles):
             sid = self.outlets[aid]
             if sid:
-                g.add_edge(f"source:{sid}", f"article:{aid}", key=f"publishes:{aid}",
-                           kind="publishes", confidence=1.0, explanation="publishes",
-                           evidence={"count": 1})  # fmt: skip
+                g.add_edge(
+                    f"source:{sid}",
+                    f"article:{aid}",
+                    key=f"publishes:{aid}",
+                    kind="publishes",
+                    confidence=1.0,
+                    explanation="publishes",
+                    evidence={"count": 1},
+                )
         counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         for u, v, data in list(g.edges(data=True)):
             if not u.startswith("article:") or data["kind"] not in (
-                "cites", "shares_content", "derives_from"
+                "cites",
+                "shares_content",
+                "derives_from",
             ):
                 continue
             ou = self.outlets.get(u.split(":", 1)[1])
@@ -363,9 +439,15 @@ class LineageBuilder:
                 continue
             counts[(f"source:{ou}", target, "outlet_" + data["kind"])].append(data["confidence"])
         for (u, v, kind), confs in sorted(counts.items()):
-            g.add_edge(u, v, key=kind, kind=kind, confidence=round(max(confs), 3),
-                       explanation=f"{len(confs)} article-level {kind[7:]} edge(s)",
-                       evidence={"count": len(confs)})  # fmt: skip
+            g.add_edge(
+                u,
+                v,
+                key=kind,
+                kind=kind,
+                confidence=round(max(confs), 3),
+                explanation=f"{len(confs)} article-level {kind[7:]} edge(s)",
+                evidence={"count": len(confs)},
+            )
 
     # -- flags ----------------------------------------------------------------
 
@@ -375,7 +457,10 @@ class LineageBuilder:
         with_other: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         match_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for m in matches:
-            for pid, art, other in ((m.a, m.article_a, m.article_b), (m.b, m.article_b, m.article_a)):
+            for pid, art, other in (
+                (m.a, m.article_a, m.article_b),
+                (m.b, m.article_b, m.article_a),
+            ):
                 old = passage_kind[art].get(pid)
                 if old is None or rank[m.kind] > rank[old]:
                     passage_kind[art][pid] = m.kind
@@ -384,8 +469,13 @@ class LineageBuilder:
         flags = []
         for aid in sorted(self.articles):
             derived = _coverage(set(passage_kind[aid]), self.by_id, self.total[aid])
-            cls = ("wholly-derived" if derived >= self.s.wholly_derived_share else
-                   "partially-derived" if derived >= self.s.derived_min_share else "non-derived")  # fmt: skip
+            cls = (
+                "wholly-derived"
+                if derived >= self.s.wholly_derived_share
+                else "partially-derived"
+                if derived >= self.s.derived_min_share
+                else "non-derived"
+            )
             node = f"article:{aid}"
             derived_from, uncredited = [], []
             for _, target, data in sorted(g.out_edges(node, data=True), key=lambda e: e[1]):
@@ -395,18 +485,38 @@ class LineageBuilder:
                 pids = sorted(with_other[aid].get(other, set())) if other else []
                 share = _coverage(set(pids), self.by_id, self.total[aid]) if pids else 0.0
                 credited = self._credits(aid, target)
-                derived_from.append({"node": target, "share": share, "passages": pids,
-                                     "credited": credited, "rule": data["rule"],
-                                     "confidence": data["confidence"],
-                                     "explanation": data["explanation"]})  # fmt: skip
+                derived_from.append(
+                    {
+                        "node": target,
+                        "share": share,
+                        "passages": pids,
+                        "credited": credited,
+                        "rule": data["rule"],
+                        "confidence": data["confidence"],
+                        "explanation": data["explanation"],
+                    }
+                )
                 if other and not credited:
-                    uncredited.append({"node": target, "share": share, "passages": pids,
-                                       "matches": sorted(match_ids[aid][other])})  # fmt: skip
+                    uncredited.append(
+                        {
+                            "node": target,
+                            "share": share,
+                            "passages": pids,
+                            "matches": sorted(match_ids[aid][other]),
+                        }
+                    )
             g.nodes[node].update(cls=cls, derived_share=derived, uncredited=bool(uncredited))
-            flags.append({"article": aid, "class": cls, "derived_share": derived,
-                          "derived_from": derived_from, "uncredited": uncredited,
-                          "passages": dict(sorted(passage_kind[aid].items()))})  # fmt: skip
-        for node, data in g.nodes(data=True):
+            flags.append(
+                {
+                    "article": aid,
+                    "class": cls,
+                    "derived_share": derived,
+                    "derived_from": derived_from,
+                    "uncredited": uncredited,
+                    "passages": dict(sorted(passage_kind[aid].items())),
+                }
+            )
+        for _, data in g.nodes(data=True):
             if "cls" in data:
                 data["class"] = data.pop("cls")
         return flags
@@ -437,8 +547,19 @@ def _fact_text(key: str) -> str:
 
 
 def _att_evidence(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("article", "mention", "cue", "cue_family", "mention_start", "mention_end",
-            "sentence_start", "sentence_end", "via_person", "confidence", "block")  # fmt: skip
+    keys = (
+        "article",
+        "mention",
+        "cue",
+        "cue_family",
+        "mention_start",
+        "mention_end",
+        "sentence_start",
+        "sentence_end",
+        "via_person",
+        "confidence",
+        "block",
+    )
     return {k: rec.get(k) for k in keys}
 
 

@@ -42,11 +42,28 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 
 _MONTHS = {
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6,
-    "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7,
-    "october": 10, "december": 12,
-}  # fmt: skip
+    "januar": 1,
+    "jänner": 1,
+    "februar": 2,
+    "märz": 3,
+    "april": 4,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "august": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "dezember": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "october": 10,
+    "december": 12,
+}
 _DATE_DE = re.compile(r"\b(\d{1,2})\.\s*([A-Za-zäÄ]+),?\s+(\d{4})\b")
 _DATE_EN = re.compile(r"\b([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})\b")
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -125,15 +142,16 @@ def _decode_legacy(data: bytes, path: str | Path) -> tuple[str, str]:
 
 def parse_date(text: str) -> str | None:
     """First plausible date in ``text`` as ISO ``YYYY-MM-DD``, else None."""
-    for pattern, order in ((_DATE_ISO, "ymd"), (_DATE_DE, "dMy"), (_DATE_EN, "Mdy"),
-                           (_DATE_NUM, "dmy")):  # fmt: skip
+    for pattern, order in (
+        (_DATE_ISO, "ymd"),
+        (_DATE_DE, "dMy"),
+        (_DATE_EN, "Mdy"),
+        (_DATE_NUM, "dmy"),
+    ):
         for m in pattern.finditer(text):
             parts = dict(zip(order, m.groups(), strict=True))
             month: int | None
-            if "M" in parts:
-                month = _MONTHS.get(parts["M"].lower())
-            else:
-                month = int(parts["m"])
+            month = _MONTHS.get(parts["M"].lower()) if "M" in parts else int(parts["m"])
             if month is None:
                 continue
             try:
@@ -201,8 +219,9 @@ def _sha(text: str) -> str:
 def read_text_file(path: Path, data: bytes) -> Article:
     """A plain text or Markdown article."""
     text, encoding = decode(data, path)
-    return Article(id=path.stem, text=text, path=str(path), encoding=encoding,
-                   provenance={"id": "filename"})  # fmt: skip
+    return Article(
+        id=path.stem, text=text, path=str(path), encoding=encoding, provenance={"id": "filename"}
+    )
 
 
 def read_html_file(path: Path, data: bytes) -> Article:
@@ -210,18 +229,24 @@ def read_html_file(path: Path, data: bytes) -> Article:
     import trafilatura
 
     html, encoding = decode(data, path)
-    extracted = trafilatura.extract(html, output_format="json", with_metadata=True,
-                                    include_comments=False, deduplicate=False)  # fmt: skip
+    extracted = trafilatura.extract(
+        html, output_format="json", with_metadata=True, include_comments=False, deduplicate=False
+    )
     if not extracted:
         raise InputError(path, "no article text found in HTML")
     meta = json.loads(extracted)
     text = meta.get("text") or ""
     if not text.strip():
         raise InputError(path, "no article text found in HTML")
-    art = Article(id=path.stem, text=text, path=str(path), encoding=encoding,
-                  provenance={"id": "filename"})  # fmt: skip
-    for key, field_name in (("title", "title"), ("date", "published"), ("source", "url"),
-                            ("sitename", "outlet")):  # fmt: skip
+    art = Article(
+        id=path.stem, text=text, path=str(path), encoding=encoding, provenance={"id": "filename"}
+    )
+    for key, field_name in (
+        ("title", "title"),
+        ("date", "published"),
+        ("source", "url"),
+        ("sitename", "outlet"),
+    ):
         value = meta.get(key)
         if value:
             setattr(art, field_name, str(value))
@@ -242,11 +267,21 @@ def _from_record(
         raise InputError(path, f"no text (field {text_key!r} missing or empty)", line)
     raw_id = record.get(id_key)
     ident = str(raw_id) if raw_id not in (None, "") else f"{stem}-{line}"
-    art = Article(id=ident, text=text, path=path, line=line,
-                  provenance={"id": "jsonl" if raw_id not in (None, "") else "filename"})  # fmt: skip
-    for key, field_name in (("title", "title"), ("outlet", "outlet"), ("url", "url"),
-                            ("published", "published"), ("date", "published"),
-                            ("language", "language")):  # fmt: skip
+    art = Article(
+        id=ident,
+        text=text,
+        path=path,
+        line=line,
+        provenance={"id": "jsonl" if raw_id not in (None, "") else "filename"},
+    )
+    for key, field_name in (
+        ("title", "title"),
+        ("outlet", "outlet"),
+        ("url", "url"),
+        ("published", "published"),
+        ("date", "published"),
+        ("language", "language"),
+    ):
         value = record.get(key)
         if value not in (None, "") and getattr(art, field_name) is None:
             setattr(art, field_name, str(value))
@@ -304,9 +339,14 @@ def _apply_metadata(article: Article, meta: dict[str, dict[str, str]]) -> None:
     row = meta.get(article.id) or meta.get(Path(article.path).name) or meta.get(article.path)
     if not row:
         return
-    for key, field_name in (("title", "title"), ("outlet", "outlet"), ("url", "url"),
-                            ("published", "published"), ("date", "published"),
-                            ("language", "language")):  # fmt: skip
+    for key, field_name in (
+        ("title", "title"),
+        ("outlet", "outlet"),
+        ("url", "url"),
+        ("published", "published"),
+        ("date", "published"),
+        ("language", "language"),
+    ):
         if key in row:
             setattr(article, field_name, row[key])
             article.provenance[field_name] = "metadata"
@@ -352,8 +392,13 @@ def read_articles(
     def accept(article: Article) -> None:
         where = f"{article.path}:{article.line}" if article.line else article.path
         if article.id in seen:
-            reject(InputError(article.path, f"duplicate article id {article.id!r} "
-                              f"(first seen at {seen[article.id]})", article.line))  # fmt: skip
+            reject(
+                InputError(
+                    article.path,
+                    f"duplicate article id {article.id!r} (first seen at {seen[article.id]})",
+                    article.line,
+                )
+            )
             return
         seen[article.id] = where
         _apply_metadata(article, meta)
@@ -377,16 +422,19 @@ def read_articles(
     return result
 
 
-def _read_path(path: Path, result: IngestResult, text_key: str, id_key: str,
-               reject: Any, accept: Any) -> None:  # fmt: skip
+def _read_path(
+    path: Path, result: IngestResult, text_key: str, id_key: str, reject: Any, accept: Any
+) -> None:
     if path.is_dir():
         raise InputError(path, "folder contains no .txt, .md, .html or .jsonl articles")
     if not path.exists():
         raise InputError(path, "no such file or folder")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(path, f"unsupported file type {suffix or '(none)'!r}; "
-                         "use .txt, .md, .html, .htm or .jsonl")  # fmt: skip
+        raise InputError(
+            path,
+            f"unsupported file type {suffix or '(none)'!r}; use .txt, .md, .html, .htm or .jsonl",
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:

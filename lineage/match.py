@@ -56,9 +56,11 @@ class MatchResult:
 
 
 def boilerplate_shingles(
-    shingles: Sequence[np.ndarray], outlets: Sequence[str | None], min_articles: int,
+    shingles: Sequence[np.ndarray],
+    outlets: Sequence[str | None],
+    min_articles: int,
     min_share: float,
-) -> dict[str, np.ndarray]:  # fmt: skip
+) -> dict[str, np.ndarray]:
     """Per outlet, the shingles found in too many of its articles to be news."""
     by_outlet: dict[str, list[int]] = defaultdict(list)
     for i, outlet in enumerate(outlets):
@@ -77,8 +79,9 @@ def boilerplate_shingles(
     return out
 
 
-def _classify(jac: float, c_ab: float, c_ba: float, cos: float, evidence: tuple[int, int, int],
-              s: Settings) -> str | None:  # fmt: skip
+def _classify(
+    jac: float, c_ab: float, c_ba: float, cos: float, evidence: tuple[int, int, int], s: Settings
+) -> str | None:
     """Match kind from the scores; ``evidence`` = (strong facts, drifted counts, names)."""
     strong, drift, names = evidence
     if jac >= s.verbatim_min_jaccard:
@@ -94,8 +97,9 @@ def _classify(jac: float, c_ab: float, c_ba: float, cos: float, evidence: tuple[
     return None
 
 
-def fact_candidates(facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
-                    ) -> np.ndarray:  # fmt: skip
+def fact_candidates(
+    facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
+) -> np.ndarray:
     """Pairs of passages (different groups) sharing a strong fact or a count's unit+magnitude."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, fs in enumerate(facts):
@@ -126,19 +130,39 @@ def _overlaps(x: Passage, y: Passage) -> bool:
     return x.cstart < y.cend and y.cstart < x.cend
 
 
-def _dedupe(matches: list[Match], by_id: dict[str, Passage]) -> list[Match]:
-    """Per article pair, drop matches overlapping a better one on both sides."""
+def _uncovered(spans: list[tuple[int, int]], covered: list[tuple[int, int]]) -> int:
+    """Characters of ``spans`` outside ``covered``."""
+    total = 0
+    for s, e in spans:
+        inside = sum(max(0, min(e, ce) - max(s, cs)) for cs, ce in covered)
+        total += max(0, (e - s) - inside)
+    return total
+
+
+def _dedupe(matches: list[Match], by_id: dict[str, Passage], new_chars: int = 20) -> list[Match]:
+    """Per article pair, drop window pairs that repeat a better match's evidence.
+
+    Overlapping windows report one reuse several times. A match that overlaps
+    a better one on both sides is kept only if it aligns at least
+    ``new_chars`` characters of text the kept matches do not already align.
+    """
     kept: list[Match] = []
     grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
     for m in matches:
         grouped[(m.article_a, m.article_b)].append(m)
     for key in sorted(grouped):
         chosen: list[Match] = []
+        aligned: list[tuple[int, int]] = []
         for m in sorted(grouped[key], key=lambda m: (-m.score, m.a, m.b)):
             pa, pb = by_id[m.a], by_id[m.b]
-            if any(_overlaps(pa, by_id[c.a]) and _overlaps(pb, by_id[c.b]) for c in chosen):
+            spans = [(sp.a_start, sp.a_end) for sp in m.spans]
+            if (
+                any(_overlaps(pa, by_id[c.a]) and _overlaps(pb, by_id[c.b]) for c in chosen)
+                and _uncovered(spans, aligned) < new_chars
+            ):
                 continue
             chosen.append(m)
+            aligned.extend(spans)
         kept.extend(chosen)
     return kept
 
@@ -168,31 +192,47 @@ def find_matches(
     shingles = [signer.shingles(p.text) for p in passages]
     outlets = [docs[p.article].article.outlet for p in passages]
     boiler = boilerplate_shingles(
-        [np.concatenate([shingles[i] for i in np.flatnonzero(groups == g)] or
-                        [np.empty(0, np.uint32)]) for g in range(len(article_ids))],
+        [
+            np.concatenate(
+                [shingles[i] for i in np.flatnonzero(groups == g)] or [np.empty(0, np.uint32)]
+            )
+            for g in range(len(article_ids))
+        ],
         [docs[a].article.outlet for a in article_ids],
-        s.boilerplate_min_articles, s.boilerplate_min_share,
-    )  # fmt: skip
+        s.boilerplate_min_articles,
+        s.boilerplate_min_share,
+    )
     dropped = 0
+    boiler_passages: set[int] = set()
     for i, outlet in enumerate(outlets):
         if outlet in boiler:
             kept = np.setdiff1d(shingles[i], boiler[outlet], assume_unique=True)
             dropped += len(shingles[i]) - len(kept)
+            if len(kept) < 0.5 * len(shingles[i]):
+                boiler_passages.add(i)  # mostly boilerplate: takes no part in matching
             shingles[i] = kept
     counts["boilerplate_shingles"] = dropped
+    counts["boilerplate_passages"] = len(boiler_passages)
     sigs = signer.signatures(shingles)
     lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
     counts["lsh_candidates"] = len(lsh_pairs)
 
     scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])
-    tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
-                                 exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
+    tf_pairs = scorer.candidates(
+        groups,
+        min_cosine=s.tfidf_min_cosine,
+        top_k=s.tfidf_top_k,
+        exhaustive_max=s.tfidf_exhaustive_max,
+    )
     counts["tfidf_candidates"] = len(tf_pairs)
     fact_list = [factlib.extract(p.text) for p in passages]
     facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
     fact_pairs = fact_candidates(fact_list, groups)
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
+    if boiler_passages:
+        mask = np.isin(pairs, np.fromiter(boiler_passages, dtype=np.int64)).any(axis=1)
+        pairs = pairs[~mask]
     counts["candidates"] = len(pairs)
     cosines = scorer.cosine(pairs)
 
@@ -212,20 +252,36 @@ def find_matches(
         kind = _classify(jac, c_ab, c_ba, cos, (len(strong), len(drift), names), s)
         if kind is None:
             continue
-        raw.append(Match(
-            id=match_id(pa, pb), a=pa.id, b=pb.id, article_a=pa.article, article_b=pb.article,
-            kind=kind, jaccard=round(jac, 4), cosine=round(float(cos), 4),
-            containment_ab=round(c_ab, 4), containment_ba=round(c_ba, 4), shared_facts=shared,
-            changed_facts=[], spans=[], score=round(max(jac, float(cos)), 4),
-        ))  # fmt: skip
+        raw.append(
+            Match(
+                id=match_id(pa, pb),
+                a=pa.id,
+                b=pb.id,
+                article_a=pa.article,
+                article_b=pb.article,
+                kind=kind,
+                jaccard=round(jac, 4),
+                cosine=round(float(cos), 4),
+                containment_ab=round(c_ab, 4),
+                containment_ba=round(c_ba, 4),
+                shared_facts=shared,
+                changed_facts=[],
+                spans=[],
+                score=round(max(jac, float(cos)), 4),
+            )
+        )
     by_id = {p.id: p for p in passages}
+    for m in raw:
+        pa, pb = by_id[m.a], by_id[m.b]
+        m.spans = align(
+            docs[pa.article], pa, docs[pb.article], pb, min_words=3 if m.kind == "rewritten" else 4
+        )
     matches = _dedupe(raw, by_id)
     for m in matches:
         pa, pb = by_id[m.a], by_id[m.b]
-        m.spans = align(docs[pa.article], pa, docs[pb.article], pb,
-                        min_words=3 if m.kind == "rewritten" else 4)  # fmt: skip
-        m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id],
-                                          s.number_drift_ratio)  # fmt: skip
+        m.changed_facts = factlib.changed(
+            pa.text, pb.text, facts[pa.id], facts[pb.id], s.number_drift_ratio
+        )
     matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):

@@ -132,13 +132,19 @@ def scan(
     timings: dict[str, float] = {}
     with _timed(timings, "ingest"):
         ingested = read_articles(
-            inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata, strict=s.strict,
-            stdin=stdin, languages=s.languages,
-        )  # fmt: skip
+            inputs,
+            text_key=s.text_key,
+            id_key=s.id_key,
+            metadata=s.metadata,
+            strict=s.strict,
+            stdin=stdin,
+            languages=s.languages,
+        )
     if not ingested.articles:
         reasons = "; ".join(str(r) for r in ingested.rejected[:3])
-        raise EmptyCorpusError("no usable article in the inputs" + (f" ({reasons})" if reasons
-                                                                       else ""))  # fmt: skip
+        raise EmptyCorpusError(
+            "no usable article in the inputs" + (f" ({reasons})" if reasons else "")
+        )
     articles = sorted(ingested.articles, key=lambda a: a.id)
     with _timed(timings, "normalize"):
         docs = {a.id: normalize(a) for a in progress(articles, "normalize")}
@@ -146,7 +152,8 @@ def scan(
             _title_from_doc(doc)
     with _timed(timings, "segment"):
         per_doc = {
-            a: make_passages(docs[a], s.passage_sentences, s.min_passage_words) for a in sorted(docs)
+            a: make_passages(docs[a], s.passage_sentences, s.min_passage_words)
+            for a in sorted(docs)
         }
         passages = [p for a in sorted(per_doc) for p in per_doc[a]]
     with _timed(timings, "match"):
@@ -155,15 +162,26 @@ def scan(
         from lineage.cluster import build_clusters
 
         fact_keys = {pid: [f"{f.kind}:{f.key}" for f in fs] for pid, fs in matched.facts.items()}
-        clusters, stories = build_clusters(passages, matched.matches, fact_keys,
-                                           s.cluster_min_cohesion)  # fmt: skip
+        clusters, stories = build_clusters(
+            passages, matched.matches, fact_keys, s.cluster_min_cohesion
+        )
     with _timed(timings, "attribution"):
         attributions = attribution_records(docs, s, progress)
     result = RunResult(
-        settings=s, articles=articles, docs=docs, passages=passages, matches=matched.matches,
-        clusters=clusters, stories=stories, attributions=attributions, graph={}, flags=[],
-        rejected=ingested.rejected, inputs=ingested.inputs, timings=timings,
-    )  # fmt: skip
+        settings=s,
+        articles=articles,
+        docs=docs,
+        passages=passages,
+        matches=matched.matches,
+        clusters=clusters,
+        stories=stories,
+        attributions=attributions,
+        graph={},
+        flags=[],
+        rejected=ingested.rejected,
+        inputs=ingested.inputs,
+        timings=timings,
+    )
     with _timed(timings, "graph"):
         from lineage.graph import build_graph
 
@@ -183,8 +201,15 @@ def scan(
 def versions() -> dict[str, str]:
     """Versions of lineage, Python and the libraries that shape results."""
     out = {"lineage": __version__, "python": platform.python_version()}
-    for pkg in ("datasketch", "scikit-learn", "numpy", "scipy", "networkx", "trafilatura",
-                "simplemma"):  # fmt: skip
+    for pkg in (
+        "datasketch",
+        "scikit-learn",
+        "numpy",
+        "scipy",
+        "networkx",
+        "trafilatura",
+        "simplemma",
+    ):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:  # pragma: no cover
@@ -207,9 +232,17 @@ def run_info(result: RunResult) -> dict[str, Any]:
 
 
 RUN_FILES = [
-    "articles.jsonl", "passages.jsonl", "matches.jsonl", "clusters.jsonl", "stories.jsonl",
-    "attributions.jsonl", "graph.json", "flags.jsonl", "rejected.jsonl", "run.json",
-]  # fmt: skip
+    "articles.jsonl",
+    "passages.jsonl",
+    "matches.jsonl",
+    "clusters.jsonl",
+    "stories.jsonl",
+    "attributions.jsonl",
+    "graph.json",
+    "flags.jsonl",
+    "rejected.jsonl",
+    "run.json",
+]
 
 
 def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) -> Path:
@@ -219,8 +252,10 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
     n_pass: dict[str, int] = {}
     for p in result.passages:
         n_pass[p.article] = n_pass.get(p.article, 0) + 1
-    write_jsonl(out / "articles.jsonl",
-                (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles))  # fmt: skip
+    write_jsonl(
+        out / "articles.jsonl",
+        (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles),
+    )
     write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages))
     write_jsonl(out / "matches.jsonl", (m.to_dict() for m in result.matches))
     write_jsonl(out / "clusters.jsonl", (c.to_dict() for c in result.clusters))
@@ -259,28 +294,39 @@ def article_pairs(result: RunResult) -> list[dict[str, Any]]:
         a, b = e["source"], e["target"]
         ev = e["evidence"]
         relation = _relation(a, b, derives, labels)
-        rows.append({
-            "a": a.split(":", 1)[1], "b": b.split(":", 1)[1], "strength": e["confidence"],
-            "matches": ev["count"],
-            "kinds": ", ".join(f"{n} {k}" for k, n in ev["kinds"].items()),
-            "shared_facts": ", ".join(f.split(":", 1)[1] for f in ev["shared_facts"]),
-            "changed_facts": "; ".join(f"{c['a']} vs {c['b']} {c['fact']}"
-                                       for c in ev.get("changed_facts", [])),
-            "relation": relation,
-        })  # fmt: skip
+        rows.append(
+            {
+                "a": a.split(":", 1)[1],
+                "b": b.split(":", 1)[1],
+                "strength": e["confidence"],
+                "matches": ev["count"],
+                "kinds": ", ".join(f"{n} {k}" for k, n in ev["kinds"].items()),
+                "shared_facts": ", ".join(f.split(":", 1)[1] for f in ev["shared_facts"]),
+                "changed_facts": "; ".join(
+                    dict.fromkeys(
+                        f"{c['a']} vs {c['b']} {c['fact']}" for c in ev.get("changed_facts", [])
+                    )
+                ),
+                "relation": relation,
+            }
+        )
     rows.sort(key=lambda r: (-r["strength"], r["a"], r["b"]))
     return rows
 
 
-def _relation(a: str, b: str, derives: dict[str, list[dict[str, Any]]],
-              labels: dict[str, str]) -> str:  # fmt: skip
+def _relation(
+    a: str, b: str, derives: dict[str, list[dict[str, Any]]], labels: dict[str, str]
+) -> str:
     for child, parent in ((a, b), (b, a)):
         for e in derives.get(child, []):
             if e["target"] == parent:
                 return f"{child.split(':', 1)[1]} derives from {parent.split(':', 1)[1]}"
     shared = []
     for e in derives.get(a, []):
-        if e.get("rule") == "common-source" and e["evidence"].get("shared_with") == b.split(":", 1)[1]:
+        if (
+            e.get("rule") == "common-source"
+            and e["evidence"].get("shared_with") == b.split(":", 1)[1]
+        ):
             shared.append(labels.get(e["target"], e["target"]))
     if shared:
         return "shared primary source: " + ", ".join(sorted(set(shared)))
@@ -295,7 +341,8 @@ def summary_text(result: RunResult, out: str | Path, pairs: list[dict[str, Any]]
         f"lineage scan: {c['articles']} articles, {c['passages']} passages, "
         f"{c['matches']} matches ({c['matches_verbatim']} verbatim, "
         f"{c['matches_near-verbatim']} near-verbatim, {c['matches_rewritten']} rewritten), "
-        f"{c["clusters"]} clusters in {c["stories"]} stor{"y" if c["stories"] == 1 else "ies"}, {c['attributions']} attributions, "
+        f"{c['clusters']} clusters in {c['stories']} "
+        f"stor{'y' if c['stories'] == 1 else 'ies'}, {c['attributions']} attributions, "
         f"{c['rejected']} rejected ({total:.1f} s)",
     ]
     if pairs:
@@ -304,22 +351,35 @@ def summary_text(result: RunResult, out: str | Path, pairs: list[dict[str, Any]]
         for row in pairs[:8]:
             facts = f"; facts: {row['shared_facts']}" if row["shared_facts"] else ""
             changed = f"; changed: {row['changed_facts']}" if row["changed_facts"] else ""
-            lines.append(f"  {row['a']} ~ {row['b']}  {row['strength']:.2f}  {row['kinds']}"
-                         f"{facts}{changed}\n      -> {row['relation']}")  # fmt: skip
+            lines.append(
+                f"  {row['a']} ~ {row['b']}  {row['strength']:.2f}  {row['kinds']}"
+                f"{facts}{changed}\n      -> {row['relation']}"
+            )
     labels = {n["id"]: n.get("label", n["id"]) for n in result.graph.get("nodes", [])}
     lines.append("")
     lines.append("Articles:")
     for f in result.flags:
-        parents = ", ".join(labels.get(d["node"], d["node"]) if d["node"].startswith("source:")
-                            else d["node"].split(":", 1)[1] for d in f["derived_from"]) or "-"  # fmt: skip
+        parents = (
+            ", ".join(
+                labels.get(d["node"], d["node"])
+                if d["node"].startswith("source:")
+                else d["node"].split(":", 1)[1]
+                for d in f["derived_from"]
+            )
+            or "-"
+        )
         unc = ", ".join(u["node"].split(":", 1)[1] for u in f["uncredited"])
-        lines.append(f"  {f['article']}  {f['class']:<17} {f['derived_share']:>4.0%} derived"
-                     f"  from: {parents}" + (f"  UNCREDITED reuse of {unc}" if unc else ""))  # fmt: skip
+        lines.append(
+            f"  {f['article']}  {f['class']:<17} {f['derived_share']:>4.0%} derived"
+            f"  from: {parents}" + (f"  UNCREDITED reuse of {unc}" if unc else "")
+        )
     for r in result.rejected:
         lines.append(f"skipped {r}")
     lines.append("")
-    lines.append(f"Results in {out}" + (f" (open {Path(out) / 'report.html'})"
-                                       if (Path(out) / "report.html").exists() else ""))  # fmt: skip
+    lines.append(
+        f"Results in {out}"
+        + (f" (open {Path(out) / 'report.html'})" if (Path(out) / "report.html").exists() else "")
+    )
     return "\n".join(lines)
 
 
@@ -328,7 +388,14 @@ def attributions_only(
 ) -> tuple[list[dict[str, Any]], list[Rejection]]:
     """Ingest, normalize and parse attributions only (``lineage attributions``)."""
     s = settings or Settings()
-    ingested = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
-                             strict=s.strict, stdin=stdin, languages=s.languages)  # fmt: skip
+    ingested = read_articles(
+        inputs,
+        text_key=s.text_key,
+        id_key=s.id_key,
+        metadata=s.metadata,
+        strict=s.strict,
+        stdin=stdin,
+        languages=s.languages,
+    )
     docs = {a.id: normalize(a) for a in ingested.articles}
     return attribution_records(docs, s), ingested.rejected

@@ -50,16 +50,23 @@ class PassageScorer:
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the passage vectors."""
         self.word_vectorizer_ = TfidfVectorizer(
-            ngram_range=self.ngram_range, min_df=self.min_df, sublinear_tf=True,
-            token_pattern=r"(?u)\b\w+\b", dtype=np.float32,
-        )  # fmt: skip
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",
+            dtype=np.float32,
+        )
         words = self.word_vectorizer_.fit_transform(texts)
         self.words_ = words.tocsr()
         if self.char_ngrams:
             self.char_vectorizer_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), min_df=self.min_df, sublinear_tf=True,
-                dtype=np.float32, max_features=200_000,
-            )  # fmt: skip
+                analyzer="char_wb",
+                ngram_range=(3, 5),
+                min_df=self.min_df,
+                sublinear_tf=True,
+                dtype=np.float32,
+                max_features=200_000,
+            )
             chars = self.char_vectorizer_.fit_transform(texts)
             self.matrix_ = (sp.hstack([words, chars]).tocsr() * np.float32(np.sqrt(0.5))).tocsr()
         else:

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage.models import Article
+from lineage.normalize import normalize
+from lineage.segment import passages, split_sentences
+
+
+def _sents(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+def test_numbers_dates_and_abbreviations_do_not_end_sentences() -> None:
+    text = (
+        "Laut JCS sind rund 1.100 Soldaten tot. Am 26. November kam es z. B. zu "
+        "Kämpfen, sagte Dr. Kim. Mr. Smith disagreed! Is it true? Yes."
+    )
+    assert _sents(text) == [
+        "Laut JCS sind rund 1.100 Soldaten tot.",
+        "Am 26. November kam es z. B. zu Kämpfen, sagte Dr. Kim.",
+        "Mr. Smith disagreed!",
+        "Is it true?",
+        "Yes.",
+    ]
+
+
+def test_quote_closing_after_period_stays_with_sentence() -> None:
+    text = 'Er sagte: "Wir schätzen 1.100 Tote." Danach schwieg er.'
+    assert _sents(text) == ['Er sagte: "Wir schätzen 1.100 Tote."', "Danach schwieg er."]
+
+
+def test_paragraph_break_ends_sentence() -> None:
+    assert _sents("Überschrift ohne Punkt\n\nDer Text beginnt.") == [
+        "Überschrift ohne Punkt",
+        "Der Text beginnt.",
+    ]
+
+
+def test_passages_are_overlapping_windows_with_original_offsets() -> None:
+    text = (
+        "Erster Satz hat genug Wörter für eine Passage hier. Zweiter Satz hat ebenfalls "
+        "genug Wörter für eine Passage. Dritter Satz hat auch genug Wörter für eine Passage."
+    )
+    doc = normalize(Article(id="a", text=text))
+    ps = passages(doc, size=2, min_words=5)
+    assert [p.id for p in ps] == ["a#p0", "a#p1"]
+    assert ps[0].text.startswith("Erster") and ps[1].text.startswith("Zweiter")
+    for p in ps:
+        assert text[p.start : p.end] == p.text
+
+
+def test_short_sentences_merge_into_the_next() -> None:
+    text = "Doch das ist nicht alles! Nordkorea produziert Drohnen, die an Russland gehen."
+    doc = normalize(Article(id="a", text=text))
+    ps = passages(doc, size=1, min_words=8)
+    assert len(ps) == 1 and ps[0].text.startswith("Doch")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*list('ab .!?\n1"'), "z. B.", "26. Mai", "Dr."]), max_size=120).map(
+        "".join
+    )
+)
+def test_sentence_spans_are_ordered_non_empty_and_inside(text: str) -> None:
+    spans = split_sentences(text)
+    prev = 0
+    for a, b in spans:
+        assert prev <= a < b <= len(text)
+        assert text[a:b] == text[a:b].strip()
+        prev = b
