@@ -47,6 +47,7 @@ __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attr
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
+_NAME = re.compile(r"(?<=[a-zäöüß,] )[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ][a-zäöüß]+)? [A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])")
 _ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
 _ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
 
@@ -117,7 +118,9 @@ class _Lang:
         for key, val in list(pats.items()):
             if key not in ("prepositions", "citing", "addressee"):
                 pats[key] = frozenset(w.lower() for w in val)
-        for key in ("wie", "so", "heisst", "postpositions", "nach"):
+        for key in ("wie", "so", "heisst", "postpositions", "nach", "needs_speech", "passive_by",
+                    "skip_with_noun", "passive_aux", "np_continuers", "speech_markers",
+                    "konjunktiv", "adverb_suffixes", "passive_verbs"):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
         return cls(
@@ -212,7 +215,10 @@ class AttributionParser:
         names = languages or list(data["lang"])
         self.langs = [_Lang.from_toml(n, data["lang"][n]) for n in names]
         self.confidence = _confidence_table()
-        self._triggers = [_trigger(data["lang"][n].get("patterns", {})) for n in names]
+        self._triggers = [
+            _trigger(data["lang"][n].get("patterns", {}), {"reporting_verbs": data["lang"][n].get("reporting_verbs", ())})
+            for n in names
+        ]
         self._verb_forms = [t[1] for t in self._triggers]
         self._any_trigger = re.compile("|".join(f"(?:{t[0].pattern})" for t in self._triggers))
         self._lines = [
@@ -220,6 +226,12 @@ class AttributionParser:
         ]
         self._forms: dict[str, dict[str, str | None]] = {lang.name: {} for lang in self.langs}
         self._stems = _literal_triggers(data["lang"], names)
+        self._word_end = {
+            w[:-2].lower()
+            for n in names
+            for w in data["lang"][n].get("patterns", {}).get("trigger_words", ())
+            if w.endswith("\\b")
+        }
 
     # ------------------------------------------------------------------ public
     def parse(
@@ -270,13 +282,18 @@ class AttributionParser:
             while i >= 0:
                 k = bisect.bisect_right(starts, i) - 1
                 if k >= 0 and i < sentences[k][1] and lang not in fired.get(k, ()):
+                    if kind == "word" and low[i + len(stem) : i + len(stem) + 1].isalpha() and (
+                        stem in self._word_end
+                    ):
+                        i = low.find(stem, i + 1)
+                        continue
                     if self._check_hit(text, low, i, kind, lang):
                         fired.setdefault(k, []).append(lang)
                 i = low.find(stem, i + 1)
         return fired
 
     def _check_hit(self, text: str, low: str, i: int, kind: str, lang: _Lang) -> bool:
-        if kind == "punct":
+        if kind in ("punct", "word"):
             return True
         ws = i
         while ws > 0 and (low[ws - 1].isalpha() or low[ws - 1] == "-") and i - ws < 12:
@@ -414,9 +431,18 @@ class AttributionParser:
             if w not in cues:
                 continue
             if w in lang.p.get("wie", ()):
-                np = self._np(t, k + 1, lang)
-                if np and np[0] < t.n and self._is_verb(t, np[0], lang, final=True):
-                    found.append(("wie_berichtet", k, np[0] + 1, k + 1, np[1], lang))
+                i = k + 1
+                while i < t.n and t.low[i] in lang.skip and i - k <= 2:
+                    i += 1
+                np = self._np(t, i, lang)
+                if not np:
+                    continue
+                for v in range(np[0], min(np[0] + 4, t.n)):
+                    if t.words[v] in _CLAUSE_END:
+                        break
+                    if self._is_verb(t, v, lang):
+                        found.append(("wie_berichtet", k, k + 1, i, np[1], lang))
+                        break
             elif w in lang.p.get("so", ()) and k > 0 and t.words[k - 1] in (",", "–", *_QUOTES):
                 np = self._np(t, k + 1, lang, pron=True)
                 if np and (np[0] >= t.n or not t.words[np[0]][0].isupper()):
@@ -430,34 +456,58 @@ class AttributionParser:
 
     def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
         forms = self._forms[lang.name]
+        speech = None
         for v in range(t.n):
             w = t.low[v]
             lemma = forms.get(w, "")
             if lemma == "":
                 lemma = forms[w] = self._form_lemma(w, lang)
-            if lemma is None or not self._is_verb(t, v, lang):
+            if lemma is None or not self._is_verb(t, v, lang) or _attributive(t, v, lang):
                 continue
-            if v > 0 and t.low[v - 1] in lang.p.get("passive_by", ()):
+            if lemma in lang.p["passive_verbs"]:
+                self._passive(t, v, lang, found)
+            if lemma in lang.p["needs_speech"]:
+                speech = _speech(t, lang) if speech is None else speech
+                if not speech:
+                    continue
+            if v > 0 and (t.low[v - 1] in lang.p["passive_by"] or t.words[v - 1] == "("):
                 continue
-            prefield = self._prefield(t, v, lang)
-            if prefield and _participle(t.low[v], lang) and not any(
-                t.low[k] in lang.aux for k in range(v)
-            ):
-                continue
-            if prefield:
-                found.append(("reporting_verb", v, v + 1, *prefield, lang))
-            elif v > 0:
-                j = v + 1
-                while j < t.n and t.low[j] in lang.skip and j - v <= 3:
-                    j += 1
-                np = self._np(t, j, lang, pron=True, appos=True)
-                if np and t.low[v] not in ("told", "tell", "tells"):
-                    found.append(("reporting_verb", v, v + 1, j, np[1], lang))
-            if t.low[v] in ("told", "tell", "tells") and v + 1 < t.n:
+            self._subject(t, v, lang, found)
+            if w in ("told", "tell", "tells") and v + 1 < t.n:
                 np = self._np(t, v + 1, lang)
                 if np:
                     addressee.append((v + 1, np[1], lang))
-            self._passive(t, v, lang, found)
+
+    def _subject(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
+        """Subject of reporting verb v: before it (prefield) or right after it."""
+        j = v + 1
+        while j < t.n and t.low[j] in lang.skip and j - v <= 3:
+            j += 2 if t.low[j] in lang.p["skip_with_noun"] else 1
+        after = self._np(t, j, lang, pron=True, appos=True) if v > 0 and j < t.n else None
+        if after and t.low[v] in ("told", "tell", "tells"):
+            after = None
+        if after and t.low[j] in lang.det and t.low[j] not in lang.subj_det:
+            after = None
+        if after and t.low[j] in lang.pron:
+            found.append(("reporting_verb", v, v + 1, j, after[1], lang))
+            return
+        pre = self._prefield(t, v, lang)
+        if pre == "passive":
+            return
+        if pre:
+            found.append(("reporting_verb", v, v + 1, *pre, lang))
+        elif after and self._inverted_ok(t, v, lang):
+            found.append(("reporting_verb", v, v + 1, j, after[1], lang))
+
+    def _inverted_ok(self, t: _Sent, v: int, lang: _Lang) -> bool:
+        """Verb-second with the subject after the verb: the clause opens with no NP."""
+        k = v - 1
+        if t.words[k] in _CLAUSE_END:
+            return True
+        while k > 0 and t.words[k - 1] not in _CLAUSE_END:
+            k -= 1
+        first = t.low[k]
+        return first in lang.stop_caps or not t.words[k][0].isupper() or _adverb(t.words[k], lang)
 
     def _passive(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
         """ "von X veröffentlicht/bestätigt (wurde)": X precedes the participle."""
@@ -505,6 +555,10 @@ class AttributionParser:
         j = i + 1 if t.low[i] in lang.det else i
         while j < n and self._is_adj(t, j, lang):
             j += 1
+        if j < n - 2 and t.words[j] in _QUOTES and t.words[j + 1][0].isupper():
+            close = next((k for k in range(j + 1, min(n, j + 8)) if t.words[k] in _QUOTES), 0)
+            if close:
+                return close + 1, close + 1
         head = j
         if lang.lower_nouns and j > i:
             while j < n and t.words[j].isalpha() and t.low[j] not in lang.verbs and (
@@ -538,7 +592,7 @@ class AttributionParser:
         end = j
         if appos and j + 1 < n and t.words[j] == ",":
             sub = self._np(t, j + 1, lang)
-            if sub and (sub[0] >= n or t.words[sub[0]] in (",", ".", ":")):
+            if sub and (sub[0] >= n or t.words[sub[0]] in (",", ".", ":") or t.words[sub[0]].islower()):
                 end = sub[1]
                 j = sub[0] + 1 if sub[0] < n and t.words[sub[0]] == "," else sub[0]
         if appos:
@@ -562,22 +616,38 @@ class AttributionParser:
                 best = i
         return best
 
-    def _prefield(self, t: _Sent, v: int, lang: _Lang) -> tuple[int, int] | None:
-        """Subject before the verb: an NP from a clause start up to the verb."""
-        starts = [0] + [k + 1 for k in range(v) if t.words[k] in (":", ";", "(", "–") or t.low[k] in ("und", "and")]
-        starts += [k + 1 for k in range(v) if t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES]
-        starts = [i for i in sorted(set(starts)) if i < v]
-        aux = [k for k in range(v) if t.low[k] in lang.aux]
+    def _prefield(self, t: _Sent, v: int, lang: _Lang) -> tuple[int, int] | str | None:
+        """Subject before the verb: an NP from a clause start up to the verb.
+
+        Returns "passive" when the clause is passive ("wurde ... bestätigt"): then
+        the subject is what was reported, not who reported it.
+        """
+        starts = [0] + [
+            k + 1
+            for k in range(v)
+            if t.words[k] in (":", ";", "(", "–") or t.low[k] in ("und", "and")
+            or (t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES)
+        ]
         for i in starts:
             while i < v and t.words[i] in _QUOTES:
                 i += 1
             if i >= v or (t.low[i] in lang.det and t.low[i] not in lang.subj_det):
                 continue
+            if i == v - 1 and _adverb(t.words[i], lang):
+                continue
             np = self._np(t, i, lang, pron=True, appos=True)
             if not np:
                 continue
             stop = np[0]
-            if stop == v or (stop < v and t.low[stop] in lang.aux and stop in aux and _no_cue_gap(t, stop, v)):
+            if stop == v:
+                return i, np[1]
+            if stop < v and t.low[stop] in lang.aux and _no_cue_gap(t, stop, v):
+                if t.low[stop] in lang.p["passive_aux"]:
+                    return "passive"
+                return i, np[1]
+            if stop < v and v - stop <= 6 and (
+                t.low[stop] in lang.p["np_continuers"] or t.words[stop] == "("
+            ) and _no_cue_gap(t, stop, v, allow=("(", ")", "-")):
                 return i, np[1]
         return None
 
@@ -619,7 +689,7 @@ class AttributionParser:
     ) -> Attribution | None:
         ms, me = t.span(mi)[0], t.span(mj - 1)[1]
         mention = st.text[ms:me]
-        res = st.resolve(self, mention, [t.words[k] for k in range(mi, mj)], lang)
+        res = st.resolve(self, mention, [t.words[k] for k in range(mi, mj)], lang, ms)
         if res is None:
             return None
         sid, name, stype, person = res
@@ -671,17 +741,25 @@ class _ArticleState:
         self.out: list[Attribution] = []
         self.prev: list[Attribution] = []
 
+    def antecedent(self, p: AttributionParser, start: int) -> tuple[str, str, str, None] | None:
+        """The last person-like name before ``start``, for a pronoun with no earlier source."""
+        best = None
+        for m in _NAME.finditer(self.text, max(0, start - 600), start):
+            if not p.gazetteer.is_blocked(m.group()):
+                best = m.group()
+        return (provisional_id(best), best, "person", None) if best else None
+
     def resolve(
-        self, p: AttributionParser, mention: str, words: list[str], lang: _Lang
+        self, p: AttributionParser, mention: str, words: list[str], lang: _Lang, start: int = 0
     ) -> tuple[str, str, str, str | None] | None:
         """``(id, name, type, via person)`` for a mention, or None (not a source)."""
         gaz = p.gazetteer
         low = [w.lower() for w in words]
         if len(words) == 1 and low[0] in lang.pron:
             last = next((r for r in reversed(self.out) if r.source_type != "anonymous"), None)
-            if last is None:
-                return None
-            return last.source_id, last.source_name, last.source_type, last.via_person
+            if last is not None:
+                return last.source_id, last.source_name, last.source_type, last.via_person
+            return self.antecedent(p, start)
         core = [w for w in words if w.lower() not in lang.det and w not in (",",)]
         if not core or all(gaz.is_blocked(w) or w.lower() in ("und", "and") for w in core):
             return None
@@ -756,13 +834,30 @@ def _literal_triggers(langs: dict[str, Any], names: Sequence[str]) -> list[tuple
     for li, name in enumerate(names):
         pats = langs[name].get("patterns", {})
         out += [(w.replace("\\b", "").lower(), "word", li) for w in pats.get("trigger_words", ())]
+        # "laut\b": the word must end there ("Lautsprecher" does not fire), checked in _fired
         out += [(w, "punct", li) for w in pats.get("trigger_literal", ())]
-        stems = pats.get("verb_stems", ())
+        stems = _all_stems(langs[name])
         out += [(w, "verb", li) for w in stems if not any(o != w and o in w for o in stems)]
     return out
 
 
-def _trigger(pats: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _all_stems(lang: dict[str, Any]) -> list[str]:
+    """Listed irregular stems plus stems derived from the reporting-verb lemmas."""
+    pats = lang.get("patterns", {})
+    prefixes = sorted(pats.get("verb_prefixes", ()), key=len, reverse=True)
+    stems = set(pats.get("verb_stems", ()))
+    for lemma in lang.get("reporting_verbs", ()):
+        base = lemma[:-2] if lemma.endswith("en") else lemma[:-1] if lemma.endswith("n") else lemma
+        for pre in prefixes:
+            if base.startswith(pre) and len(base) - len(pre) >= 3 and pre not in ("be", "er", "ver"):
+                base = base[len(pre) :]
+                break
+        if len(base) >= 3:
+            stems.add(base)
+    return sorted(stems)
+
+
+def _trigger(pats: dict[str, Any], extra: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Case-sensitive trigger regex of one language, and the verb-form regex.
 
     Verbs are matched lower-case only (German nouns are capitalised, so "Teil" does not
@@ -771,7 +866,7 @@ def _trigger(pats: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     words = sorted(pats.get("trigger_words", ()), key=len, reverse=True)
     words = [f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words]
     pre = sorted(re.escape(w) for w in pats.get("verb_prefixes", ()))
-    stems = sorted((re.escape(w) for w in pats.get("verb_stems", ())), key=len, reverse=True)
+    stems = sorted((re.escape(w) for w in _all_stems({"patterns": pats, **extra})), key=len, reverse=True)
     ends = "|".join(pats.get("verb_endings", ()))
     verb = rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?" if stems else "(?!)"
     alts = [rf"\b(?:{'|'.join(words)})" if words else "(?!)", rf"(?<![\w-]){verb}(?![\w-])"]
@@ -832,10 +927,36 @@ def _person(parts: list[str], lang: _Lang, gaz: Gazetteer) -> str | None:
         return " ".join(names) if names else None
     caps = [w for w in words if w[0].isupper()]
     if 1 <= len(caps) <= 3 and len(caps) == len(words) and not any(
-        w.lower().endswith(lang.org_suffixes) or w.isupper() or gaz.lookup(w) for w in caps
+        w.lower().endswith(lang.org_suffixes) or w.isupper() or gaz.lookup(w)
+        or _is_anon(w.lower(), lang) or any(x.isupper() and len(x) > 1 for x in w.split("-"))
+        for w in caps
     ):
         return " ".join(caps)
     return None
+
+
+def _attributive(t: _Sent, v: int, lang: _Lang) -> bool:
+    """ "die geäußerte Hoffnung": a participle used as an adjective, not a verb."""
+    w = t.low[v]
+    if v + 1 >= t.n or not t.words[v + 1][:1].isupper():
+        return False
+    return w.endswith(("ter", "tes", "tem")) or (
+        w.startswith("ge") and w.endswith(("te", "ten")) and _participle(w[:-1], lang)
+    )
+
+
+def _speech(t: _Sent, lang: _Lang) -> bool:
+    """Does the sentence report speech (quote, colon, "dass", Konjunktiv I)?"""
+    return bool(
+        t.lowset & lang.p["speech_markers"]
+        or any(q in t.lowset for q in _QUOTES)
+        or t.lowset & lang.p["konjunktiv"]
+    )
+
+
+def _adverb(word: str, lang: _Lang) -> bool:
+    """A capitalised sentence-initial adverb or adjective ("Unmissverständlich")."""
+    return word.lower().endswith(tuple(lang.p["adverb_suffixes"]))
 
 
 def _participle(word: str, lang: _Lang) -> bool:
@@ -843,8 +964,8 @@ def _participle(word: str, lang: _Lang) -> bool:
     return word.startswith("ge") and not lemma.startswith("ge") and word.endswith(("t", "en"))
 
 
-def _no_cue_gap(t: _Sent, aux: int, v: int) -> bool:
-    return all(t.words[k] not in _CLAUSE_END for k in range(aux, v))
+def _no_cue_gap(t: _Sent, aux: int, v: int, allow: tuple[str, ...] = ()) -> bool:
+    return all(t.words[k] not in _CLAUSE_END or t.words[k] in allow for k in range(aux, v))
 
 
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
