@@ -1,0 +1,1 @@
+"""Benchmarks: planted-lineage corpora and the scripts that measure lineage on them."""
