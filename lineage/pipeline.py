@@ -264,18 +264,17 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
     write_jsonl(out / "flags.jsonl", result.flags)
     write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
     write_json(out / "graph.json", result.graph)
+    write_json(out / "run.json", run_info(result))
     if report:
         with _timed(result.timings, "report"):
             _write_report(out)
-    write_json(out / "run.json", run_info(result))
+        write_json(out / "run.json", run_info(result))  # again, with the report's time
     return out
 
 
 def _write_report(out: Path) -> None:
-    try:
-        from lineage.report import build_report
-    except ImportError:  # the report module is optional while it is being built
-        return
+    from lineage.report import build_report
+
     build_report(out)
 
 
