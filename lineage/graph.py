@@ -143,6 +143,7 @@ class LineageBuilder:
         for pair in pairs:
             if pair.substantive:
                 self._infer(g, pair)
+        self._drop_sibling_edges(g)
         self._add_own_account(g)
         self._rollup(g)
         flags = self._flags(g, matches)
@@ -327,6 +328,37 @@ class LineageBuilder:
             },
         )
 
+    def _drop_sibling_edges(self, g: nx.MultiDiGraph) -> None:
+        """Drop X→Y when X and Y both derive from Z and Z explains what X shares with Y.
+
+        Two copies of one original share everything with each other too; the
+        original, not the sibling, is the parent.
+        """
+        shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for u, v, d in g.edges(data=True):
+            if d["kind"] == "shares_content":
+                a, b = u.split(":", 1)[1], v.split(":", 1)[1]
+                shared[(a, b)].update(x for x in d["evidence"]["passages"] if x.startswith(a + "#"))
+                shared[(b, a)].update(x for x in d["evidence"]["passages"] if x.startswith(b + "#"))
+        parents: dict[str, set[str]] = defaultdict(set)
+        for u, v, d in g.edges(data=True):
+            if d["kind"] == "derives_from" and v.startswith("article:"):
+                parents[u].add(v)
+        drop = []
+        for x, ps in parents.items():
+            for y in ps:
+                for z in ps & parents.get(y, set()):
+                    xs, ys, zs = (n.split(":", 1)[1] for n in (x, y, z))
+                    via_y, via_z = shared[(xs, ys)], shared[(xs, zs)]
+                    if via_y and _coverage(via_y & via_z, self.by_id, 1) >= 0.8 * _coverage(
+                        via_y, self.by_id, 1
+                    ):
+                        drop.append((x, y))
+                        break
+        for x, y in drop:
+            if g.has_edge(x, y, key="derives_from"):
+                g.remove_edge(x, y, key="derives_from")
+
     def _direction(self, p: PairEvidence) -> tuple[float, list[str], bool]:
         """Positive: y derives from x; negative: x derives from y."""
         score, clues = 0.0, []
@@ -468,7 +500,11 @@ class LineageBuilder:
                 match_ids[art][other].append(m.id)
         flags = []
         for aid in sorted(self.articles):
-            derived = _coverage(set(passage_kind[aid]), self.by_id, self.total[aid])
+            # passages shared with an article that copies *this* one are not derived here
+            copied_by = {u.split(":", 1)[1] for u, _, d in g.in_edges(f"article:{aid}", data=True)
+                         if d["kind"] == "derives_from"}  # fmt: skip
+            own = set().union(*[ps for o, ps in with_other[aid].items() if o not in copied_by])
+            derived = _coverage(own, self.by_id, self.total[aid])
             cls = (
                 "wholly-derived"
                 if derived >= self.s.wholly_derived_share

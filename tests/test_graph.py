@@ -279,11 +279,6 @@ def test_classes_follow_thresholds(gaz: Gazetteer, n_matched: int, settings: dic
     assert flags["b"]["derived_share"] == pytest.approx(n_matched / 10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.py counts passages copied *by* others as derived: "
-    "the original of a copy is classed wholly-derived (notes/graph_fixes.diff)",
-)
 def test_original_that_was_copied_is_non_derived(gaz: Gazetteer) -> None:
     arts = [art("a", "outlet-a.example", "2024-03-01"), art("b", "outlet-b.example", "2024-03-02")]
     _, flags = build(gaz, arts, {"a": 5, "b": 5}, copies("a", "b", 5))
@@ -291,11 +286,6 @@ def test_original_that_was_copied_is_non_derived(gaz: Gazetteer) -> None:
     assert flags["a"]["class"] == "non-derived"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.py links two copies of one original to each other "
-    "although the original explains all they share (notes/graph_fixes.diff)",
-)
 def test_sibling_copies_derive_from_the_original_only(gaz: Gazetteer) -> None:
     arts = [art("a", "outlet-a.example", "2024-03-01"), art("b", "outlet-b.example", "2024-03-02"),
             art("c", "outlet-c.example", "2024-03-03")]  # fmt: skip
