@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 from lineage.attribution import AttributionParser  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
+# Families gnqa cannot measure: it annotates who is quoted in the body, not reference
+# lists, credit lines, URLs, or the upstream source an outlet cites ("unter Berufung auf").
+UNMEASURABLE = frozenset({"url", "credit_line", "dateline", "reference_block", "citing"})
 _WORD = re.compile(r"\w+")
 
 
@@ -91,7 +94,9 @@ def evaluate(path: Path, parser: AttributionParser, errors: int = 0) -> dict:
         all_gold = frozenset().union(*gold_words.values()) if gold_words else frozenset()
         pred_words = {}
         for p in preds:
-            if p.block != "body":
+            if p.block != "body" or p.cue_family in UNMEASURABLE:
+                if p.block == "body":
+                    fam[p.cue_family][1] += 1
                 continue
             w = words_in([(p.mention_start, p.mention_end)], index)
             ok = bool(w & all_gold)
@@ -129,7 +134,9 @@ def evaluate(path: Path, parser: AttributionParser, errors: int = 0) -> dict:
         "n_gold": n_gold,
         "word_precision": tok_tp_p / max(tok_p, 1),
         "word_recall": tok_tp_g / max(tok_g, 1),
-        "families": {k: {"precision": v[0] / v[1], "n": v[1]} for k, v in sorted(fam.items())},
+        "families": {k: {"precision": v[0] / v[1], "n": v[1]} for k, v in sorted(fam.items())
+                     if k not in UNMEASURABLE} | {k: {"precision": None, "n": v[1]}
+                                                  for k, v in fam.items() if k in UNMEASURABLE},
         "recall_by_type": {k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_type.items())},
         "recall_by_cue": {k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_fam.items())},
         "false_hits": false_hits,
@@ -156,9 +163,12 @@ def report(r: dict) -> None:
     print(f"gnqa {r['split']}: precision {r['precision']:.3f} ({r['n_pred']} predicted)  "
           f"recall {r['recall']:.3f} ({r['n_gold']} gold speakers)")
     print(f"  word-level: precision {r['word_precision']:.3f}  recall {r['word_recall']:.3f}")
-    print("  precision by cue family:")
+    print("  precision by cue family (families marked * are not scored by gnqa):")
     for k, v in r["families"].items():
-        print(f"    {k:20s} {v['precision']:.3f}  (n={v['n']})")
+        if k in UNMEASURABLE:
+            print(f"    {k:20s}   *    (n={v['n']})")
+        else:
+            print(f"    {k:20s} {v['precision']:.3f}  (n={v['n']})")
     print("  recall by quote type:")
     for k, v in r["recall_by_type"].items():
         print(f"    {k:20s} {v['recall']:.3f}  (n={v['n']})")
@@ -196,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         out = ROOT / "lineage" / "data" / "cue_confidence.json"
         payload = {"measured_on": "gnqa train", "metric": "lenient source-span precision",
                    "families": {k: {"precision": round(v["precision"], 3), "n": v["n"]}
-                                for k, v in result["families"].items()}}
+                                for k, v in result["families"].items() if v["precision"] is not None}}
         out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {out}")
     if not args.no_speed and args.speed_data.is_file():

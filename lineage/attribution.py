@@ -120,7 +120,7 @@ class _Lang:
                 pats[key] = frozenset(w.lower() for w in val)
         for key in ("wie", "so", "heisst", "postpositions", "nach", "needs_speech", "passive_by",
                     "skip_with_noun", "passive_aux", "np_continuers", "speech_markers",
-                    "konjunktiv", "adverb_suffixes", "passive_verbs"):
+                    "konjunktiv", "adverb_suffixes", "passive_verbs", "werden"):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
         return cls(
@@ -431,6 +431,8 @@ class AttributionParser:
             if w not in cues:
                 continue
             if w in lang.p.get("wie", ()):
+                if k > 0 and t.words[k - 1] not in (",", "(", "–", *_QUOTES):
+                    continue
                 i = k + 1
                 while i < t.n and t.low[i] in lang.skip and i - k <= 2:
                     i += 1
@@ -441,7 +443,9 @@ class AttributionParser:
                     if t.words[v] in _CLAUSE_END:
                         break
                     if self._is_verb(t, v, lang):
-                        found.append(("wie_berichtet", k, k + 1, i, np[1], lang))
+                        nxt = t.low[v + 1] if v + 1 < t.n else ""
+                        if nxt not in lang.p["passive_aux"]:
+                            found.append(("wie_berichtet", k, k + 1, i, np[1], lang))
                         break
             elif w in lang.p.get("so", ()) and k > 0 and t.words[k - 1] in (",", "–", *_QUOTES):
                 np = self._np(t, k + 1, lang, pron=True)
@@ -481,8 +485,14 @@ class AttributionParser:
     def _subject(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
         """Subject of reporting verb v: before it (prefield) or right after it."""
         j = v + 1
-        while j < t.n and t.low[j] in lang.skip and j - v <= 3:
-            j += 2 if t.low[j] in lang.p["skip_with_noun"] else 1
+        while j < t.n and t.low[j] in lang.skip and j - v <= 6:
+            if t.low[j] in lang.p["skip_with_noun"]:
+                np = self._np(t, j + 1, lang)
+                j = np[0] if np else j + 1
+            else:
+                j += 1
+        if t.words[-1] == "?":
+            return
         after = self._np(t, j, lang, pron=True, appos=True) if v > 0 and j < t.n else None
         if after and t.low[v] in ("told", "tell", "tells"):
             after = None
@@ -511,8 +521,10 @@ class AttributionParser:
 
     def _passive(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
         """ "von X veröffentlicht/bestätigt (wurde)": X precedes the participle."""
+        if not t.low[v].endswith("t") or not (t.lowset & lang.p["werden"]):
+            return
         for k in range(max(0, v - 14), v):
-            if t.low[k] in lang.p.get("passive_by", ()):
+            if t.low[k] in lang.p.get("passive_by", ()) and "nicht" not in t.low[max(0, k - 3) : k]:
                 np = self._np(t, k + 1, lang, appos=True)
                 if np and np[0] == v or (np and np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v):
                     found.append(("passive", v, v + 1, k + 1, np[1], lang))
@@ -529,8 +541,11 @@ class AttributionParser:
 
     # ------------------------------------------------------------------ grammar
     def _is_cap(self, t: _Sent, k: int, lang: _Lang) -> bool:
+        """A name-like token: capitalised, "al-Dschasira", or a known abbreviation ("taz")."""
         w = t.words[k]
-        return w[0].isupper() and (w[0].isalpha()) and t.low[k] not in lang.stop_caps
+        if w[0].isupper():
+            return w[0].isalpha() and t.low[k] not in lang.stop_caps
+        return ("-" in w and w.split("-", 1)[1][:1].isupper()) or w in self.gazetteer.abbreviations
 
     def _is_adj(self, t: _Sent, k: int, lang: _Lang) -> bool:
         w = t.low[k]
@@ -609,7 +624,7 @@ class AttributionParser:
         """Start of a noun phrase that ends right before token k (longest)."""
         best = None
         for i in range(k - 1, max(-1, k - 14), -1):
-            if t.words[i] in _CLAUSE_END:
+            if t.words[i] in ",.;:!?":
                 break
             np = self._np(t, i, lang)
             if np and np[0] == k and np[1] == k:
@@ -625,9 +640,11 @@ class AttributionParser:
         starts = [0] + [
             k + 1
             for k in range(v)
-            if t.words[k] in (":", ";", "(", "–") or t.low[k] in ("und", "and")
+            if t.words[k] in (":", ";", "–")
+            or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
             or (t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES)
         ]
+        participle = _participle(t.low[v], lang)
         for i in starts:
             while i < v and t.words[i] in _QUOTES:
                 i += 1
@@ -639,7 +656,7 @@ class AttributionParser:
             if not np:
                 continue
             stop = np[0]
-            if stop == v:
+            if stop == v and not participle:
                 return i, np[1]
             if stop < v and t.low[stop] in lang.aux and _no_cue_gap(t, stop, v):
                 if t.low[stop] in lang.p["passive_aux"]:

@@ -154,6 +154,11 @@ class Gazetteer:
         for dom in source.domains:
             self._domains[normalize_domain(dom)] = source.id
 
+    @property
+    def abbreviations(self) -> dict[str, str]:
+        """Abbreviation (as written) -> source id."""
+        return self._abbr
+
     def _index(self, key: tuple[str, ...], sid: str, person: str | None) -> None:
         if key:
             self._names[key] = (sid, person)
