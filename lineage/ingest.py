@@ -190,13 +190,6 @@ def _infer(article: Article, languages: tuple[str, ...] = ("de", "en")) -> None:
         if outlet:
             article.outlet = outlet
             article.provenance["outlet"] = "url"
-    if article.title is None:
-        for line in article.text.splitlines():
-            line = line.strip()
-            if line and not parse_date(line) and len(line) < 200:
-                article.title = line
-                article.provenance["title"] = "text"
-                break
     if article.language is None:
         article.language = detect_language(article.text, languages)
         article.provenance["language"] = "text"

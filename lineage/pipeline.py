@@ -79,15 +79,17 @@ def article_record(doc: Document, n_passages: int) -> dict[str, Any]:
 
 
 def _title_from_doc(doc: Document) -> None:
+    """Title from the text when none was given: the title block, a heading, else the lead."""
     art = doc.article
     if art.title is not None:
         return
-    for b in doc.blocks:
-        if b.kind in ("title", "heading", "body"):
-            text = doc.clean[b.start : b.end]
-            art.title = text if len(text) <= 200 else text[:197] + "…"
-            art.provenance["title"] = "text"
-            return
+    for kinds in (("title",), ("heading",), ("body",)):
+        for b in doc.blocks:
+            if b.kind in kinds:
+                text = doc.clean[b.start : b.end]
+                art.title = text if len(text) <= 120 else text[:119].rsplit(" ", 1)[0] + " …"
+                art.provenance["title"] = "text"
+                return
 
 
 def attribution_records(
