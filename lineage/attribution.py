@@ -47,7 +47,10 @@ __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attr
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
-_NAME = re.compile(r"(?<=[a-zäöüß,] )[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ][a-zäöüß]+)? [A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])")
+_NAME = re.compile(
+    r"(?<=[a-zäöüß,] )(?:[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)? ){1,2}"
+    r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])"
+)
 _ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
 _ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
 
@@ -764,6 +767,8 @@ class _ArticleState:
         for m in _NAME.finditer(self.text, max(0, start - 600), start):
             if not p.gazetteer.is_blocked(m.group()):
                 best = m.group()
+        if best:
+            best = _person(best.split(), p.langs[0], p.gazetteer) or best
         return (provisional_id(best), best, "person", None) if best else None
 
     def resolve(
@@ -790,6 +795,10 @@ class _ArticleState:
             return self.people[key]
         if mention.strip() in self.learned:
             mention = self.learned[mention.strip()]
+            words = mention.split()
+            parts = [x for w in words for x in w.split("-")]
+            core = [w for w in words if w.lower() not in lang.det]
+            found = gaz.find_in(parts, allow_common=False)
         hit = gaz.lookup(mention)
         if hit is None:
             found = found or gaz.find_in(parts, allow_common=False)

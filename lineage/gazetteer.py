@@ -149,6 +149,9 @@ class Gazetteer:
             self._index(name_key(alias), source.id, None)
         for person in source.spokespeople:
             self._index(name_key(person), source.id, person)
+            surname = name_key(person)[-1:]
+            if surname and surname not in self._names:  # "Rutte" alone, if unambiguous
+                self._index(surname, source.id, person)
         for abbr in source.abbreviations:
             self._abbr[abbr] = source.id
         for dom in source.domains:
