@@ -31,16 +31,21 @@ sides is kept. Shingles that recur across many articles of one outlet
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from lineage import facts as factlib
 from lineage.align import align
 from lineage.config import Settings
-from lineage.minhash import Signer, containment, jaccard, lsh_candidates
+from lineage.engine import Engine, LocalEngine, chunked, make_engine
+from lineage.minhash import Signer, lsh_candidates
 from lineage.models import Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
 
@@ -53,6 +58,8 @@ class MatchResult:
     facts: dict[str, list[Fact]]
     counts: dict[str, int] = field(default_factory=dict)
     signatures: np.ndarray | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per sub-stage (shingles, signatures, lsh, tfidf_fit, ..., verify)."""
 
 
 def boilerplate_shingles(
@@ -173,78 +180,180 @@ def match_id(a: Passage, b: Passage) -> str:
     return "m" + hashlib.sha1(raw.encode()).hexdigest()[:12]
 
 
-def find_matches(
-    docs: dict[str, Document], passages: Sequence[Passage], settings: Settings
-) -> MatchResult:
-    """All matches between passages of different articles.
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - start, 4)
 
-    Args:
-        docs: Normalized documents by article id.
-        passages: Passages of all documents, in a stable order.
-        settings: Thresholds (see ``lineage.config.Settings``).
+
+_ARTICLES_PER_CHUNK = 500
+_PAIRS_PER_CHUNK = 20_000
+
+
+def _signer(s: Settings) -> Signer:
+    return Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
+
+
+def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int]]]]
+                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    s, texts, spans = task
+    return _signer(s).passage_shingles(texts, spans)
+
+
+def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
+    s, values, offsets = task
+    return _signer(s).signatures_flat(values, offsets)
+
+
+def _facts_chunk(texts: list[str]) -> list[list[Fact]]:
+    return [factlib.extract(t) for t in texts]
+
+
+def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    values = np.concatenate([v for v, _ in parts] or [np.empty(0, np.uint32)])
+    sizes = np.concatenate([np.diff(o) for _, o in parts] or [np.empty(0, np.int64)])
+    return values, np.r_[0, np.cumsum(sizes)].astype(np.int64)
+
+
+def shingle_table(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
+                  engine: Engine | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Shingle sets of all passages, flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+
+    Each article is tokenised once (``Signer.passage_shingles``), in chunks of
+    articles run by ``engine``; equal to ``Signer.shingles(p.text)`` per passage.
+    """
+    engine = engine or LocalEngine()
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(passages):
+        by_article[p.article].append(i)
+    arts = sorted(by_article)
+    order = [i for a in arts for i in by_article[a]]
+    tasks = []
+    for lo, hi in chunked(len(arts), _ARTICLES_PER_CHUNK):
+        texts, spans = [], []
+        for a in arts[lo:hi]:
+            clean = docs[a].clean
+            ps = [passages[i] for i in by_article[a]]
+            if all(clean[p.cstart : p.cend] == p.text for p in ps):
+                texts.append(clean)
+                spans.append([(p.cstart, p.cend) for p in ps])
+            else:  # passages not cut from the document: shingle their own text
+                texts.extend(p.text for p in ps)
+                spans.extend([[(0, len(p.text))] for p in ps])
+        tasks.append((settings, texts, spans))
+    values, offsets = _merge_flat(engine.map(_shingle_chunk, tasks))
+    if order != list(range(len(passages))):
+        sets = np.split(values, offsets[1:-1])
+        back = [sets[k] for k in np.argsort(np.array(order, dtype=np.int64), kind="stable")]
+        values, offsets = _merge_flat([(np.concatenate(back or [values[:0]]),
+                                        np.r_[0, np.cumsum([len(x) for x in back])])])  # fmt: skip
+    return values, offsets
+
+
+def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
+                      outlets: Sequence[str | None], art_outlets: Sequence[str | None],
+                      s: Settings) -> tuple[np.ndarray, np.ndarray, int, set[int]]:  # fmt: skip
+    """Remove per-outlet boilerplate shingles; passages left with < half are boilerplate."""
+    n = len(offsets) - 1
+    per_outlet: dict[str, int] = defaultdict(int)
+    for o in art_outlets:
+        if o:
+            per_outlet[o] += 1
+    if not any(c >= s.boilerplate_min_articles for c in per_outlet.values()):
+        return values, offsets, 0, set()
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    art_owner = groups[owner]
+    order = np.argsort(art_owner, kind="stable")
+    art_sizes = np.bincount(art_owner, minlength=len(art_outlets))
+    per_article = np.split(values[order], np.cumsum(art_sizes)[:-1])
+    boiler = boilerplate_shingles(per_article, art_outlets, s.boilerplate_min_articles,
+                                  s.boilerplate_min_share)  # fmt: skip
+    if not boiler:
+        return values, offsets, 0, set()
+    drop = np.zeros(len(values), dtype=bool)
+    outlet_arr = np.array([o or "" for o in outlets], dtype=object)
+    for outlet, common in boiler.items():
+        in_outlet = (outlet_arr == outlet)[owner]
+        drop |= in_outlet & np.isin(values, common)
+    before = np.diff(offsets)
+    after = np.bincount(owner[~drop], minlength=n)
+    boiler_passages = {int(i) for i in np.flatnonzero(after < 0.5 * before)
+                       if outlets[i] in boiler}  # fmt: skip
+    return (values[~drop], np.r_[0, np.cumsum(after)].astype(np.int64), int(drop.sum()),
+            boiler_passages)  # fmt: skip
+
+
+def signatures(values: np.ndarray, offsets: np.ndarray, settings: Settings,
+               engine: Engine | None = None) -> np.ndarray:  # fmt: skip
+    """MinHash signatures of flat shingle sets, in chunks run by ``engine``."""
+    engine = engine or LocalEngine()
+    n = len(offsets) - 1
+    tasks = [(settings, values[offsets[lo] : offsets[hi]], offsets[lo : hi + 1] - offsets[lo])
+             for lo, hi in chunked(n, 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
+    parts = engine.map(_sign_chunk, tasks)
+    return np.concatenate(parts) if parts else np.empty((0, settings.num_perm), np.uint32)
+
+
+def overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Exact (Jaccard, containment a in b, containment b in a) for pairs of flat sets."""
+    n = len(offsets) - 1
+    if len(pairs) == 0:
+        z = np.empty(0, dtype=np.float64)
+        return z, z, z
+    _, cols = np.unique(values, return_inverse=True)
+    b = sp.csr_matrix((np.ones(len(values), dtype=np.int32), cols.ravel(), offsets),
+                      shape=(n, int(cols.max()) + 1 if len(cols) else 1))  # fmt: skip
+    a_idx, b_idx = pairs[:, 0], pairs[:, 1]
+    inter = np.asarray(b[a_idx].multiply(b[b_idx]).sum(axis=1)).ravel().astype(np.float64)
+    sizes = np.diff(offsets).astype(np.float64)
+    la, lb = sizes[a_idx], sizes[b_idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        union = la + lb - inter
+        jac = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+        c_ab = np.where(la > 0, inter / np.where(la > 0, la, 1), 0.0)
+        c_ba = np.where(lb > 0, inter / np.where(lb > 0, lb, 1), 0.0)
+    return jac, c_ab, c_ba
+
+
+def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
+                    engine: Engine | None = None) -> np.ndarray:  # fmt: skip
+    """Passage pairs of different articles that are near-verbatim or verbatim (no TF-IDF).
+
+    The near-duplicate stage on its own (shingles, signatures, LSH, exact
+    Jaccard/containment), for benchmarks and quick dedup. Boilerplate removal
+    is not applied.
     """
     s = settings
-    counts: dict[str, int] = {"passages": len(passages)}
-    article_ids = sorted(docs)
-    art_index = {a: i for i, a in enumerate(article_ids)}
+    art_index = {a: i for i, a in enumerate(sorted(docs))}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
-    signer = Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
-    shingles = [signer.shingles(p.text) for p in passages]
-    outlets = [docs[p.article].article.outlet for p in passages]
-    boiler = boilerplate_shingles(
-        [
-            np.concatenate(
-                [shingles[i] for i in np.flatnonzero(groups == g)] or [np.empty(0, np.uint32)]
-            )
-            for g in range(len(article_ids))
-        ],
-        [docs[a].article.outlet for a in article_ids],
-        s.boilerplate_min_articles,
-        s.boilerplate_min_share,
-    )
-    dropped = 0
-    boiler_passages: set[int] = set()
-    for i, outlet in enumerate(outlets):
-        if outlet in boiler:
-            kept = np.setdiff1d(shingles[i], boiler[outlet], assume_unique=True)
-            dropped += len(shingles[i]) - len(kept)
-            if len(kept) < 0.5 * len(shingles[i]):
-                boiler_passages.add(i)  # mostly boilerplate: takes no part in matching
-            shingles[i] = kept
-    counts["boilerplate_shingles"] = dropped
-    counts["boilerplate_passages"] = len(boiler_passages)
-    sigs = signer.signatures(shingles)
-    lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
-    counts["lsh_candidates"] = len(lsh_pairs)
+    values, offsets = shingle_table(docs, passages, s, engine)
+    sigs = signatures(values, offsets, s, engine)
+    pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
+    jac, c_ab, c_ba = overlaps(values, offsets, pairs)
+    keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
+                                                   >= s.near_verbatim_min_containment)  # fmt: skip
+    return pairs[keep]
 
-    scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])
-    tf_pairs = scorer.candidates(
-        groups,
-        min_cosine=s.tfidf_min_cosine,
-        top_k=s.tfidf_top_k,
-        exhaustive_max=s.tfidf_exhaustive_max,
-    )
-    counts["tfidf_candidates"] = len(tf_pairs)
-    fact_list = [factlib.extract(p.text) for p in passages]
-    facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
-    fact_pairs = fact_candidates(fact_list, groups)
-    counts["fact_candidates"] = len(fact_pairs)
-    pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
-    if boiler_passages:
-        mask = np.isin(pairs, np.fromiter(boiler_passages, dtype=np.int64)).any(axis=1)
-        pairs = pairs[~mask]
-    counts["candidates"] = len(pairs)
-    cosines = scorer.cosine(pairs)
 
-    raw: list[Match] = []
-    for (i, j), cos in zip(pairs.tolist(), cosines.tolist(), strict=True):
-        pa, pb = passages[i], passages[j]
-        if (pa.article, pa.id) > (pb.article, pb.id):
-            pa, pb = pb, pa
-            i, j = j, i
-        jac = jaccard(shingles[i], shingles[j])
-        c_ab, c_ba = containment(shingles[i], shingles[j]), containment(shingles[j], shingles[i])
-        fa, fb = facts[pa.id], facts[pb.id]
+@dataclass(slots=True)
+class _VerifyTask:
+    pairs: list[tuple[int, int]]
+    scores: list[tuple[float, float, float, float]]
+    passages: dict[int, Passage]
+    facts: dict[int, list[Fact]]
+    docs: dict[str, Document]
+    settings: Settings
+
+
+def _verify_chunk(task: _VerifyTask) -> list[Match]:
+    """Classify and align one chunk of oriented candidate pairs."""
+    s = task.settings
+    out: list[Match] = []
+    for (i, j), (jac, c_ab, c_ba, cos) in zip(task.pairs, task.scores, strict=True):
+        pa, pb = task.passages[i], task.passages[j]
+        fa, fb = task.facts[i], task.facts[j]
         shared = factlib.shared(fa, fb)
         strong = {f"{f.kind}:{f.key}" for f in fa if factlib.is_strong(f)} & set(shared)
         drift = factlib.drifted_numbers(fa, fb, s.number_drift_ratio)
@@ -252,38 +361,129 @@ def find_matches(
         kind = _classify(jac, c_ab, c_ba, cos, (len(strong), len(drift), names), s)
         if kind is None:
             continue
-        raw.append(
-            Match(
-                id=match_id(pa, pb),
-                a=pa.id,
-                b=pb.id,
-                article_a=pa.article,
-                article_b=pb.article,
-                kind=kind,
-                jaccard=round(jac, 4),
-                cosine=round(float(cos), 4),
-                containment_ab=round(c_ab, 4),
-                containment_ba=round(c_ba, 4),
-                shared_facts=shared,
-                changed_facts=[],
-                spans=[],
-                score=round(max(jac, float(cos)), 4),
-            )
-        )
-    by_id = {p.id: p for p in passages}
-    for m in raw:
-        pa, pb = by_id[m.a], by_id[m.b]
-        m.spans = align(
-            docs[pa.article], pa, docs[pb.article], pb, min_words=3 if m.kind == "rewritten" else 4
-        )
-    matches = _dedupe(raw, by_id)
-    for m in matches:
-        pa, pb = by_id[m.a], by_id[m.b]
-        m.changed_facts = factlib.changed(
-            pa.text, pb.text, facts[pa.id], facts[pb.id], s.number_drift_ratio
-        )
-    matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
+        m = Match(
+            id=match_id(pa, pb), a=pa.id, b=pb.id, article_a=pa.article, article_b=pb.article,
+            kind=kind, jaccard=round(jac, 4), cosine=round(cos, 4), containment_ab=round(c_ab, 4),
+            containment_ba=round(c_ba, 4), shared_facts=shared, changed_facts=[], spans=[],
+            score=round(max(jac, cos), 4),
+        )  # fmt: skip
+        m.spans = align(task.docs[pa.article], pa, task.docs[pb.article], pb,
+                        min_words=3 if kind == "rewritten" else 4)  # fmt: skip
+        out.append(m)
+    return out
+
+
+def _verify_tasks(pairs: np.ndarray, scores: np.ndarray, passages: Sequence[Passage],
+                  fact_list: Sequence[list[Fact]], docs: dict[str, Document],
+                  s: Settings) -> list[_VerifyTask]:  # fmt: skip
+    tasks = []
+    for lo, hi in chunked(len(pairs), _PAIRS_PER_CHUNK):
+        chunk = pairs[lo:hi].tolist()
+        idx = sorted({i for pr in chunk for i in pr})
+        arts = sorted({passages[i].article for i in idx})
+        tasks.append(_VerifyTask(
+            pairs=[(int(i), int(j)) for i, j in chunk],
+            scores=[tuple(x) for x in scores[lo:hi].tolist()],
+            passages={i: passages[i] for i in idx}, facts={i: fact_list[i] for i in idx},
+            docs={a: docs[a] for a in arts}, settings=s,
+        ))  # fmt: skip
+    return tasks
+
+
+def _engine_for(s: Settings, engine: Engine | None) -> tuple[Engine, Callable[[], None]]:
+    if engine is not None:
+        return engine, lambda: None
+    made = make_engine(s.engine, s.scheduler, s.workers)
+    return made, getattr(made, "close", lambda: None)
+
+
+def find_matches(
+    docs: dict[str, Document],
+    passages: Sequence[Passage],
+    settings: Settings,
+    engine: Engine | None = None,
+) -> MatchResult:
+    """All matches between passages of different articles.
+
+    Args:
+        docs: Normalized documents by article id.
+        passages: Passages of all documents, in a stable order.
+        settings: Thresholds (see ``lineage.config.Settings``).
+        engine: Runs the heavy chunks (``lineage.engine``); default: the one
+            ``settings.engine``/``scheduler``/``workers`` name. Any engine gives
+            the same result.
+    """
+    engine, close = _engine_for(settings, engine)
+    try:
+        return _find_matches(docs, passages, settings, engine)
+    finally:
+        close()
+
+
+def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
+                  engine: Engine) -> MatchResult:  # fmt: skip
+    t: dict[str, float] = {}
+    counts: dict[str, int] = {"passages": len(passages)}
+    article_ids = sorted(docs)
+    art_index = {a: i for i, a in enumerate(article_ids)}
+    groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
+    with _timed(t, "shingles"):
+        values, offsets = shingle_table(docs, passages, s, engine)
+    with _timed(t, "boilerplate"):
+        values, offsets, dropped, boiler_passages = _drop_boilerplate(
+            values, offsets, groups, [docs[p.article].article.outlet for p in passages],
+            [docs[a].article.outlet for a in article_ids], s)  # fmt: skip
+    counts["boilerplate_shingles"] = dropped
+    counts["boilerplate_passages"] = len(boiler_passages)
+    with _timed(t, "signatures"):
+        sigs = signatures(values, offsets, s, engine)
+    with _timed(t, "lsh"):
+        lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
+    counts["lsh_candidates"] = len(lsh_pairs)
+    with _timed(t, "tfidf_fit"):
+        scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])
+    with _timed(t, "tfidf_candidates"):
+        tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
+                                     exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
+    counts["tfidf_candidates"] = len(tf_pairs)
+    with _timed(t, "facts"):
+        texts = [p.text for p in passages]
+        fact_list = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
+                     chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
+        fact_pairs = fact_candidates(fact_list, groups)
+    counts["fact_candidates"] = len(fact_pairs)
+    pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
+    if boiler_passages:
+        mask = np.isin(pairs, np.fromiter(boiler_passages, dtype=np.int64)).any(axis=1)
+        pairs = pairs[~mask]
+    counts["candidates"] = len(pairs)
+    with _timed(t, "scores"):
+        rank = np.empty(len(passages), dtype=np.int64)
+        rank[sorted(range(len(passages)), key=lambda k: (passages[k].article, passages[k].id))] = (
+            np.arange(len(passages)))  # fmt: skip
+        swap = rank[pairs[:, 0]] > rank[pairs[:, 1]] if len(pairs) else np.empty(0, bool)
+        oriented = np.where(swap[:, None], pairs[:, ::-1], pairs) if len(pairs) else pairs
+        cosines = scorer.cosine(pairs).astype(np.float64)
+        jac, c_ab, c_ba = overlaps(values, offsets, oriented)
+        scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(pairs) else np.empty((0, 4))
+    with _timed(t, "verify"):
+        tasks = _verify_tasks(oriented, scores, passages, fact_list, docs, s)
+        raw = [m for part in engine.map(_verify_chunk, tasks) for m in part]
+    with _timed(t, "dedupe"):
+        by_id = {p.id: p for p in passages}
+        matches = _dedupe(raw, by_id)
+        for m in matches:
+            pa, pb = by_id[m.a], by_id[m.b]
+            m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id],
+                                              s.number_drift_ratio)  # fmt: skip
+        matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):
         counts[f"matches_{kind}"] = sum(1 for m in matches if m.kind == kind)
-    return MatchResult(matches=matches, facts=facts, counts=counts, signatures=sigs)
+    return MatchResult(matches=matches, facts=facts, counts=counts, signatures=sigs, timings=t)
+
+
+def match_timings(result: MatchResult) -> dict[str, Any]:
+    """``{"match.<sub-stage>": seconds}`` for ``run.json``."""
+    return {f"match.{k}": v for k, v in result.timings.items()}

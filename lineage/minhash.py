@@ -38,6 +38,10 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _U32(16))
 
 
+def _isword(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits, any script)."""
     return _TOKEN.findall(text.lower())
@@ -72,14 +76,9 @@ class Signer:
 
     def _token_hashes(self, toks: Sequence[str]) -> np.ndarray:
         cache = self._token_cache
-        out = np.empty(len(toks), dtype=_U32)
-        for i, t in enumerate(toks):
-            h = cache.get(t)
-            if h is None:
-                h = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
-                cache[t] = h
-            out[i] = h
-        return out
+        for t in set(toks).difference(cache):
+            cache[t] = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
+        return np.fromiter(map(cache.__getitem__, toks), dtype=_U32, count=len(toks))
 
     def shingles(self, text: str) -> np.ndarray:
         """Sorted unique 32-bit hashes of the word ``shingle_size``-grams of ``text``.
@@ -112,14 +111,22 @@ class Signer:
         An empty set gets the all-max signature, as an empty ``MinHash`` has.
         """
         n = len(shingle_sets)
-        out = np.full((n, self.num_perm), _MAX32, dtype=_U32)
         if n == 0:
-            return out
+            return np.full((0, self.num_perm), _MAX32, dtype=_U32)
         lengths = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=n)
         if lengths.sum() == 0:
+            return np.full((n, self.num_perm), _MAX32, dtype=_U32)
+        flat = np.concatenate([np.asarray(s, dtype=_U32) for s in shingle_sets])
+        return self.signatures_flat(flat, np.r_[0, np.cumsum(lengths)])
+
+    def signatures_flat(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``."""
+        n = len(offsets) - 1
+        out = np.full((n, self.num_perm), _MAX32, dtype=_U32)
+        if n <= 0 or len(values) == 0:
             return out
-        flat = fmix32(np.concatenate([np.asarray(s, dtype=_U32) for s in shingle_sets]))
-        owner = np.repeat(np.arange(n), lengths)
+        flat = fmix32(np.asarray(values, dtype=_U32))
+        owner = np.repeat(np.arange(n), np.diff(offsets))
         for lo in range(0, len(flat), _CHUNK):
             hv = flat[lo : lo + _CHUNK]
             own = owner[lo : lo + _CHUNK]
@@ -129,6 +136,68 @@ class Signer:
             rows = own[starts]
             out[rows] = np.minimum(out[rows], mins)
         return out
+
+    def passage_shingles(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Shingle sets of many spans of many texts, tokenising each text once.
+
+        Equal to ``[self.shingles(text[s:e]) for text, sp in zip(texts, spans)
+        for s, e in sp]``, returned flat: ``(values, offsets)`` with set ``i`` =
+        ``values[offsets[i]:offsets[i+1]]`` (sorted, unique). Each text is cut at
+        its span boundaries, the pieces are tokenised once, and every span is a
+        range of its text's tokens; all shingle hashes of the corpus are then
+        computed in one vectorized pass.
+        """
+        k = self.shingle_size
+        toks: list[str] = []
+        ranges: list[tuple[int, int]] = []
+        extra: dict[int, np.ndarray] = {}
+        for text, sp in zip(texts, spans, strict=True):
+            cuts = sorted({c for s, e in sp for c in (s, e)})
+            if any(0 < c < len(text) and _isword(text[c - 1]) and _isword(text[c]) for c in cuts):
+                for s, e in sp:  # a span boundary cuts a word: tokenise spans one by one
+                    extra[len(ranges)] = self.shingles(text[s:e])
+                    ranges.append((0, 0))
+                continue
+            pos: dict[int, int] = {}
+            for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+                pos[a] = len(toks)
+                toks.extend(_TOKEN.findall(text[a:b].lower()))
+            if cuts:
+                pos[cuts[-1]] = len(toks)
+            ranges.extend((pos[s], pos[e]) for s, e in sp)
+        n_sets = len(ranges)
+        th = self._token_hashes(toks)
+        t0 = np.fromiter((r[0] for r in ranges), dtype=np.int64, count=n_sets)
+        t1 = np.fromiter((r[1] for r in ranges), dtype=np.int64, count=n_sets)
+        length = t1 - t0
+        m = np.where(length >= k, length - k + 1, 0)
+        n_win = max(len(th) - k + 1, 0)
+        rolled = th[:n_win].copy()
+        for j in range(1, k):
+            rolled = fmix32(rolled * _U32(0x01000193) ^ th[j : j + n_win])
+        total = int(m.sum())
+        idx = np.repeat(t0 - (np.cumsum(m) - m), m) + np.arange(total, dtype=np.int64)
+        parts_v = [rolled[idx]]
+        parts_o = [np.repeat(np.arange(n_sets, dtype=np.uint64), m)]
+        for i in np.flatnonzero((length > 0) & (length < k)).tolist():
+            extra[i] = self._short_shingle(th[t0[i] : t1[i]])
+        for i, arr in extra.items():
+            parts_v.append(arr)
+            parts_o.append(np.full(len(arr), i, dtype=np.uint64))
+        key = np.unique((np.concatenate(parts_o) << np.uint64(32))
+                        | np.concatenate(parts_v).astype(np.uint64))  # fmt: skip
+        values = (key & np.uint64(0xFFFFFFFF)).astype(_U32)
+        counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n_sets)
+        return values, np.r_[0, np.cumsum(counts)].astype(np.int64)
+
+    @staticmethod
+    def _short_shingle(th: np.ndarray) -> np.ndarray:
+        h = th[:1].copy()
+        for j in range(1, len(th)):
+            h = fmix32(h * _U32(0x01000193) ^ th[j : j + 1])
+        return h
 
     def minhash(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` for one signature row."""
@@ -141,6 +210,31 @@ def window_signatures(unit_sigs: np.ndarray, windows: Sequence[Sequence[int]]) -
     for i, rows in enumerate(windows):
         out[i] = unit_sigs[list(rows)].min(axis=0)
     return out
+
+
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int, *, only: int | None = None
+              ) -> np.ndarray:  # fmt: skip
+    """64-bit key per (signature, band): shape ``(n, bands)`` (or ``(n, 1)`` with ``only``).
+
+    Equal band values give equal keys (different values collide with
+    probability about 2⁻⁶⁴); the band number is mixed in, so the same values in
+    different bands give different keys. Returned as int64 (SQLite's integer).
+    """
+    sig = np.asarray(signatures, dtype=np.uint32)
+    which = range(bands) if only is None else [only]
+    out = np.empty((len(sig), len(which)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col, b in enumerate(which):
+            h = np.full(len(sig), np.uint64(b + 1) * _C1, dtype=np.uint64)
+            for r in range(rows):
+                h = (h ^ sig[:, b * rows + r].astype(np.uint64)) * _C2
+                h ^= h >> np.uint64(31)
+            out[:, col] = h
+    return out.view(np.int64)
 
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -173,20 +267,21 @@ def lsh_candidates(
     bands, rows = lsh_params(threshold, num_perm)
     pairs: list[np.ndarray] = []
     for band in range(bands):
-        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        keys = band_keys(signatures, bands, rows, only=band)[:, 0]
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes = np.diff(bounds)
-        for start, size in zip(bounds[:-1][sizes > 1], sizes[sizes > 1], strict=True):
-            members = order[start : start + size]
+        starts = bounds[:-1]
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            first = starts[sizes == size]
+            members = order[first[:, None] + np.arange(size)[None, :]]  # (buckets, size)
             if size > max_bucket:
-                a = np.full(size - 1, members[0])
-                b = members[1:]
+                a = np.repeat(members[:, 0], size - 1)
+                b = members[:, 1:].ravel()
             else:
                 ii, jj = np.triu_indices(size, k=1)
-                a, b = members[ii], members[jj]
+                a, b = members[:, ii].ravel(), members[:, jj].ravel()
             keep = groups[a] != groups[b]
             if keep.any():
                 lo = np.minimum(a[keep], b[keep])
@@ -194,7 +289,16 @@ def lsh_candidates(
                 pairs.append(np.stack([lo, hi], axis=1))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(pairs).astype(np.int64), axis=0)
+    return _unique_rows(np.concatenate(pairs).astype(np.int64))
+
+
+def _unique_rows(pairs: np.ndarray) -> np.ndarray:
+    """Sorted unique rows of an ``(n, 2)`` array of non-negative int64 (fast path)."""
+    if len(pairs) == 0:
+        return pairs.reshape(0, 2)
+    key = np.unique(pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64))
+    return np.stack([(key >> np.uint64(32)).astype(np.int64),
+                     (key & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

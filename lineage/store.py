@@ -36,7 +36,7 @@ import numpy as np
 
 from lineage.config import Settings
 from lineage.errors import ArchiveError
-from lineage.minhash import lsh_params
+from lineage.minhash import band_keys, lsh_params
 from lineage.models import Article
 
 SCHEMA_VERSION = 1
@@ -83,32 +83,11 @@ MIGRATIONS: dict[int, str] = {
 }
 """Schema changes by target version; applied in order, each in one transaction."""
 
-_C1 = np.uint64(0x9E3779B97F4A7C15)
-_C2 = np.uint64(0xBF58476D1CE4E5B9)
-
 
 def signature_settings(settings: Settings) -> dict[str, Any]:
     """What must match between an archive and a run: signature shape and LSH banding."""
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     return {**settings.signature_key(), "bands": bands, "rows": rows}
-
-
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """64-bit key per (signature, band): shape ``(n, bands)``, int64.
-
-    Equal band values give equal keys; the band number is mixed in so the same
-    values in different bands do not collide.
-    """
-    sig = signatures.astype(np.uint64)
-    out = np.empty((len(sig), bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for b in range(bands):
-            h = np.full(len(sig), np.uint64(b + 1) * _C1, dtype=np.uint64)
-            for r in range(rows):
-                h = (h ^ sig[:, b * rows + r]) * _C2
-                h ^= h >> np.uint64(31)
-            out[:, b] = h
-    return out.view(np.int64)
 
 
 @dataclass(slots=True)
