@@ -517,7 +517,7 @@ class LineageBuilder:
             for _, target, data in sorted(g.out_edges(node, data=True), key=lambda e: e[1]):
                 if data["kind"] != "derives_from":
                     continue
-                other = target.split(":", 1)[1] if target.startswith("article:") else None
+                other = target.split(":", 1)[1] if target.startswith("article:") else ""
                 pids = sorted(with_other[aid].get(other, set())) if other else []
                 share = _coverage(set(pids), self.by_id, self.total[aid]) if pids else 0.0
                 credited = self._credits(aid, target)
