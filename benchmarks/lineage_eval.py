@@ -210,12 +210,12 @@ def sweep(result: RunResult, truth: Truth, base: Settings) -> list[dict[str, Any
     """One row per (setting, value): the headline figures, everything else at defaults."""
     rows = []
     for name, values in GRAPH_SWEEP.items():
-        for v in values:
+        for v in _with_default(values, base, name):
             s = base.replace(**{name: v})
             graph, flags = rebuild(result, s)
             rows.append(_row(name, v, score(graph, flags, truth)))
     for name, values in MATCH_SWEEP.items():
-        for v in values:
+        for v in _with_default(values, base, name):
             s = base.replace(**{name: v})
             t0 = time.perf_counter()
             matched = find_matches(result.docs, result.passages, s)
@@ -227,8 +227,14 @@ def sweep(result: RunResult, truth: Truth, base: Settings) -> list[dict[str, Any
     return rows
 
 
+def _with_default(values: Sequence[float], base: Settings, name: str) -> list[float]:
+    """The swept values plus the current default, so the table shows where we stand."""
+    return sorted({*values, getattr(base, name)})
+
+
 def _row(name: str, value: float, r: dict[str, Any]) -> dict[str, Any]:
-    return {"setting": name, "value": value, "derives_P": r["derives"]["precision"],
+    return {"setting": name, "value": value, "default": value == getattr(Settings(), name),
+            "derives_P": r["derives"]["precision"],
             "derives_R": r["derives"]["recall"], "derives_F1": r["derives"]["f1"],
             "shares_F1": r["shares"]["f1"], "class_acc": r["class_accuracy"],
             "uncredited_F1": r["uncredited"]["f1"]}  # fmt: skip
@@ -269,7 +275,8 @@ def markdown(res: dict[str, Any], sweep_rows: Sequence[dict[str, Any]]) -> str:
         out.append("\n| setting | value | derives P | derives R | derives F1 | shares F1 | "
                    "class acc | uncredited F1 |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
         for r in sweep_rows:
-            out.append(f"| {r['setting']} | {r['value']} | {r['derives_P']} | {r['derives_R']} | "
+            value = f"**{r['value']}** (default)" if r.get("default") else r["value"]
+            out.append(f"| {r['setting']} | {value} | {r['derives_P']} | {r['derives_R']} | "
                        f"{r['derives_F1']} | {r['shares_F1']} | {r['class_acc']} | "
                        f"{r['uncredited_F1']} |")  # fmt: skip
     return "\n".join(out)
