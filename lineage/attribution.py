@@ -28,6 +28,7 @@ Confidence is the precision of each cue family measured on gnqa train
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import re
 import tomllib
@@ -47,6 +48,7 @@ __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attr
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
+_WORDS = re.compile(r"[^\W\d_]+")
 _NAME = re.compile(
     r"(?<=[a-zäöüß,] )(?:[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)? ){1,2}"
     r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])"
@@ -223,18 +225,21 @@ class AttributionParser:
             for n in names
         ]
         self._verb_forms = [t[1] for t in self._triggers]
-        self._any_trigger = re.compile("|".join(f"(?:{t[0].pattern})" for t in self._triggers))
         self._lines = [
             (e["family"], re.compile(e["regex"]), tuple(e.get("gate", ()))) for e in data.get("lines", ())
         ]
         self._forms: dict[str, dict[str, str | None]] = {lang.name: {} for lang in self.langs}
-        self._stems = _literal_triggers(data["lang"], names)
-        self._word_end = {
-            w[:-2].lower()
-            for n in names
-            for w in data["lang"][n].get("patterns", {}).get("trigger_words", ())
-            if w.endswith("\\b")
-        }
+        pats = [data["lang"][n].get("patterns", {}) for n in names]
+        self._trigger_words = [
+            [w.lower() for w in p.get("trigger_words", ()) if not w.endswith("\\b") and " " not in w]
+            for p in pats
+        ]
+        self._word_end = {w[:-2].lower() for p in pats for w in p.get("trigger_words", ()) if w.endswith("\\b")}
+        self._punct = [(w, li) for li, p in enumerate(pats) for w in p.get("trigger_literal", ())]
+        self._punct += [
+            (w.lower(), li) for li, p in enumerate(pats) for w in p.get("trigger_words", ()) if " " in w
+        ]
+        self._kinds: dict[str, list[tuple[str, int]]] = {}
 
     # ------------------------------------------------------------------ public
     def parse(
@@ -251,7 +256,11 @@ class AttributionParser:
         skip = [(s, e) for kind, s, e in blocks if kind in ("teaser", "references")]
         refs = [(s, e) for kind, s, e in blocks if kind == "references"]
         state = _ArticleState(article_id, text, _learn_aliases(text))
-        fired = self._fired(text, sentences)
+        low = text.lower()
+        if len(low) != len(text):
+            low = text  # a case mapping that changes length: match as written
+        words = set(_WORDS.findall(low))
+        fired = self._fired(text, low, words, sentences)
         for idx, (s, e) in enumerate(sentences):
             if _inside(s, skip):
                 continue
@@ -264,56 +273,48 @@ class AttributionParser:
             else:
                 state.prev = []
         teasers = [(s, e) for kind, s, e in blocks if kind == "teaser"]
-        self._line_patterns(state, refs, teasers)
+        self._line_patterns(state, refs, teasers, words)
         return _dedupe(state.out)
 
     # ------------------------------------------------------------------ sentences
-    def _fired(self, text: str, sentences: Sequence[tuple[int, int]]) -> dict[int, list[_Lang]]:
+    def _fired(
+        self, text: str, low: str, words: set[str], sentences: Sequence[tuple[int, int]]
+    ) -> dict[int, list[_Lang]]:
         """Sentences where some cue may stand, with the languages whose cues fired.
 
-        Literal ``str.find`` per stem is several times faster than one regex alternation;
-        each hit is then checked as a word (verbs: lower-case, a known verb form).
+        The article's distinct words are classified once (cached across articles), so
+        only the few cue words an article really contains are searched for.
         """
-        low = text.lower()
-        if len(low) != len(text):
-            low = text  # rare case-folding that changes length: match as written
         starts = [s for s, _ in sentences]
         fired: dict[int, list[_Lang]] = {}
-        for stem, kind, li in self._stems:
+        needles = [(w, kind, li) for w in words for kind, li in self._word_kind(w)]
+        needles += [(w, "punct", li) for w, li in self._punct if w in low]
+        for needle, kind, li in needles:
             lang = self.langs[li]
-            i = low.find(stem)
+            i = low.find(needle)
             while i >= 0:
                 k = bisect.bisect_right(starts, i) - 1
                 if k >= 0 and i < sentences[k][1] and lang not in fired.get(k, ()):
-                    if kind == "word" and low[i + len(stem) : i + len(stem) + 1].isalpha() and (
-                        stem in self._word_end
+                    if kind == "punct" or _whole_word(low, i, len(needle)) and (
+                        kind == "word" or text[i].islower()
                     ):
-                        i = low.find(stem, i + 1)
-                        continue
-                    if self._check_hit(text, low, i, kind, lang):
                         fired.setdefault(k, []).append(lang)
-                i = low.find(stem, i + 1)
+                i = low.find(needle, i + 1)
         return fired
 
-    def _check_hit(self, text: str, low: str, i: int, kind: str, lang: _Lang) -> bool:
-        if kind in ("punct", "word"):
-            return True
-        ws = i
-        while ws > 0 and (low[ws - 1].isalpha() or low[ws - 1] == "-") and i - ws < 12:
-            ws -= 1
-        if kind == "word":
-            return ws == i
-        we = i
-        while we < len(low) and low[we].isalpha():
-            we += 1
-        w = low[ws:we]
-        if not text[ws].islower():
-            return False
-        forms = self._forms[lang.name]
-        lemma = forms.get(w, "")
-        if lemma == "":
-            lemma = forms[w] = self._form_lemma(w, lang)
-        return lemma is not None
+    def _word_kind(self, w: str) -> list[tuple[str, int]]:
+        """``(kind, language index)`` for which a lower-case word is a cue, cached."""
+        kinds = self._kinds.get(w)
+        if kinds is None:
+            kinds = []
+            for li, lang in enumerate(self.langs):
+                if w in self._word_end or any(t in w for t in self._trigger_words[li]):
+                    kinds.append(("word", li))
+                elif self._form_lemma(w, lang) is not None:
+                    kinds.append(("verb", li))
+            if len(self._kinds) < 500_000:
+                self._kinds[w] = kinds
+        return kinds
 
     def _sentence(self, st: _ArticleState, s: int, e: int, langs: list[_Lang]) -> None:
         t = _Sent(st.text, s, e)
@@ -723,10 +724,14 @@ class AttributionParser:
         )
 
     def _line_patterns(
-        self, st: _ArticleState, refs: list[tuple[int, int]], teasers: list[tuple[int, int]]
+        self,
+        st: _ArticleState,
+        refs: list[tuple[int, int]],
+        teasers: list[tuple[int, int]],
+        words: set[str],
     ) -> None:
         for fam, rx, gate in self._lines:
-            if gate and not any(g in st.text for g in gate):
+            if gate and words.isdisjoint(gate):
                 continue
             for m in rx.finditer(st.text):
                 if _inside(m.start(), teasers):
@@ -854,17 +859,9 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
     return split_sentences(text)
 
 
-def _literal_triggers(langs: dict[str, Any], names: Sequence[str]) -> list[tuple[str, str, int]]:
-    """``(lower-case literal, kind, language index)`` for the fast sentence trigger."""
-    out = []
-    for li, name in enumerate(names):
-        pats = langs[name].get("patterns", {})
-        out += [(w.replace("\\b", "").lower(), "word", li) for w in pats.get("trigger_words", ())]
-        # "laut\b": the word must end there ("Lautsprecher" does not fire), checked in _fired
-        out += [(w, "punct", li) for w in pats.get("trigger_literal", ())]
-        stems = _all_stems(langs[name])
-        out += [(w, "verb", li) for w in stems if not any(o != w and o in w for o in stems)]
-    return out
+def _whole_word(low: str, i: int, n: int) -> bool:
+    """Is ``low[i:i+n]`` a whole word (letters on neither side)?"""
+    return not (i > 0 and low[i - 1].isalpha()) and not (i + n < len(low) and low[i + n].isalpha())
 
 
 def _all_stems(lang: dict[str, Any]) -> list[str]:
@@ -1015,9 +1012,7 @@ def _split_sources(m: re.Match[str], fam: str) -> list[tuple[int, int]]:
 
 
 def _replace(a: Attribution, **changes: Any) -> Attribution:
-    d = asdict(a)
-    d.update(changes)
-    return Attribution(**d)
+    return dataclasses.replace(a, **changes)
 
 
 def _with(a: Attribution, up_ids: list[str], adr: str | None) -> Attribution:
