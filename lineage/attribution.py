@@ -676,7 +676,9 @@ class AttributionParser:
         """Lemma of a word that looks like a reporting-verb form, else None."""
         if self._verb_forms[self.langs.index(lang)].fullmatch(w) is None:
             return None
-        return _lemma(w, lang.name) if lang.name != "en" else w
+        lemma = _lemma(w, lang.name) if lang.name != "en" else w
+        known = lemma in lang.verbs or lemma in lang.separable or lemma in lang.needs_next
+        return lemma if known else None
 
     def _is_verb(self, t: _Sent, v: int, lang: _Lang, final: bool = False) -> bool:
         w = t.low[v]
@@ -870,7 +872,9 @@ def _all_stems(lang: dict[str, Any]) -> list[str]:
     prefixes = sorted(pats.get("verb_prefixes", ()), key=len, reverse=True)
     stems = set(pats.get("verb_stems", ()))
     for lemma in lang.get("reporting_verbs", ()):
-        base = lemma[:-2] if lemma.endswith("en") else lemma[:-1] if lemma.endswith("n") else lemma
+        if not lemma.endswith(("en", "ern", "eln")):
+            continue  # only German-style infinitives are cut to a stem
+        base = lemma[:-2] if lemma.endswith("en") else lemma[:-1]
         for pre in prefixes:
             if base.startswith(pre) and len(base) - len(pre) >= 3 and pre not in ("be", "er", "ver"):
                 base = base[len(pre) :]
