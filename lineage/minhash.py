@@ -15,6 +15,7 @@ minimum of its sentences' signatures (MinHash of a union).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -26,7 +27,8 @@ from datasketch.lsh import _optimal_param
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _U32 = np.uint32
 _MAX32 = np.uint32(0xFFFFFFFF)
-_CHUNK = 1 << 15  # shingles per block when permuting: bounds memory to ~16 MB
+_TOKEN_HASHES: dict[str, int] = {}  # token -> 32-bit blake2b, shared by all Signers
+_CHUNK = 2048  # shingles per block when permuting: 1 MB of products stays in cache
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -75,7 +77,9 @@ class Signer:
         self._token_cache: dict[str, int] = {}
 
     def _token_hashes(self, toks: Sequence[str]) -> np.ndarray:
-        cache = self._token_cache
+        cache = _TOKEN_HASHES
+        if len(cache) > 2_000_000:
+            cache.clear()
         for t in set(toks).difference(cache):
             cache[t] = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
         return np.fromiter(map(cache.__getitem__, toks), dtype=_U32, count=len(toks))
@@ -186,8 +190,9 @@ class Signer:
         for i, arr in extra.items():
             parts_v.append(arr)
             parts_o.append(np.full(len(arr), i, dtype=np.uint64))
-        key = np.unique((np.concatenate(parts_o) << np.uint64(32))
-                        | np.concatenate(parts_v).astype(np.uint64))  # fmt: skip
+        key = (np.concatenate(parts_o) << np.uint64(32)) | np.concatenate(parts_v).astype(np.uint64)
+        key.sort()
+        key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
         values = (key & np.uint64(0xFFFFFFFF)).astype(_U32)
         counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n_sets)
         return values, np.r_[0, np.cumsum(counts)].astype(np.int64)
@@ -224,19 +229,18 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, *, only: int | None
     probability about 2⁻⁶⁴); the band number is mixed in, so the same values in
     different bands give different keys. Returned as int64 (SQLite's integer).
     """
-    sig = np.asarray(signatures, dtype=np.uint32)
-    which = range(bands) if only is None else [only]
-    out = np.empty((len(sig), len(which)), dtype=np.uint64)
+    which = list(range(bands)) if only is None else [only]
+    sig = np.asarray(signatures, dtype=np.uint32)[:, : bands * rows].astype(np.uint64)
+    sig = sig.reshape(len(sig), bands, rows)[:, which, :]
+    h = np.broadcast_to((np.array(which, dtype=np.uint64) + np.uint64(1)) * _C1, sig.shape[:2])
     with np.errstate(over="ignore"):
-        for col, b in enumerate(which):
-            h = np.full(len(sig), np.uint64(b + 1) * _C1, dtype=np.uint64)
-            for r in range(rows):
-                h = (h ^ sig[:, b * rows + r].astype(np.uint64)) * _C2
-                h ^= h >> np.uint64(31)
-            out[:, col] = h
-    return out.view(np.int64)
+        for r in range(rows):
+            h = (h ^ sig[:, :, r]) * _C2
+            h ^= h >> np.uint64(31)
+    return np.ascontiguousarray(h).view(np.int64)
 
 
+@functools.cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's MinHashLSH would pick for ``threshold``."""
     bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
@@ -266,8 +270,9 @@ def lsh_candidates(
         return np.empty((0, 2), dtype=np.int64)
     bands, rows = lsh_params(threshold, num_perm)
     pairs: list[np.ndarray] = []
+    all_keys = band_keys(signatures, bands, rows)
     for band in range(bands):
-        keys = band_keys(signatures, bands, rows, only=band)[:, 0]
+        keys = all_keys[:, band]
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])

@@ -1,0 +1,123 @@
+"""Near-duplicate stage: lineage's bulk passage pipeline vs plain datasketch, same corpus, same run.
+
+Baseline ("the straightforward pipeline"): per article, word 3-gram shingles
+→ ``datasketch.MinHash(num_perm=128).update_batch`` → ``MinHashLSH`` insert,
+then one ``query`` per article; every LSH hit is a candidate pair (the
+baseline does not verify).
+
+lineage: ``lineage.match.near_duplicates`` on the same articles after
+normalize+segment (not timed, they are other stages): every article
+tokenised once, all passage shingles hashed at once, bulk numpy MinHash,
+numpy LSH banding, exact Jaccard/containment of the candidate passage pairs.
+
+Both are timed end to end over the same texts and scored on the planted
+child→parent pairs (recall per kind, family precision, see bench_scan.py).
+The ratio is baseline time / lineage time.
+
+Example::
+
+    python benchmarks/bench_baseline.py /tmp/bench10k --threshold 0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bench_scan import load_truth, peak_rss_mb, score_pairs  # noqa: E402
+
+_TOKEN = re.compile(r"\w+")
+
+
+def load_articles(folder: Path) -> list[dict[str, Any]]:
+    """Articles of a corpus folder."""
+    with open(folder / "articles.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def datasketch_pairs(articles: Sequence[dict[str, Any]], threshold: float, num_perm: int = 128
+                     ) -> tuple[set[tuple[str, str]], float]:  # fmt: skip
+    """The plain pipeline; returns (article pairs, seconds)."""
+    from datasketch import MinHash, MinHashLSH
+
+    start = time.perf_counter()
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sigs = {}
+    for art in articles:
+        toks = _TOKEN.findall(art["text"].lower())
+        shingles = {" ".join(toks[i : i + 3]).encode() for i in range(max(len(toks) - 2, 1))}
+        m = MinHash(num_perm=num_perm)
+        m.update_batch(list(shingles))
+        sigs[art["id"]] = m
+        lsh.insert(art["id"], m)
+    pairs = set()
+    for aid, m in sigs.items():
+        for other in lsh.query(m):
+            if other != aid:
+                pairs.add((min(aid, other), max(aid, other)))
+    return pairs, time.perf_counter() - start
+
+
+def lineage_pairs(articles: Sequence[dict[str, Any]], threshold: float, workers: int = 1
+                  ) -> tuple[set[tuple[str, str]], float, float]:  # fmt: skip
+    """lineage's near-duplicate stage; returns (article pairs, seconds, prep seconds)."""
+    from lineage.config import Settings
+    from lineage.engine import LocalEngine
+    from lineage.match import near_duplicates
+    from lineage.models import Article
+    from lineage.normalize import normalize
+    from lineage.segment import passages as make_passages
+
+    s = Settings(lsh_threshold=threshold)
+    prep = time.perf_counter()
+    docs = {a["id"]: normalize(Article(id=a["id"], text=a["text"])) for a in articles}
+    passages = [p for a in sorted(docs)
+                for p in make_passages(docs[a], s.passage_sentences, s.min_passage_words)]  # fmt: skip
+    start = time.perf_counter()
+    found = near_duplicates(docs, passages, s, LocalEngine(workers))
+    pairs = {(passages[i].article, passages[j].article) for i, j in found.tolist()}
+    pairs = {(min(a, b), max(a, b)) for a, b in pairs}
+    return pairs, time.perf_counter() - start, start - prep
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path, help="folder written by make_corpus.py")
+    ap.add_argument("--threshold", type=float, default=0.3, help="LSH Jaccard threshold (both)")
+    ap.add_argument("--workers", type=int, default=1, help="processes for lineage's chunks")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    articles = load_articles(args.corpus)
+    truth = load_truth(args.corpus)
+    mb = sum(len(a["text"].encode()) for a in articles) / 1e6
+    ours, t_ours, t_prep = lineage_pairs(articles, args.threshold, args.workers)
+    rss_ours = peak_rss_mb()
+    base, t_base = datasketch_pairs(articles, args.threshold)
+    out = {
+        "corpus": str(args.corpus), "articles": len(articles), "mb": round(mb, 2),
+        "threshold": args.threshold,
+        "lineage": {"seconds": round(t_ours, 3), "mb_per_s": round(mb / t_ours, 2),
+                    "prep_seconds_not_timed": round(t_prep, 2), "peak_rss_mb": round(rss_ours),
+                    **score_pairs(ours, truth)},
+        "datasketch": {"seconds": round(t_base, 3), "mb_per_s": round(mb / t_base, 2),
+                       **score_pairs(base, truth)},
+        "speedup": round(t_base / t_ours, 2),
+    }  # fmt: skip
+    text = json.dumps(out, indent=1, sort_keys=True)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

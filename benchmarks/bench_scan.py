@@ -1,0 +1,124 @@
+"""Run the whole scan on a planted corpus; report speed, memory and accuracy.
+
+Reports time per stage (and per match sub-stage), articles/s, MB/s, peak RSS,
+and precision/recall of the planted child→parent pairs at article level:
+
+* recall: planted edges whose two articles share at least one match;
+* precision: matched article pairs that belong to one planted family
+  (parent, children, siblings: they share text by construction), over all
+  matched article pairs.
+
+Example::
+
+    python benchmarks/make_corpus.py --n 1000 --out /tmp/bench1k
+    python benchmarks/bench_scan.py /tmp/bench1k --json /tmp/bench1k/scan.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def load_truth(folder: Path) -> list[dict[str, Any]]:
+    """Planted edges of a corpus folder."""
+    with open(folder / "truth.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def families(truth: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Article → family root (union-find over planted edges)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for t in truth:
+        parent[find(t["child"])] = find(t["parent"])
+    return {x: find(x) for x in list(parent)}
+
+
+def score_pairs(pairs: Iterable[tuple[str, str]], truth: Sequence[dict[str, Any]]
+                ) -> dict[str, Any]:  # fmt: skip
+    """Precision (family), recall (planted edges), recall per kind."""
+    found = {tuple(sorted(p)) for p in pairs}
+    fam = families(truth)
+    ok = sum(1 for a, b in found if a in fam and b in fam and fam[a] == fam[b])
+    per_kind: dict[str, list[int]] = {}
+    hit = 0
+    for t in truth:
+        got = tuple(sorted((t["child"], t["parent"]))) in found
+        hit += got
+        k = per_kind.setdefault(t["kind"], [0, 0])
+        k[0] += got
+        k[1] += 1
+    return {
+        "pairs": len(found),
+        "precision": round(ok / len(found), 4) if found else 0.0,
+        "recall": round(hit / len(truth), 4) if truth else 0.0,
+        "recall_by_kind": {k: round(v[0] / v[1], 4) for k, v in sorted(per_kind.items())},
+    }
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB; Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(folder: Path, engine: str = "local", scheduler: str | None = None,
+        workers: int = 1) -> dict[str, Any]:  # fmt: skip
+    """Scan ``folder/articles.jsonl`` and measure."""
+    from lineage.config import Settings
+    from lineage.pipeline import scan
+
+    articles = folder / "articles.jsonl"
+    mb = articles.stat().st_size / 1e6
+    settings = Settings(engine=engine, scheduler=scheduler, workers=workers)
+    start = time.perf_counter()
+    result = scan([articles], settings)
+    wall = time.perf_counter() - start
+    truth = load_truth(folder)
+    pairs = [(m.article_a, m.article_b) for m in result.matches]
+    near = [(m.article_a, m.article_b) for m in result.matches if m.kind != "rewritten"]
+    n = result.counts["articles"]
+    return {
+        "corpus": str(folder), "articles": n, "mb": round(mb, 2), "engine": engine,
+        "workers": workers, "wall_s": round(wall, 2), "articles_per_s": round(n / wall, 1),
+        "mb_per_s": round(mb / wall, 3), "peak_rss_mb": round(peak_rss_mb()),
+        "timings": result.timings, "counts": result.counts,
+        "all_matches": score_pairs(pairs, truth),
+        "near_duplicate_matches": score_pairs(near, truth),
+    }  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path, help="folder written by make_corpus.py")
+    ap.add_argument("--engine", default="local", choices=["local", "dask"])
+    ap.add_argument("--scheduler", default=None, help="dask scheduler address")
+    ap.add_argument("--workers", type=int, default=1, help="local worker processes")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    out = run(args.corpus, args.engine, args.scheduler, args.workers)
+    text = json.dumps(out, indent=1, sort_keys=True)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Engines: any engine gives the same scan output, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lineage.config import Settings
+from lineage.engine import LocalEngine, chunked, make_engine
+from lineage.errors import ConfigError
+
+OUTPUTS = ["articles.jsonl", "passages.jsonl", "matches.jsonl", "clusters.jsonl",
+           "stories.jsonl", "attributions.jsonl", "graph.json", "flags.jsonl"]  # fmt: skip
+
+
+def _corpus(seeds_dir: Path) -> Path:
+    first = sorted(seeds_dir.glob("*.txt"))[0].read_text(encoding="utf-8")
+    (seeds_dir / "zz_copy.txt").write_text("Eine Übernahme. " + first, encoding="utf-8")
+    return seeds_dir
+
+
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lineage.match as match
+
+    monkeypatch.setattr(match, "_ARTICLES_PER_CHUNK", 2)
+    monkeypatch.setattr(match, "_PAIRS_PER_CHUNK", 7)
+
+
+def _run(corpus: Path, out: Path, settings: Settings) -> dict[str, bytes]:
+    from lineage.pipeline import scan, write_run
+
+    write_run(scan([corpus], settings), out, report=False)
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def test_local_engine_keeps_order():
+    assert LocalEngine().map(lambda c: c * 2, [3, 1, 2]) == [6, 2, 4]
+    assert chunked(5, 2) == [(0, 2), (2, 4), (4, 5)]
+
+
+def test_unknown_engine():
+    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+        make_engine("spark")
+
+
+def test_chunking_does_not_change_output(seeds_dir, tmp_path, monkeypatch):
+    corpus = _corpus(seeds_dir)
+    whole = _run(corpus, tmp_path / "whole", Settings())
+    _small_chunks(monkeypatch)
+    assert _run(corpus, tmp_path / "chunked", Settings()) == whole
+    assert b"near-verbatim" in whole["matches.jsonl"] or b'"verbatim"' in whole["matches.jsonl"]
+
+
+@pytest.mark.dask
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_dask_local_cluster_output_equals_local_engine(seeds_dir, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    corpus = _corpus(seeds_dir)
+    _small_chunks(monkeypatch)
+    local = _run(corpus, tmp_path / "local", Settings())
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # fmt: skip
+        settings = Settings(engine="dask", scheduler=cluster.scheduler_address)
+        remote = _run(corpus, tmp_path / "dask", settings)
+    assert remote == local
