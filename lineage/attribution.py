@@ -240,6 +240,8 @@ class AttributionParser:
             (w.lower(), li) for li, p in enumerate(pats) for w in p.get("trigger_words", ()) if " " in w
         ]
         self._kinds: dict[str, list[tuple[str, int]]] = {}
+        self._plain: set[str] = set()  # words known not to be cues
+        self._verb_words: list[set[str]] = [set() for _ in self.langs]
 
     # ------------------------------------------------------------------ public
     def parse(
@@ -287,7 +289,7 @@ class AttributionParser:
         """
         starts = [s for s, _ in sentences]
         fired: dict[int, list[_Lang]] = {}
-        needles = [(w, kind, li) for w in words for kind, li in self._word_kind(w)]
+        needles = [(w, kind, li) for w in words - self._plain for kind, li in self._word_kind(w)]
         needles += [(w, "punct", li) for w, li in self._punct if w in low]
         for needle, kind, li in needles:
             lang = self.langs[li]
@@ -310,10 +312,15 @@ class AttributionParser:
             for li, lang in enumerate(self.langs):
                 if w in self._word_end or any(t in w for t in self._trigger_words[li]):
                     kinds.append(("word", li))
-                elif self._form_lemma(w, lang) is not None:
+                if self._form_lemma(w, lang) is not None:
                     kinds.append(("verb", li))
             if len(self._kinds) < 500_000:
                 self._kinds[w] = kinds
+                if not kinds:
+                    self._plain.add(w)
+                for kind, li in kinds:
+                    if kind == "verb":
+                        self._verb_words[li].add(w)
         return kinds
 
     def _sentence(self, st: _ArticleState, s: int, e: int, langs: list[_Lang]) -> None:
@@ -464,9 +471,14 @@ class AttributionParser:
 
     def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
         forms = self._forms[lang.name]
+        cands = t.lowset & self._verb_words[self.langs.index(lang)]
+        if not cands:
+            return
         speech = None
         for v in range(t.n):
             w = t.low[v]
+            if w not in cands:
+                continue
             lemma = forms.get(w, "")
             if lemma == "":
                 lemma = forms[w] = self._form_lemma(w, lang)
