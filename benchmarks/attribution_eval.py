@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +112,11 @@ def evaluate(path: Path, parser: AttributionParser, errors: int = 0) -> dict:
             if not ok and len(false_hits) < errors:
                 sent = text[p.sentence_start : p.sentence_end].replace("\n", " ")
                 false_hits.append(f"  [{p.cue_family}] {p.mention!r} <- {sent[:160]}")
-        all_pred = frozenset().union(*(w for w, _, _ in pred_words.values())) if pred_words else frozenset()
+        all_pred = (
+            frozenset().union(*(w for w, _, _ in pred_words.values()))
+            if pred_words
+            else frozenset()
+        )
         for k, anns in gold.items():
             hit = bool(gold_words[k] & all_pred)
             n_gold += 1
@@ -135,11 +139,18 @@ def evaluate(path: Path, parser: AttributionParser, errors: int = 0) -> dict:
         "n_gold": n_gold,
         "word_precision": tok_tp_p / max(tok_p, 1),
         "word_recall": tok_tp_g / max(tok_g, 1),
-        "families": {k: {"precision": v[0] / v[1], "n": v[1]} for k, v in sorted(fam.items())
-                     if k not in UNMEASURABLE} | {k: {"precision": None, "n": v[1]}
-                                                  for k, v in fam.items() if k in UNMEASURABLE},
-        "recall_by_type": {k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_type.items())},
-        "recall_by_cue": {k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_fam.items())},
+        "families": {
+            k: {"precision": v[0] / v[1], "n": v[1]}
+            for k, v in sorted(fam.items())
+            if k not in UNMEASURABLE
+        }
+        | {k: {"precision": None, "n": v[1]} for k, v in fam.items() if k in UNMEASURABLE},
+        "recall_by_type": {
+            k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_type.items())
+        },
+        "recall_by_cue": {
+            k: {"recall": v[0] / v[1], "n": v[1]} for k, v in sorted(found_by_fam.items())
+        },
         "false_hits": false_hits,
         "misses": misses,
     }
@@ -165,15 +176,23 @@ def speed(path: Path, parser: AttributionParser, repeat: int = 3) -> dict:
             parser.parse(str(i), t, sentences=s)
         best_parse = min(best_parse, time.process_time() - c1)
     mb = size / 1e6
-    return {"articles": len(texts), "mb": mb, "seconds": best, "mb_per_s": mb / best,
-            "cpu_mb_per_s": mb / best_cpu, "parse_only_cpu_mb_per_s": mb / best_parse,
-            "attributions": n}
+    return {
+        "articles": len(texts),
+        "mb": mb,
+        "seconds": best,
+        "mb_per_s": mb / best,
+        "cpu_mb_per_s": mb / best_cpu,
+        "parse_only_cpu_mb_per_s": mb / best_parse,
+        "attributions": n,
+    }
 
 
 def report(r: dict) -> None:
     """Print one evaluation."""
-    print(f"gnqa {r['split']}: precision {r['precision']:.3f} ({r['n_pred']} predicted)  "
-          f"recall {r['recall']:.3f} ({r['n_gold']} gold speakers)")
+    print(
+        f"gnqa {r['split']}: precision {r['precision']:.3f} ({r['n_pred']} predicted)  "
+        f"recall {r['recall']:.3f} ({r['n_gold']} gold speakers)"
+    )
     print(f"  word-level: precision {r['word_precision']:.3f}  recall {r['word_recall']:.3f}")
     print("  precision by cue family (families marked * are not scored by gnqa):")
     for k, v in r["families"].items():
@@ -201,8 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-data", type=Path, default=DATA / "10kgnad" / "articles.csv")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--errors", type=int, default=0, help="print this many misses and false hits")
-    ap.add_argument("--write-confidence", action="store_true",
-                    help="store per-family precision on train in lineage/data/cue_confidence.json")
+    ap.add_argument(
+        "--write-confidence",
+        action="store_true",
+        help="store per-family precision on train in lineage/data/cue_confidence.json",
+    )
     args = ap.parse_args(argv)
     parser = AttributionParser()
     gold = args.gnqa / f"{args.split}.jsonl"
@@ -216,19 +238,27 @@ def main(argv: list[str] | None = None) -> int:
             print("--write-confidence needs --split train (dev is for reporting)", file=sys.stderr)
             return 1
         out = ROOT / "lineage" / "data" / "cue_confidence.json"
-        payload = {"measured_on": "gnqa train", "metric": "lenient source-span precision",
-                   "families": {k: {"precision": round(v["precision"], 3), "n": v["n"]}
-                                for k, v in result["families"].items() if v["precision"] is not None}}
+        payload = {
+            "measured_on": "gnqa train",
+            "metric": "lenient source-span precision",
+            "families": {
+                k: {"precision": round(v["precision"], 3), "n": v["n"]}
+                for k, v in result["families"].items()
+                if v["precision"] is not None
+            },
+        }
         out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {out}")
     if not args.no_speed and args.speed_data.is_file():
         s = speed(args.speed_data, parser)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"speed: {s['mb']:.2f} MB, {s['articles']} articles in {s['seconds']:.2f} s "
-              f"= {s['mb_per_s']:.2f} MB/s wall, {s['cpu_mb_per_s']:.2f} MB/s CPU "
-              f"(sentence splitting included); {s['parse_only_cpu_mb_per_s']:.2f} MB/s CPU with "
-              f"sentences given, as in a scan; {s['attributions']} attributions; "
-              f"load average {load:.1f}")
+        print(
+            f"speed: {s['mb']:.2f} MB, {s['articles']} articles in {s['seconds']:.2f} s "
+            f"= {s['mb_per_s']:.2f} MB/s wall, {s['cpu_mb_per_s']:.2f} MB/s CPU "
+            f"(sentence splitting included); {s['parse_only_cpu_mb_per_s']:.2f} MB/s CPU with "
+            f"sentences given, as in a scan; {s['attributions']} attributions; "
+            f"load average {load:.1f}"
+        )
     return 0
 
 

@@ -41,7 +41,13 @@ from typing import Any
 
 import simplemma
 
-from lineage.gazetteer import Gazetteer, default_gazetteer, name_key, provisional_id, slugify
+from lineage.gazetteer import (
+    ArticleSources,
+    Gazetteer,
+    default_gazetteer,
+    ends_with,
+    is_anonymous,
+)
 
 __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attributions"]
 
@@ -49,12 +55,6 @@ _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
 _WORDS = re.compile(r"[^\W\d_]+")
-_NAME = re.compile(
-    r"(?<=[a-zäöüß,] )(?:[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)? ){1,2}"
-    r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])"
-)
-_ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
-_ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +123,23 @@ class _Lang:
         for key, val in list(pats.items()):
             if key not in ("prepositions", "citing", "addressee"):
                 pats[key] = frozenset(w.lower() for w in val)
-        for key in ("wie", "so", "heisst", "postpositions", "nach", "needs_speech", "passive_by",
-                    "skip_with_noun", "passive_aux", "np_continuers", "speech_markers",
-                    "konjunktiv", "adverb_suffixes", "passive_verbs", "werden"):
+        for key in (
+            "wie",
+            "so",
+            "heisst",
+            "postpositions",
+            "nach",
+            "needs_speech",
+            "passive_by",
+            "skip_with_noun",
+            "passive_aux",
+            "np_continuers",
+            "speech_markers",
+            "konjunktiv",
+            "adverb_suffixes",
+            "passive_verbs",
+            "werden",
+        ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
         return cls(
@@ -221,23 +235,36 @@ class AttributionParser:
         self.langs = [_Lang.from_toml(n, data["lang"][n]) for n in names]
         self.confidence = _confidence_table()
         self._triggers = [
-            _trigger(data["lang"][n].get("patterns", {}), {"reporting_verbs": data["lang"][n].get("reporting_verbs", ())})
+            _trigger(
+                data["lang"][n].get("patterns", {}),
+                {"reporting_verbs": data["lang"][n].get("reporting_verbs", ())},
+            )
             for n in names
         ]
         self._verb_forms = [t[1] for t in self._triggers]
         self._lines = [
-            (e["family"], re.compile(e["regex"]), tuple(e.get("gate", ()))) for e in data.get("lines", ())
+            (e["family"], re.compile(e["regex"]), tuple(e.get("gate", ())))
+            for e in data.get("lines", ())
         ]
         self._forms: dict[str, dict[str, str | None]] = {lang.name: {} for lang in self.langs}
         pats = [data["lang"][n].get("patterns", {}) for n in names]
         self._trigger_words = [
-            [w.lower() for w in p.get("trigger_words", ()) if not w.endswith("\\b") and " " not in w]
+            [
+                w.lower()
+                for w in p.get("trigger_words", ())
+                if not w.endswith("\\b") and " " not in w
+            ]
             for p in pats
         ]
-        self._word_end = {w[:-2].lower() for p in pats for w in p.get("trigger_words", ()) if w.endswith("\\b")}
+        self._word_end = {
+            w[:-2].lower() for p in pats for w in p.get("trigger_words", ()) if w.endswith("\\b")
+        }
         self._punct = [(w, li) for li, p in enumerate(pats) for w in p.get("trigger_literal", ())]
         self._punct += [
-            (w.lower(), li) for li, p in enumerate(pats) for w in p.get("trigger_words", ()) if " " in w
+            (w.lower(), li)
+            for li, p in enumerate(pats)
+            for w in p.get("trigger_words", ())
+            if " " in w
         ]
         self._kinds: dict[str, list[tuple[str, int]]] = {}
         self._plain: set[str] = set()  # words known not to be cues
@@ -257,7 +284,7 @@ class AttributionParser:
             sentences = _split_sentences(text)
         skip = [(s, e) for kind, s, e in blocks if kind in ("teaser", "references")]
         refs = [(s, e) for kind, s, e in blocks if kind == "references"]
-        state = _ArticleState(article_id, text, _learn_aliases(text))
+        state = ArticleSources(self.gazetteer, article_id, text)
         low = text.lower()
         if len(low) != len(text):
             low = text  # a case mapping that changes length: match as written
@@ -296,11 +323,11 @@ class AttributionParser:
             i = low.find(needle)
             while i >= 0:
                 k = bisect.bisect_right(starts, i) - 1
-                if k >= 0 and i < sentences[k][1] and lang not in fired.get(k, ()):
-                    if kind == "punct" or _whole_word(low, i, len(needle)) and (
-                        kind == "word" or text[i].islower()
-                    ):
-                        fired.setdefault(k, []).append(lang)
+                hit = kind == "punct" or (
+                    _whole_word(low, i, len(needle)) and (kind == "word" or text[i].islower())
+                )
+                if hit and k >= 0 and i < sentences[k][1] and lang not in fired.get(k, ()):
+                    fired.setdefault(k, []).append(lang)
                 i = low.find(needle, i + 1)
         return fired
 
@@ -323,7 +350,7 @@ class AttributionParser:
                         self._verb_words[li].add(w)
         return kinds
 
-    def _sentence(self, st: _ArticleState, s: int, e: int, langs: list[_Lang]) -> None:
+    def _sentence(self, st: ArticleSources, s: int, e: int, langs: list[_Lang]) -> None:
         t = _Sent(st.text, s, e)
         found: list[tuple[str, int, int, int, int, _Lang]] = []
         upstream: list[tuple[int, int, int, int, _Lang]] = []
@@ -350,7 +377,7 @@ class AttributionParser:
             if rec:
                 recs.append(rec)
                 up_ids.append(rec.source_id)
-        adr = [st.resolve_addressee(self, t, i, j, lang) for i, j, lang in addressee]
+        adr = [st.addressee(st.text[t.span(i)[0] : t.span(j - 1)[1]]) for i, j, _ in addressee]
         adr_id = next((a for a in adr if a), None)
         if recs and (up_ids or adr_id):
             recs = [_with(r, up_ids, adr_id) for r in recs]
@@ -359,7 +386,7 @@ class AttributionParser:
         st.out.extend(recs)
         st.prev = [r for r in recs if r.source_type != "anonymous"]
 
-    def _carry(self, st: _ArticleState, t: _Sent, s: int, e: int) -> list[Attribution]:
+    def _carry(self, st: ArticleSources, t: _Sent, s: int, e: int) -> list[Attribution]:
         """Konjunktiv I without a cue: the previous sentence's source still speaks."""
         for lang in self.langs:
             kon = lang.p.get("konjunktiv", frozenset())
@@ -423,7 +450,7 @@ class AttributionParser:
             j = k + 1
             while j < t.n and self._is_adj(t, j, lang):
                 j += 1
-            if j >= t.n or not (t.low[j] in nouns or _ends_with(t.low[j], nouns)):
+            if j >= t.n or not (t.low[j] in nouns or ends_with(t.low[j], nouns)):
                 continue
             m = j + 1
             if m < t.n and t.low[m] in lang.gen:
@@ -542,7 +569,9 @@ class AttributionParser:
         for k in range(max(0, v - 14), v):
             if t.low[k] in lang.p.get("passive_by", ()) and "nicht" not in t.low[max(0, k - 3) : k]:
                 np = self._np(t, k + 1, lang, appos=True)
-                if np and np[0] == v or (np and np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v):
+                if (np and np[0] == v) or (
+                    np and np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v
+                ):
                     found.append(("passive", v, v + 1, k + 1, np[1], lang))
                     return
 
@@ -570,8 +599,11 @@ class AttributionParser:
         if w in lang.aux or w in lang.stop_caps:
             return False
         nxt = t.words[k + 1]
-        return w.endswith(lang.adj_end) and w not in lang.det and nxt[0].isalpha() and (
-            nxt[0].isupper() or t.low[k + 1].endswith(lang.adj_end)
+        return (
+            w.endswith(lang.adj_end)
+            and w not in lang.det
+            and nxt[0].isalpha()
+            and (nxt[0].isupper() or t.low[k + 1].endswith(lang.adj_end))
         )
 
     def _np(
@@ -592,19 +624,26 @@ class AttributionParser:
                 return close + 1, close + 1
         head = j
         if lang.lower_nouns and j > i:
-            while j < n and t.words[j].isalpha() and t.low[j] not in lang.verbs and (
-                t.low[j] not in lang.aux and t.low[j] not in lang.stop_caps
+            while (
+                j < n
+                and t.words[j].isalpha()
+                and t.low[j] not in lang.verbs
+                and (t.low[j] not in lang.aux and t.low[j] not in lang.stop_caps)
             ):
                 j += 1
                 if j - head >= 4:
                     break
-        while j < n and self._is_cap(t, j, lang) and not (j > head and _is_anon(t.low[j], lang)):
+        while (
+            j < n and self._is_cap(t, j, lang) and not (j > head and is_anonymous(t.low[j], lang))
+        ):
             j += 1
         if j == head:
             return None
         for _ in range(4):
             k = j
-            if k < n and t.low[k] in lang.gen or (k < n and t.low[k] in ("und", "and") and j - head):
+            if (k < n and t.low[k] in lang.gen) or (
+                k < n and t.low[k] in ("und", "and") and j - head
+            ):
                 k += 1
                 if k < n and t.low[k] in lang.det:
                     k += 1
@@ -616,14 +655,21 @@ class AttributionParser:
                 if k > c:
                     j = k
                     continue
-            if j + 2 < n and t.words[j] == "(" and t.words[j + 2] == ")" and t.words[j + 1].isupper():
+            if (
+                j + 2 < n
+                and t.words[j] == "("
+                and t.words[j + 2] == ")"
+                and t.words[j + 1].isupper()
+            ):
                 j += 3
                 continue
             break
         end = j
         if appos and j + 1 < n and t.words[j] == ",":
             sub = self._np(t, j + 1, lang)
-            if sub and (sub[0] >= n or t.words[sub[0]] in (",", ".", ":") or t.words[sub[0]].islower()):
+            if sub and (
+                sub[0] >= n or t.words[sub[0]] in (",", ".", ":") or t.words[sub[0]].islower()
+            ):
                 end = sub[1]
                 j = sub[0] + 1 if sub[0] < n and t.words[sub[0]] == "," else sub[0]
         if appos:
@@ -678,9 +724,12 @@ class AttributionParser:
                 if t.low[stop] in lang.p["passive_aux"]:
                     return "passive"
                 return i, np[1]
-            if stop < v and v - stop <= 6 and (
-                t.low[stop] in lang.p["np_continuers"] or t.words[stop] == "("
-            ) and _no_cue_gap(t, stop, v, allow=("(", ")", "-")):
+            if (
+                stop < v
+                and v - stop <= 6
+                and (t.low[stop] in lang.p["np_continuers"] or t.words[stop] == "(")
+                and _no_cue_gap(t, stop, v, allow=("(", ")", "-"))
+            ):
                 return i, np[1]
         return None
 
@@ -719,12 +768,21 @@ class AttributionParser:
 
     # ------------------------------------------------------------------ resolution
     def _record(
-        self, st: _ArticleState, t: _Sent, s: int, e: int, fam: str,
-        ci: int, cj: int, mi: int, mj: int, lang: _Lang,
+        self,
+        st: ArticleSources,
+        t: _Sent,
+        s: int,
+        e: int,
+        fam: str,
+        ci: int,
+        cj: int,
+        mi: int,
+        mj: int,
+        lang: _Lang,
     ) -> Attribution | None:
         ms, me = t.span(mi)[0], t.span(mj - 1)[1]
         mention = st.text[ms:me]
-        res = st.resolve(self, mention, [t.words[k] for k in range(mi, mj)], lang, ms)
+        res = st.resolve(mention, [t.words[k] for k in range(mi, mj)], lang, ms)
         if res is None:
             return None
         sid, name, stype, person = res
@@ -733,13 +791,29 @@ class AttributionParser:
         conf = self.confidence.get(fam, self.confidence.get("default", 0.5))
         cs, ce = t.span(ci)[0], t.span(cj - 1)[1]
         return Attribution(
-            st.article, s, e, mention, ms, me, st.text[cs:ce], cs, ce, fam,
-            sid, name, stype, person, None, None, conf, "body",
+            st.article,
+            s,
+            e,
+            mention,
+            ms,
+            me,
+            st.text[cs:ce],
+            cs,
+            ce,
+            fam,
+            sid,
+            name,
+            stype,
+            person,
+            None,
+            None,
+            conf,
+            "body",
         )
 
     def _line_patterns(
         self,
-        st: _ArticleState,
+        st: ArticleSources,
         refs: list[tuple[int, int]],
         teasers: list[tuple[int, int]],
         words: set[str],
@@ -753,7 +827,7 @@ class AttributionParser:
                 in_refs = _inside(m.start(), refs)
                 for ms, me in _split_sources(m, fam):
                     mention = st.text[ms:me]
-                    res = st.resolve_line(self, mention, fam)
+                    res = st.line_source(mention, fam)
                     if res is None:
                         continue
                     family = "reference_block" if in_refs else fam
@@ -762,108 +836,26 @@ class AttributionParser:
                     le = st.text.find("\n", me)
                     le = len(st.text) if le < 0 else le
                     conf = self.confidence.get(family, self.confidence.get("default", 0.5))
-                    st.out.append(Attribution(
-                        st.article, ls, le, mention, ms, me,
-                        st.text[cs:ce] if cs >= 0 else "", cs, ce, family, *res[:3],
-                        None, None, None, conf, "references" if in_refs else "body",
-                    ))
-
-
-class _ArticleState:
-    """What the parser remembers while reading one article."""
-
-    def __init__(self, article: str, text: str, learned: dict[str, str]) -> None:
-        self.article = article
-        self.text = text
-        self.learned = learned
-        self.people: dict[str, tuple[str, str, str, str | None]] = {}
-        self.out: list[Attribution] = []
-        self.prev: list[Attribution] = []
-
-    def antecedent(self, p: AttributionParser, start: int) -> tuple[str, str, str, None] | None:
-        """The last person-like name before ``start``, for a pronoun with no earlier source."""
-        best = None
-        for m in _NAME.finditer(self.text, max(0, start - 600), start):
-            if not p.gazetteer.is_blocked(m.group()):
-                best = m.group()
-        if best:
-            best = _person(best.split(), p.langs[0], p.gazetteer) or best
-        return (provisional_id(best), best, "person", None) if best else None
-
-    def resolve(
-        self, p: AttributionParser, mention: str, words: list[str], lang: _Lang, start: int = 0
-    ) -> tuple[str, str, str, str | None] | None:
-        """``(id, name, type, via person)`` for a mention, or None (not a source)."""
-        gaz = p.gazetteer
-        low = [w.lower() for w in words]
-        if len(words) == 1 and low[0] in lang.pron:
-            last = next((r for r in reversed(self.out) if r.source_type != "anonymous"), None)
-            if last is not None:
-                return last.source_id, last.source_name, last.source_type, last.via_person
-            return self.antecedent(p, start)
-        core = [w for w in words if w.lower() not in lang.det and w not in (",",)]
-        if not core or all(gaz.is_blocked(w) or w.lower() in ("und", "and") for w in core):
-            return None
-        parts = [x for w in words for x in w.split("-")]
-        found = gaz.find_in(parts, allow_common=False)
-        if not found and any(_is_anon(w, lang) for w in low) and not _has_genitive(low, lang):
-            head = next(w for w in words if _is_anon(w.lower(), lang))
-            return "anonymous:" + slugify(head), head, "anonymous", None
-        key = " ".join(name_key(mention))
-        if key in self.people:
-            return self.people[key]
-        if mention.strip() in self.learned:
-            mention = self.learned[mention.strip()]
-            words = mention.split()
-            parts = [x for w in words for x in w.split("-")]
-            core = [w for w in words if w.lower() not in lang.det]
-            found = gaz.find_in(parts, allow_common=False)
-        hit = gaz.lookup(mention)
-        if hit is None:
-            found = found or gaz.find_in(parts, allow_common=False)
-            hit = (found[2], found[3]) if found else None
-        person = _person(words, lang, gaz)
-        if hit:
-            src = gaz.sources[hit[0]]
-            via = hit[1] or person
-            res = (src.id, src.name, src.type, via)
-        elif person:
-            if any(gaz.is_blocked(w) for w in person.split()):
-                return None
-            res = (provisional_id(person), person, "person", None)
-        else:
-            stype = "outlet" if any(w.lower().endswith(lang.outlet_hints) for w in core) else "other"
-            res = (provisional_id(" ".join(core)), " ".join(core), stype, None)
-        for name in filter(None, (res[3], person)):
-            self.people[" ".join(name_key(name.split()[-1]))] = res
-            self.people[" ".join(name_key(name))] = res
-        return res
-
-    def resolve_addressee(self, p: AttributionParser, t: _Sent, i: int, j: int, lang: _Lang) -> str | None:
-        """Id of the outlet or person something was said to."""
-        mention = self.text[t.span(i)[0] : t.span(j - 1)[1]]
-        hit = p.gazetteer.lookup(mention)
-        return hit[0] if hit else provisional_id(mention)
-
-    def resolve_line(self, p: AttributionParser, mention: str, fam: str) -> tuple[str, str, str] | None:
-        """Source of a credit line, dateline or domain."""
-        gaz = p.gazetteer
-        m = mention.strip(" .,:;-–")
-        if not m:
-            return None
-        if fam == "url":
-            sid = gaz.by_domain(m)
-            if sid:
-                src = gaz.sources[sid]
-                return src.id, src.name, src.type
-            host = m.split("//")[-1].split("/")[0].removeprefix("www.")
-            return "provisional:" + slugify(host), host, "outlet"
-        src = gaz.resolve(m)
-        if src:
-            return src.id, src.name, src.type
-        if gaz.is_blocked(m) or len(m.split()) > 5:
-            return None
-        return provisional_id(m), m, "outlet"
+                    st.out.append(
+                        Attribution(
+                            st.article,
+                            ls,
+                            le,
+                            mention,
+                            ms,
+                            me,
+                            st.text[cs:ce] if cs >= 0 else "",
+                            cs,
+                            ce,
+                            family,
+                            *res[:3],
+                            None,
+                            None,
+                            None,
+                            conf,
+                            "references" if in_refs else "body",
+                        )
+                    )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -888,7 +880,11 @@ def _all_stems(lang: dict[str, Any]) -> list[str]:
             continue  # only German-style infinitives are cut to a stem
         base = lemma[:-2] if lemma.endswith("en") else lemma[:-1]
         for pre in prefixes:
-            if base.startswith(pre) and len(base) - len(pre) >= 3 and pre not in ("be", "er", "ver"):
+            if (
+                base.startswith(pre)
+                and len(base) - len(pre) >= 3
+                and pre not in ("be", "er", "ver")
+            ):
                 base = base[len(pre) :]
                 break
         if len(base) >= 3:
@@ -896,7 +892,9 @@ def _all_stems(lang: dict[str, Any]) -> list[str]:
     return sorted(stems)
 
 
-def _trigger(pats: dict[str, Any], extra: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _trigger(
+    pats: dict[str, Any], extra: dict[str, Any]
+) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Case-sensitive trigger regex of one language, and the verb-form regex.
 
     Verbs are matched lower-case only (German nouns are capitalised, so "Teil" does not
@@ -905,22 +903,14 @@ def _trigger(pats: dict[str, Any], extra: dict[str, Any]) -> tuple[re.Pattern[st
     words = sorted(pats.get("trigger_words", ()), key=len, reverse=True)
     words = [f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words]
     pre = sorted(re.escape(w) for w in pats.get("verb_prefixes", ()))
-    stems = sorted((re.escape(w) for w in _all_stems({"patterns": pats, **extra})), key=len, reverse=True)
+    stems = sorted(
+        (re.escape(w) for w in _all_stems({"patterns": pats, **extra})), key=len, reverse=True
+    )
     ends = "|".join(pats.get("verb_endings", ()))
     verb = rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?" if stems else "(?!)"
     alts = [rf"\b(?:{'|'.join(words)})" if words else "(?!)", rf"(?<![\w-]){verb}(?![\w-])"]
     alts += list(pats.get("trigger_punct", ()))
     return re.compile("|".join(alts)), re.compile(verb)
-
-
-def _learn_aliases(text: str) -> dict[str, str]:
-    """Abbreviations defined in the text: "Joint Chiefs of Staff (JCS)" -> JCS."""
-    out: dict[str, str] = {}
-    for m in _ABBR_DEF.finditer(text):
-        before = _ABBR_NAME.search(text, max(0, m.start() - 80), m.start())
-        if before:
-            out[m.group(1)] = before.group(1).strip()
-    return out
 
 
 def _find_phrase(t: _Sent, phrase: tuple[str, ...]) -> Iterable[int]:
@@ -930,48 +920,6 @@ def _find_phrase(t: _Sent, phrase: tuple[str, ...]) -> Iterable[int]:
     for k in range(t.n - n + 1):
         if t.low[k] == phrase[0] and tuple(t.low[k : k + n]) == phrase:
             yield k
-
-
-@lru_cache(maxsize=1 << 15)
-def _ends_with(word: str, nouns: frozenset[str]) -> bool:
-    return any(len(n) >= 6 and word.endswith(n) for n in nouns)
-
-
-def _is_anon(word: str, lang: _Lang) -> bool:
-    heads = lang.p.get("anonymous_heads", frozenset())
-    return word in heads or _ends_with(word, heads)
-
-
-def _has_genitive(low: list[str], lang: _Lang) -> bool:
-    return any(w in lang.gen for w in low[1:])
-
-
-def _person(parts: list[str], lang: _Lang, gaz: Gazetteer) -> str | None:
-    """A person's name inside a mention ("Der Militärexperte Seth Jones" -> "Seth Jones")."""
-    words = [w for w in parts if w[:1].isalpha()]
-    last_role = -1
-    for k, w in enumerate(words):
-        if w.lower().endswith(lang.roles) and w[0].isupper():
-            last_role = k
-    if last_role >= 0:
-        name = []
-        for w in words[last_role + 1 :]:
-            if not w[0].isupper() or w.lower() in lang.det:
-                break
-            name.append(w)
-        names = [w for w in name if not gaz.lookup(w)]
-        if not names and last_role > 0:
-            names = [w for w in words[:last_role] if w[0].isupper() and w.lower() not in lang.det]
-            names = names if len(names) <= 3 and "," in parts else []
-        return " ".join(names) if names else None
-    caps = [w for w in words if w[0].isupper()]
-    if 1 <= len(caps) <= 3 and len(caps) == len(words) and not any(
-        w.lower().endswith(lang.org_suffixes) or w.isupper() or gaz.lookup(w)
-        or _is_anon(w.lower(), lang) or any(x.isupper() and len(x) > 1 for x in w.split("-"))
-        for w in caps
-    ):
-        return " ".join(caps)
-    return None
 
 
 def _attributive(t: _Sent, v: int, lang: _Lang) -> bool:
@@ -1061,9 +1009,20 @@ def attributions_table(records: Iterable[Attribution]) -> str:
     rows = [("article", "family", "mention", "source", "type", "via", "conf")]
     for r in records:
         mention = r.mention if len(r.mention) <= 40 else r.mention[:39] + "…"
-        rows.append((r.article, r.cue_family, mention, r.source_id, r.source_type,
-                     r.via_person or "", f"{r.confidence:.2f}"))
+        rows.append(
+            (
+                r.article,
+                r.cue_family,
+                mention,
+                r.source_id,
+                r.source_type,
+                r.via_person or "",
+                f"{r.confidence:.2f}",
+            )
+        )
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"

@@ -41,9 +41,19 @@ SOURCE_TYPES = frozenset(
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*")
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'"})
 _ENDINGS = ("en", "em", "er", "es", "e", "n")
+_NAME = re.compile(
+    r"(?<=[a-zäöüß,] )(?:[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)? ){1,2}"
+    r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])"
+)
+_ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
+_ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
 _DETERMINERS = frozenset(
     "der die das des dem den ein eine einer eines einem einen the a an".split()
 )
+
+
+Resolved = tuple[str, str, str, str | None]
+"""``(source id, display name, source type, via person)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,3 +273,166 @@ def provisional_id(mention: Iterable[str] | str) -> str:
     while toks and toks[0].lower() in _DETERMINERS:
         toks = toks[1:]
     return "provisional:" + slugify(" ".join(toks))
+
+
+# ---------------------------------------------------------------------- mentions
+class ArticleSources:
+    """Resolves mentions in one article, remembering its speakers and defined abbreviations.
+
+    ``lex`` arguments are a language's cue lexicon (``lineage.attribution._Lang``): it
+    supplies determiners, pronouns, role words ("Sprecherin") and anonymous heads.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, article: str, text: str) -> None:
+        self.gaz = gazetteer
+        self.article = article
+        self.text = text
+        self.learned = learn_aliases(text)
+        self.people: dict[str, Resolved] = {}
+        self.out: list[Any] = []  # Attribution records found so far
+        self.prev: list[Any] = []  # ...in the previous sentence
+
+    def antecedent(self, lex: Any, start: int) -> Resolved | None:
+        """The last person-like name before ``start``, for a pronoun with no earlier source."""
+        best = None
+        for m in _NAME.finditer(self.text, max(0, start - 600), start):
+            if not self.gaz.is_blocked(m.group()):
+                best = m.group()
+        if best:
+            best = person_name(best.split(), lex, self.gaz) or best
+        return (provisional_id(best), best, "person", None) if best else None
+
+    def resolve(self, mention: str, words: list[str], lang: Any, start: int = 0) -> Resolved | None:
+        """``(id, name, type, via person)`` for a mention, or None (not a source)."""
+        gaz = self.gaz
+        low = [w.lower() for w in words]
+        if len(words) == 1 and low[0] in lang.pron:
+            last = next((r for r in reversed(self.out) if r.source_type != "anonymous"), None)
+            if last is not None:
+                return last.source_id, last.source_name, last.source_type, last.via_person
+            return self.antecedent(lang, start)
+        core = [w for w in words if w.lower() not in lang.det and w not in (",",)]
+        if not core or all(gaz.is_blocked(w) or w.lower() in ("und", "and") for w in core):
+            return None
+        parts = [x for w in words for x in w.split("-")]
+        found = gaz.find_in(parts, allow_common=False)
+        if not found and any(is_anonymous(w, lang) for w in low) and not _has_genitive(low, lang):
+            head = next(w for w in words if is_anonymous(w.lower(), lang))
+            return "anonymous:" + slugify(head), head, "anonymous", None
+        key = " ".join(name_key(mention))
+        if key in self.people:
+            return self.people[key]
+        if mention.strip() in self.learned:
+            mention = self.learned[mention.strip()]
+            words = mention.split()
+            parts = [x for w in words for x in w.split("-")]
+            core = [w for w in words if w.lower() not in lang.det]
+            found = gaz.find_in(parts, allow_common=False)
+        hit = gaz.lookup(mention)
+        if hit is None:
+            found = found or gaz.find_in(parts, allow_common=False)
+            hit = (found[2], found[3]) if found else None
+        person = person_name(words, lang, gaz)
+        if hit:
+            src = gaz.sources[hit[0]]
+            via = hit[1] or person
+            res = (src.id, src.name, src.type, via)
+        elif person:
+            if any(gaz.is_blocked(w) for w in person.split()):
+                return None
+            res = (provisional_id(person), person, "person", None)
+        else:
+            stype = (
+                "outlet" if any(w.lower().endswith(lang.outlet_hints) for w in core) else "other"
+            )
+            res = (provisional_id(" ".join(core)), " ".join(core), stype, None)
+        for name in filter(None, (res[3], person)):
+            self.people[" ".join(name_key(name.split()[-1]))] = res
+            self.people[" ".join(name_key(name))] = res
+        return res
+
+    def addressee(self, mention: str) -> str:
+        """Id of the outlet or person something was said to ("gegenüber dem Weser-Kurier")."""
+        hit = self.gaz.lookup(mention)
+        return hit[0] if hit else provisional_id(mention)
+
+    def line_source(self, mention: str, fam: str) -> tuple[str, str, str] | None:
+        """Source of a credit line, dateline or domain."""
+        gaz = self.gaz
+        m = mention.strip(" .,:;-–")
+        if not m:
+            return None
+        if fam == "url":
+            sid = gaz.by_domain(m)
+            if sid:
+                src = gaz.sources[sid]
+                return src.id, src.name, src.type
+            host = m.split("//")[-1].split("/")[0].removeprefix("www.")
+            return "provisional:" + slugify(host), host, "outlet"
+        src = gaz.resolve(m)
+        if src:
+            return src.id, src.name, src.type
+        if gaz.is_blocked(m) or len(m.split()) > 5:
+            return None
+        return provisional_id(m), m, "outlet"
+
+
+def learn_aliases(text: str) -> dict[str, str]:
+    """Abbreviations defined in the text: "Joint Chiefs of Staff (JCS)" -> JCS."""
+    out: dict[str, str] = {}
+    for m in _ABBR_DEF.finditer(text):
+        before = _ABBR_NAME.search(text, max(0, m.start() - 80), m.start())
+        if before:
+            out[m.group(1)] = before.group(1).strip()
+    return out
+
+
+@lru_cache(maxsize=1 << 15)
+def ends_with(word: str, nouns: frozenset[str]) -> bool:
+    """Compound ending in one of the (long) nouns: "Polizeiangaben" ends with "angaben"."""
+    return any(len(n) >= 6 and word.endswith(n) for n in nouns)
+
+
+def is_anonymous(word: str, lang: Any) -> bool:
+    """An anonymous head ("Medienberichten", "Geheimdienstinformationen")."""
+    heads = lang.p.get("anonymous_heads", frozenset())
+    return word in heads or ends_with(word, heads)
+
+
+def _has_genitive(low: list[str], lang: Any) -> bool:
+    return any(w in lang.gen for w in low[1:])
+
+
+def person_name(parts: list[str], lang: Any, gaz: Gazetteer) -> str | None:
+    """A person's name inside a mention ("Der Militärexperte Seth Jones" -> "Seth Jones")."""
+    words = [w for w in parts if w[:1].isalpha()]
+    last_role = -1
+    for k, w in enumerate(words):
+        if w.lower().endswith(lang.roles) and w[0].isupper():
+            last_role = k
+    if last_role >= 0:
+        name = []
+        for w in words[last_role + 1 :]:
+            if not w[0].isupper() or w.lower() in lang.det:
+                break
+            name.append(w)
+        names = [w for w in name if not gaz.lookup(w)]
+        if not names and last_role > 0:
+            names = [w for w in words[:last_role] if w[0].isupper() and w.lower() not in lang.det]
+            names = names if len(names) <= 3 and "," in parts else []
+        return " ".join(names) if names else None
+    caps = [w for w in words if w[0].isupper()]
+    if (
+        1 <= len(caps) <= 3
+        and len(caps) == len(words)
+        and not any(
+            w.lower().endswith(lang.org_suffixes)
+            or w.isupper()
+            or gaz.lookup(w)
+            or is_anonymous(w.lower(), lang)
+            or any(x.isupper() and len(x) > 1 for x in w.split("-"))
+            for w in caps
+        )
+    ):
+        return " ".join(caps)
+    return None

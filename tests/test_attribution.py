@@ -91,7 +91,11 @@ def test_seeds_never_attribute_to_a_country_or_russias_president(seed_attributio
     for recs in seed_attributions.values():
         for r in recs:
             assert "Russlands Präsident" not in r.mention
-            assert r.source_id not in {"provisional:russland", "provisional:usa", "provisional:seoul"}
+            assert r.source_id not in {
+                "provisional:russland",
+                "provisional:usa",
+                "provisional:seoul",
+            }
             assert r.source_type != "country"
 
 
@@ -147,7 +151,9 @@ def test_laut_role_and_person_resolves_organisation(parser):
 
 
 def test_spokesperson_apposition_and_separable_verb(parser):
-    text = "Sabrina Singh, eine Sprecherin des Pentagon, gab bekannt, dass Truppen ausgebildet werden."
+    text = (
+        "Sabrina Singh, eine Sprecherin des Pentagon, gab bekannt, dass Truppen ausgebildet werden."
+    )
     r = one(parser, text)
     assert (r.source_id, r.via_person, r.cue) == ("pentagon", "Sabrina Singh", "gab")
 
@@ -177,7 +183,10 @@ def test_anonymous_cues_are_kept_but_never_outlets(parser):
 
 
 def test_intelligence_service_with_auxiliary_and_participle(parser):
-    text = "Die südkoreanische Geheimdienstbehörde hatte zuvor im Parlament berichtet, dass 100 starben."
+    text = (
+        "Die südkoreanische Geheimdienstbehörde hatte zuvor im Parlament berichtet, "
+        "dass 100 starben."
+    )
     r = one(parser, text)
     assert (r.source_id, r.source_type) == ("nis-kr", "intelligence")
 
@@ -220,7 +229,10 @@ def test_unter_berufung_auf_sets_upstream(parser):
 
 
 def test_gegenueber_sets_addressee(parser):
-    text = "Der Minister Hans Meier ist verärgert. Das sei gefährlich, sagte er gegenüber dem Weser-Kurier."
+    text = (
+        "Der Minister Hans Meier ist verärgert. "
+        "Das sei gefährlich, sagte er gegenüber dem Weser-Kurier."
+    )
     r = one(parser, text)
     assert r.mention == "er" and r.addressee == "weser-kurier"
     assert r.source_id == "provisional:hans-meier"
@@ -272,7 +284,9 @@ def test_teaser_block_is_ignored(parser):
     body = "Die Lage ist ruhig."
     teaser = "Laut NATO ist ein anderer Konflikt eskaliert."
     text = body + "\n" + teaser
-    recs = parse(parser, text, blocks=[("body", 0, len(body)), ("teaser", len(body) + 1, len(text))])
+    recs = parse(
+        parser, text, blocks=[("body", 0, len(body)), ("teaser", len(body) + 1, len(text))]
+    )
     assert recs == []
 
 
@@ -302,7 +316,10 @@ def test_not_attributions(parser, text):
 
 def test_english_forms(parser):
     cases = {
-        "The attack killed 12 people, according to the Pentagon.": ("pentagon", "english_according_to"),
+        "The attack killed 12 people, according to the Pentagon.": (
+            "pentagon",
+            "english_according_to",
+        ),
         "NATO said the troops were in Kursk.": ("nato", "reporting_verb"),
         '"This is dangerous," said Rutte.': ("nato", "reporting_verb"),
         "SEOUL (Reuters) - North Korea has sent more troops.": ("reuters", "dateline"),
@@ -316,7 +333,9 @@ def test_english_forms(parser):
 
 
 def test_english_citing_sets_upstream(parser):
-    recs = {r.cue_family: r for r in parse(parser, "Yonhap reported, citing the NIS, that 1,100 died.")}
+    recs = {
+        r.cue_family: r for r in parse(parser, "Yonhap reported, citing the NIS, that 1,100 died.")
+    }
     assert recs["reporting_verb"].upstream == "nis-kr"
     assert recs["citing"].source_id == "nis-kr"
 
@@ -354,12 +373,61 @@ def test_confidence_reflects_family(parser):
 
 _WORDS = st.sampled_from(
     [
-        "Laut", "laut", "NATO", "zufolge", "Nach", "Angaben", "des", "der", "Generalstabs",
-        "Wie", "Merkur", "berichtet", ",", "so", "die", "JCS", "sagte", "er", "teilte", "mit",
-        "gab", "bekannt", "„", "“", '"', "(", ")", "dpa", "–", "Quelle:", "www.merkur.de",
-        "heißt", "es", "in", "sei", "according", "to", "said", "\n", ".", "unter", "Berufung",
-        "auf", "gegenüber", "dem", "Weser-Kurier", "Sabrina", "Singh", "(JCS)", "von",
-        "veröffentlicht", "wurde", "İ", "ß", "Ärger",
+        "Laut",
+        "laut",
+        "NATO",
+        "zufolge",
+        "Nach",
+        "Angaben",
+        "des",
+        "der",
+        "Generalstabs",
+        "Wie",
+        "Merkur",
+        "berichtet",
+        ",",
+        "so",
+        "die",
+        "JCS",
+        "sagte",
+        "er",
+        "teilte",
+        "mit",
+        "gab",
+        "bekannt",
+        "„",
+        "“",
+        '"',
+        "(",
+        ")",
+        "dpa",
+        "–",
+        "Quelle:",
+        "www.merkur.de",
+        "heißt",
+        "es",
+        "in",
+        "sei",
+        "according",
+        "to",
+        "said",
+        "\n",
+        ".",
+        "unter",
+        "Berufung",
+        "auf",
+        "gegenüber",
+        "dem",
+        "Weser-Kurier",
+        "Sabrina",
+        "Singh",
+        "(JCS)",
+        "von",
+        "veröffentlicht",
+        "wurde",
+        "İ",
+        "ß",
+        "Ärger",
     ]
 )
 

@@ -96,7 +96,8 @@ def test_user_file_adds_and_overrides(tmp_path):
     extra.write_text(
         '[sources.merkur]\nname = "Merkur (mine)"\ntype = "outlet"\ncountry = "DE"\n'
         'domains = ["merkur.de"]\n\n'
-        '[sources.heimatblatt]\nname = "Heimatblatt"\ntype = "outlet"\ndomains = ["heimatblatt.example"]\n',
+        '[sources.heimatblatt]\nname = "Heimatblatt"\ntype = "outlet"\n'
+        'domains = ["heimatblatt.example"]\n',
         encoding="utf-8",
     )
     gaz = Gazetteer.load([extra])
@@ -116,6 +117,8 @@ def test_bad_user_file_is_a_config_error(tmp_path):
 
 
 def test_keys_and_provisional_ids():
-    assert name_key("des südkoreanischen Generalstabs") == name_key("der südkoreanische Generalstab")
+    assert name_key("des südkoreanischen Generalstabs") == name_key(
+        "der südkoreanische Generalstab"
+    )
     assert provisional_id("den Weser Boten") == "provisional:weser-boten"
     assert provisional_id("Ärzte ohne Grenzen") == "provisional:aerzte-ohne-grenzen"
