@@ -19,10 +19,70 @@ Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import _align_api_if_sparse  # type: ignore[attr-defined]
+
+
+def _wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
+    """scikit-learn's ``char_wb`` n-grams of one (lower-cased) word."""
+    w = " " + word + " "
+    out = []
+    for n in range(min_n, max_n + 1):
+        offset = 0
+        out.append(w[offset : offset + n])
+        while offset + n < len(w):
+            offset += 1
+            out.append(w[offset : offset + n])
+        if offset == 0:  # a word shorter than n is counted once
+            break
+    return out
+
+
+class _CharWBVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer(analyzer="char_wb")`` with a faster, identical count step.
+
+    ``char_wb`` n-grams never cross a word, so a text's counts are the sum of
+    its words' counts: every distinct word is analysed once and the text × word
+    count matrix is multiplied by the word × n-gram matrix. The vocabulary and
+    count matrix are the ones scikit-learn builds (feature sorting,
+    ``max_features`` and the IDF step are left to it), so the result is equal.
+    """
+
+    def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> Any:
+        if (fixed_vocab or self.analyzer != "char_wb" or self.preprocessor is not None
+                or not self.lowercase or self.strip_accents is not None or self.input != "content"):
+            return super()._count_vocab(raw_documents, fixed_vocab)  # fmt: skip
+        words: dict[str, int] = {}
+        indptr = [0]
+        word_ids: list[int] = []
+        for doc in raw_documents:
+            word_ids.extend(words.setdefault(w, len(words)) for w in doc.lower().split())
+            indptr.append(len(word_ids))
+        texts = sp.csr_matrix((np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
+                              shape=(len(indptr) - 1, len(words)))  # fmt: skip
+        vocabulary: dict[str, int] = {}
+        g_ids: list[int] = []
+        g_ptr = [0]
+        min_n, max_n = self.ngram_range
+        for w in words:
+            g_ids.extend(vocabulary.setdefault(g, len(vocabulary))
+                         for g in _wb_ngrams(w, min_n, max_n))  # fmt: skip
+            g_ptr.append(len(g_ids))
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        grams = sp.csr_matrix((np.ones(len(g_ids), dtype=np.int64), g_ids, g_ptr),
+                              shape=(len(words), len(vocabulary)))  # fmt: skip
+        counts = (texts @ grams).tocsr()
+        counts.sum_duplicates()
+        x = sp.csr_array((counts.data.astype(np.intc), counts.indices.astype(np.int32),
+                          counts.indptr.astype(np.int32)),
+                         shape=(len(indptr) - 1, len(vocabulary)), dtype=self.dtype)  # fmt: skip
+        x.sort_indices()
+        return vocabulary, _align_api_if_sparse(x)
 
 
 class PassageScorer:
@@ -59,7 +119,7 @@ class PassageScorer:
         words = self.word_vectorizer_.fit_transform(texts)
         self.words_ = words.tocsr()
         if self.char_ngrams:
-            self.char_vectorizer_ = TfidfVectorizer(
+            self.char_vectorizer_ = _CharWBVectorizer(
                 analyzer="char_wb",
                 ngram_range=(3, 5),
                 min_df=self.min_df,
