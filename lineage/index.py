@@ -23,6 +23,7 @@ verifies pairs the band and fact keys propose.
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -281,9 +282,20 @@ def scan_with_archive(inputs: Sequence[str | Path], db: str | Path,
         The ``RunResult``; ``counts["archive_articles"]`` is the number of
         archived articles pulled in, ``counts["archive_added"]`` the number added.
     """
+    s = settings or Settings()
+    with tempfile.TemporaryDirectory(prefix="lineage-archive-") as tmp:
+        if "-" in [str(i) for i in inputs]:  # read stdin once; both passes read the copy
+            stdin_copy = Path(tmp) / "stdin.jsonl"
+            stream = scan_kwargs.pop("stdin", None) or sys.stdin
+            stdin_copy.write_text(stream.read(), encoding="utf-8")
+            inputs = [stdin_copy if str(i) == "-" else i for i in inputs]
+        return _scan_with_archive(inputs, db, s, Path(tmp), limit, add_batch, scan_kwargs)
+
+
+def _scan_with_archive(inputs: Sequence[str | Path], db: str | Path, s: Settings, tmp: Path,
+                       limit: int, add_batch: bool, scan_kwargs: dict[str, Any]) -> Any:  # fmt: skip
     from lineage.pipeline import scan
 
-    s = settings or Settings()
     batch = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
                           strict=s.strict, languages=s.languages).articles  # fmt: skip
     pulled: list[Article] = []
@@ -297,17 +309,16 @@ def scan_with_archive(inputs: Sequence[str | Path], db: str | Path,
                                      archive.bands, archive.rows).ravel()  # fmt: skip
                     cand.update(a for a, _ in archive.candidates(keys, e.fact_keys, limit=limit))
             pulled = archive.articles(sorted(cand - ids))
-    with tempfile.TemporaryDirectory(prefix="lineage-archive-") as tmp:
-        extra = []
-        if pulled:
-            path = Path(tmp) / "archive.jsonl"
-            with path.open("w", encoding="utf-8") as f:
-                for a in pulled:
-                    f.write(json.dumps({"id": a.id, "text": a.text, "title": a.title,
-                                        "outlet": a.outlet, "url": a.url,
-                                        "published": a.published}, ensure_ascii=False) + "\n")  # fmt: skip
-            extra = [path]
-        result = scan(list(inputs) + extra, s, **scan_kwargs)
+    extra: list[str | Path] = []
+    if pulled:
+        path = tmp / "archive.jsonl"
+        with path.open("w", encoding="utf-8") as f:
+            for a in pulled:
+                f.write(json.dumps({"id": a.id, "text": a.text, "title": a.title,
+                                    "outlet": a.outlet, "url": a.url,
+                                    "published": a.published}, ensure_ascii=False) + "\n")  # fmt: skip
+        extra = [path]
+    result = scan(list(inputs) + extra, s, **scan_kwargs)
     result.counts["archive_articles"] = len(pulled)
     if add_batch:
         stats = add_articles(batch, db, s)
