@@ -542,7 +542,7 @@ class AttributionParser:
         if after and t.low[j] in lang.det and t.low[j] not in lang.subj_det:
             after = None
         if after and t.low[j] in lang.pron:
-            found.append(("reporting_verb", v, v + 1, j, after[1], lang))
+            found.append(("reporting_verb_pronoun", v, v + 1, j, after[1], lang))
             return
         pre = self._prefield(t, v, lang)
         if pre == "passive":
@@ -550,7 +550,12 @@ class AttributionParser:
         if pre:
             found.append(("reporting_verb", v, v + 1, *pre, lang))
         elif after and self._inverted_ok(t, v, lang):
-            found.append(("reporting_verb", v, v + 1, j, after[1], lang))
+            fam = (
+                "reporting_verb_quote"
+                if t.words[v - 1] in (",", *_QUOTES)
+                else "reporting_verb_after"
+            )
+            found.append((fam, v, v + 1, j, after[1], lang))
 
     def _inverted_ok(self, t: _Sent, v: int, lang: _Lang) -> bool:
         """Verb-second with the subject after the verb: the clause opens with no NP."""
@@ -782,6 +787,8 @@ class AttributionParser:
     ) -> Attribution | None:
         ms, me = t.span(mi)[0], t.span(mj - 1)[1]
         mention = st.text[ms:me]
+        if fam == "reporting_verb_after" and mj - mi == 1 and not st.known(mention):
+            return None  # a bare noun after the verb is more often the object than a name
         res = st.resolve(mention, [t.words[k] for k in range(mi, mj)], lang, ms)
         if res is None:
             return None

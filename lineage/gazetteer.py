@@ -292,6 +292,10 @@ class ArticleSources:
         self.out: list[Any] = []  # Attribution records found so far
         self.prev: list[Any] = []  # ...in the previous sentence
 
+    def known(self, mention: str) -> bool:
+        """Is the mention in the gazetteer or a person already named in this article?"""
+        return self.gaz.lookup(mention) is not None or " ".join(name_key(mention)) in self.people
+
     def antecedent(self, lex: Any, start: int) -> Resolved | None:
         """The last person-like name before ``start``, for a pronoun with no earlier source."""
         best = None

@@ -321,7 +321,7 @@ def test_english_forms(parser):
             "english_according_to",
         ),
         "NATO said the troops were in Kursk.": ("nato", "reporting_verb"),
-        '"This is dangerous," said Rutte.': ("nato", "reporting_verb"),
+        '"This is dangerous," said Rutte.': ("nato", "reporting_verb_quote"),
         "SEOUL (Reuters) - North Korea has sent more troops.": ("reuters", "dateline"),
         "The figures came via Reuters.": ("reuters", "preposition"),
         "Additional reporting by Reuters.": ("reuters", "credit_line"),
