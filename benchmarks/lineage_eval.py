@@ -71,6 +71,7 @@ class Truth:
         self.edges: dict[Edge, dict[str, Any]] = {(t["child"], t["parent"]): t
                                                   for t in corpus.truth}  # fmt: skip
         self.kind = {c["id"]: c["kind"] for c in corpus.classes}
+        self.published = {a["id"]: a.get("published") for a in corpus.articles}
         self.cls = {c["id"]: c["class"] for c in corpus.classes}
         parents: dict[str, set[str]] = defaultdict(set)
         for child, parent in self.edges:
@@ -130,6 +131,16 @@ def score(graph: dict[str, Any], flags: Sequence[dict[str, Any]], truth: Truth) 
             if c["pred_from_child_kind"] else None}
         for k, c in sorted(by_kind.items())
     }  # fmt: skip
+    # recall by what the dates say: both known, or at least one unknown
+    by_dates: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in truth.edges:
+        known = "dates known" if all(truth.published.get(a) for a in e) else "a date unknown"
+        by_dates[known]["n"] += 1
+        by_dates[known]["found"] += e in found
+    res["derives_recall_by_dates"] = {
+        k: {"n": c["n"], "recall": round(c["found"] / c["n"], 3)}
+        for k, c in sorted(by_dates.items())
+    }
     # shares_content (undirected, siblings ignored)
     shares = {frozenset((x, y)) for x, y, _ in article_edges(graph, "shares_content")}
     gold = {frozenset(e) for e in truth.edges}
@@ -255,6 +266,9 @@ def markdown(res: dict[str, Any], sweep_rows: Sequence[dict[str, Any]]) -> str:
                "\n|---|---|---|---|---|")  # fmt: skip
     for k, r in res["derives_by_kind"].items():
         out.append(f"| {k} | {r['n']} | {r['recall']} | {r['reversed']} | {r['precision']} |")
+    out.append("\nRecall of derives_from by dates: " + ", ".join(
+        f"{k} {r['recall']} (n={r['n']})" for k, r in res["derives_recall_by_dates"].items()
+    ))  # fmt: skip
     out.append(f"\nClass accuracy: {res['class_accuracy']}\n")
     out.append("| true \\ predicted | " + " | ".join(CLASSES) + " |\n|---|---|---|---|")
     for g, row in res["class_confusion"].items():
