@@ -178,6 +178,8 @@ def _confidence_table() -> dict[str, float]:
     if res.is_file():
         measured = json.loads(res.read_text("utf-8")).get("families", {})
         table.update({k: float(v["precision"]) for k, v in measured.items() if v.get("n", 0) >= 5})
+    for k, cap in _cue_data().get("cap", {}).items():
+        table[k] = min(table.get(k, cap), float(cap))
     return table
 
 
