@@ -223,7 +223,7 @@ def query_articles(new: Sequence[Article], db: str | Path, settings: Settings, *
         seen = set(archive.known(sorted(new_ids)))
         stored = {a.id: a for a in archive.articles(sorted(candidates - new_ids))}
     docs, passages = _docs(list(new) + list(stored.values()), s)
-    matched = find_matches(docs, passages, s) if len(docs) > 1 else None
+    matched = find_matches(docs, passages, s, focus=new_ids) if len(docs) > 1 else None
     new_docs = {a: docs[a] for a in sorted(new_ids)}
     atts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for rec in attribution_records(new_docs, s):

@@ -402,6 +402,8 @@ def find_matches(
     passages: Sequence[Passage],
     settings: Settings,
     engine: Engine | None = None,
+    *,
+    focus: set[str] | None = None,
 ) -> MatchResult:
     """All matches between passages of different articles.
 
@@ -412,16 +414,18 @@ def find_matches(
         engine: Runs the heavy chunks (``lineage.engine``); default: the one
             ``settings.engine``/``scheduler``/``workers`` name. Any engine gives
             the same result.
+        focus: Only report matches involving these article ids (archive queries:
+            the new articles); ``None`` = all.
     """
     engine, close = _engine_for(settings, engine)
     try:
-        return _find_matches(docs, passages, settings, engine)
+        return _find_matches(docs, passages, settings, engine, focus)
     finally:
         close()
 
 
 def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
-                  engine: Engine) -> MatchResult:  # fmt: skip
+                  engine: Engine, focus: set[str] | None = None) -> MatchResult:  # fmt: skip
     t: dict[str, float] = {}
     counts: dict[str, int] = {"passages": len(passages)}
     article_ids = sorted(docs)
@@ -457,6 +461,9 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     if boiler_passages:
         mask = np.isin(pairs, np.fromiter(boiler_passages, dtype=np.int64)).any(axis=1)
         pairs = pairs[~mask]
+    if focus is not None:
+        in_focus = np.array([p.article in focus for p in passages] + [False], dtype=bool)
+        pairs = pairs[in_focus[pairs].any(axis=1)] if len(pairs) else pairs
     counts["candidates"] = len(pairs)
     with _timed(t, "scores"):
         rank = np.empty(len(passages), dtype=np.int64)

@@ -301,7 +301,9 @@ def _unique_rows(pairs: np.ndarray) -> np.ndarray:
     """Sorted unique rows of an ``(n, 2)`` array of non-negative int64 (fast path)."""
     if len(pairs) == 0:
         return pairs.reshape(0, 2)
-    key = np.unique(pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64))
+    key = pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64)
+    key.sort()
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     return np.stack([(key >> np.uint64(32)).astype(np.int64),
                      (key & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
 
