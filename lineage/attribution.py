@@ -139,6 +139,7 @@ class _Lang:
             "adverb_suffixes",
             "passive_verbs",
             "werden",
+            "nach_post",
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
@@ -446,13 +447,27 @@ class AttributionParser:
         nouns = lang.p.get("nach_nouns", frozenset())
         if lang.p["nach"].isdisjoint(t.lowset):
             return
-        for k in range(t.n - 1):
+        for k in range(t.n):
             if t.low[k] not in lang.p.get("nach", ()):
                 continue
+            if k > 0 and (t.low[k - 1] in nouns or t.low[k - 1] in lang.p["nach_post"]):
+                i = self._np_back(t, k, lang)  # "Seiner Ansicht nach", "dem Vernehmen nach"
+                if i is not None:
+                    found.append(("nach_angaben", k, k + 1, i, k, lang))
+                continue
             j = k + 1
+            if j < t.n and t.low[j] in lang.det:
+                j += 1
             while j < t.n and self._is_adj(t, j, lang):
                 j += 1
-            if j >= t.n or not (t.low[j] in nouns or ends_with(t.low[j], nouns)):
+            if j >= t.n:
+                continue
+            if not (t.low[j] in nouns or ends_with(t.low[j], nouns)):
+                np = self._np(t, k + 1, lang)
+                if np and j == k + 1 and self._outlet(t, k + 1, np[1]):
+                    found.append(
+                        ("preposition", k, k + 1, k + 1, np[1], lang)
+                    )  # "nach SPIEGEL ONLINE"
                 continue
             m = j + 1
             if m < t.n and t.low[m] in lang.gen:
@@ -461,6 +476,11 @@ class AttributionParser:
                     found.append(("nach_angaben", k, j + 1, m, np[1], lang))
                     continue
             found.append(("anonymous", k, k + 1, k + 1, j + 1, lang))
+
+    def _outlet(self, t: _Sent, i: int, j: int) -> bool:
+        """Do tokens i..j name a known outlet or agency (and nothing else)?"""
+        hit = self.gazetteer.lookup(" ".join(t.words[i:j]))
+        return bool(hit) and self.gazetteer.sources[hit[0]].type in ("outlet", "agency")
 
     def _wie_so(self, t: _Sent, lang: _Lang, found: list) -> None:
         cues = lang.p["wie_so_heisst"]
@@ -476,10 +496,10 @@ class AttributionParser:
                 i = k + 1
                 while i < t.n and t.low[i] in lang.skip and i - k <= 2:
                     i += 1
-                np = self._np(t, i, lang)
+                np = self._np(t, i, lang, appos=True)
                 if not np:
                     continue
-                for v in range(np[0], min(np[0] + 4, t.n)):
+                for v in range(np[0], min(np[0] + 6, t.n)):
                     if t.words[v] in _CLAUSE_END:
                         break
                     if self._is_verb(t, v, lang):
