@@ -511,12 +511,27 @@ class AttributionParser:
                 np = self._np(t, k + 1, lang, pron=True)
                 if np and (np[0] >= t.n or not t.words[np[0]][0].isupper()):
                     found.append(("so_parenthetical", k, k + 1, k + 1, np[1], lang))
-            elif w in lang.p.get("heisst", ()) and k + 2 < t.n and t.low[k + 1] == "es":
-                j = k + 2
-                if t.low[j] in lang.p.get("heisst_preps", ()):
-                    np = self._np(t, j + 1, lang)
-                    if np:
-                        found.append(("heisst_es", k, k + 2, j + 1, np[1], lang))
+            elif w in lang.p.get("heisst", ()) and k + 1 < t.n and t.low[k + 1] == "es":
+                self._heisst(t, k, lang, found)
+
+    def _heisst(self, t: _Sent, k: int, lang: _Lang, found: list) -> None:
+        """ "heißt es in X", "hieß es aus X", or "In X heißt es"."""
+        preps = lang.p.get("heisst_preps", ())
+        j = k + 2
+        while j < t.n and t.low[j] in lang.skip and j - k <= 4:
+            j += 1
+        if j < t.n and t.low[j] in preps:
+            np = self._np(t, j + 1, lang)
+            if np:
+                found.append(("heisst_es", k, k + 2, j + 1, np[1], lang))
+                return
+        c = k - 1
+        while c > 0 and t.words[c - 1] not in ".;:!?":
+            c -= 1
+        if c < k - 1 and t.low[c] in preps:
+            np = self._np(t, c + 1, lang, appos=True)
+            if np and (np[0] == k or np[0] + 1 == k and t.words[np[0]] == ","):
+                found.append(("heisst_es", k, k + 2, c + 1, np[1], lang))
 
     def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
         forms = self._forms[lang.name]
