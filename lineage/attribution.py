@@ -530,7 +530,7 @@ class AttributionParser:
             c -= 1
         if c < k - 1 and t.low[c] in preps:
             np = self._np(t, c + 1, lang, appos=True)
-            if np and (np[0] == k or np[0] + 1 == k and t.words[np[0]] == ","):
+            if np and (np[0] == k or (np[0] + 1 == k and t.words[np[0]] == ",")):
                 found.append(("heisst_es", k, k + 2, c + 1, np[1], lang))
 
     def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
@@ -793,8 +793,12 @@ class AttributionParser:
             lemma = forms[w] = self._form_lemma(w, lang)
         if lemma is None:
             return False
-        end = v + 1
-        while end < t.n and t.words[end] not in _CLAUSE_END and t.low[end] not in ("dass", "that"):
+        end, depth = v + 1, 0
+        while end < t.n and t.low[end] not in ("dass", "that"):
+            w = t.words[end]
+            depth += (w == "(") - (w == ")")
+            if depth <= 0 and w in _CLAUSE_END and w not in "()":
+                break
             end += 1
         if final and end != v + 1:
             return False
