@@ -74,11 +74,11 @@ class Settings:
     """A passage joins a cluster only if it matches this share of its members."""
 
     # graph / flags
-    derived_min_share: float = 0.15
+    derived_min_share: float = 0.2
     """An article with less derived text than this is non-derived."""
     wholly_derived_share: float = 0.6
     """An article with at least this derived share is wholly derived."""
-    derives_min_confidence: float = 0.4
+    derives_min_confidence: float = 0.6
 
     # attribution
     sources_files: tuple[str, ...] = ()

@@ -164,14 +164,20 @@ def hedges(text: str) -> set[str]:
 
 
 def is_strong(fact: Fact) -> bool:
-    """Facts specific enough to tie two passages: counts of at least 50, quotes."""
+    """Facts specific enough to tie two passages: counts of at least 50, quotes.
+
+    A percentage is strong only from 10 %: small rates ("0,3 Prozent", "1,4
+    Prozent") recur in every economic report and tied unrelated articles
+    (measured: notes/lineage_eval.md, 15 of 21 unrelated derives_from edges).
+    """
     if fact.kind == "quote":
         return True
     if fact.kind == "number":
         try:
-            return float(fact.key) >= 50 or fact.unit == "%"
+            value = float(fact.key)
         except ValueError:
             return False
+        return value >= 50 or (fact.unit == "%" and value >= 10)
     return False
 
 
