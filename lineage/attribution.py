@@ -518,7 +518,7 @@ class AttributionParser:
         """ "heißt es in X", "hieß es aus X", or "In X heißt es"."""
         preps = lang.p.get("heisst_preps", ())
         j = k + 2
-        while j < t.n and t.low[j] in lang.skip and j - k <= 4:
+        while j < t.n and t.low[j] in lang.skip and t.low[j] not in preps and j - k <= 4:
             j += 1
         if j < t.n and t.low[j] in preps:
             np = self._np(t, j + 1, lang)
