@@ -38,5 +38,5 @@ def test_dumps_is_canonical() -> None:
 
 def test_table_truncates_and_aligns() -> None:
     text = table([{"a": "x" * 80, "b": None}], ["a", "b"], max_width=10)
-    assert text.splitlines()[2] == "xxxxxxxxx…   "
+    assert text.splitlines()[2] == "xxxxxxxxx…"
     assert text.splitlines()[0] == "a           b"
