@@ -587,11 +587,10 @@ class AttributionParser:
         if pre:
             found.append(("reporting_verb", v, v + 1, *pre, lang))
         elif after and self._inverted_ok(t, v, lang):
-            fam = (
-                "reporting_verb_quote"
-                if t.words[v - 1] in (",", *_QUOTES)
-                else "reporting_verb_after"
+            quoted = t.words[v - 1] in _QUOTES or (
+                v > 1 and t.words[v - 1] == "," and t.words[v - 2] in _QUOTES
             )
+            fam = "reporting_verb_quote" if quoted else "reporting_verb_after"
             found.append((fam, v, v + 1, j, after[1], lang))
 
     def _inverted_ok(self, t: _Sent, v: int, lang: _Lang) -> bool:
