@@ -54,7 +54,8 @@ __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attr
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 _QUOTES = frozenset("„“”\"»«‚‘’'")
 _CLAUSE_END = frozenset(",.;:!?()–—") | _QUOTES
-_WORDS = re.compile(r"[^\W\d_]+")
+_URL_PARTS = re.compile(r"[./:]+")
+_PUNCT = ".,;:!?\"'()[]{}„“”»«‚‘’–—/…*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +292,8 @@ class AttributionParser:
         low = text.lower()
         if len(low) != len(text):
             low = text  # a case mapping that changes length: match as written
-        words = set(_WORDS.findall(low))
+        words = {w.strip(_PUNCT) for w in set(low.split())}
+        words |= {x for w in words if "." in w or "/" in w for x in _URL_PARTS.split(w)}
         fired = self._fired(text, low, words, sentences)
         for idx, (s, e) in enumerate(sentences):
             if _inside(s, skip):
