@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
@@ -38,6 +39,15 @@ class Engine(Protocol):
         ...
 
 
+_FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def _run_forked(i: int) -> Any:
+    assert _FORKED is not None
+    fn, chunks = _FORKED
+    return fn(chunks[i])
+
+
 class LocalEngine:
     """In-process engine; ``workers > 1`` runs chunks in a process pool.
 
@@ -52,8 +62,17 @@ class LocalEngine:
         """``[fn(c) for c in chunks]``."""
         if self.workers == 1 or len(chunks) < 2:
             return [fn(c) for c in chunks]
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(fn, chunks))
+        if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux/macOS
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                return list(pool.map(fn, chunks))
+        # forked workers inherit the chunks: only chunk numbers and results are pickled
+        global _FORKED
+        _FORKED = (fn, chunks)
+        try:
+            with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork")) as pool:
+                return list(pool.map(_run_forked, range(len(chunks))))
+        finally:
+            _FORKED = None
 
 
 class DaskEngine:

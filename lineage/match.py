@@ -306,7 +306,10 @@ def overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray
     b = sp.csr_matrix((np.ones(len(values), dtype=np.int32), cols.ravel(), offsets),
                       shape=(n, int(cols.max()) + 1 if len(cols) else 1))  # fmt: skip
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
-    inter = np.asarray(b[a_idx].multiply(b[b_idx]).sum(axis=1)).ravel().astype(np.float64)
+    inter = np.empty(len(pairs), dtype=np.float64)
+    for lo in range(0, len(pairs), 8 * _PAIRS_PER_CHUNK):
+        hi = lo + 8 * _PAIRS_PER_CHUNK
+        inter[lo:hi] = np.asarray(b[a_idx[lo:hi]].multiply(b[b_idx[lo:hi]]).sum(axis=1)).ravel()
     sizes = np.diff(offsets).astype(np.float64)
     la, lb = sizes[a_idx], sizes[b_idx]
     with np.errstate(divide="ignore", invalid="ignore"):

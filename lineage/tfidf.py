@@ -27,6 +27,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.feature_extraction.text import _align_api_if_sparse  # type: ignore[attr-defined]
 
 
+_PAIR_CHUNK = 8192
+
+
 def _wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     """scikit-learn's ``char_wb`` n-grams of one (lower-cased) word."""
     w = " " + word + " "
@@ -139,7 +142,10 @@ class PassageScorer:
         if len(arr) == 0:
             return np.empty(0, dtype=np.float32)
         m = self.matrix_
-        out = np.asarray(m[arr[:, 0]].multiply(m[arr[:, 1]]).sum(axis=1)).ravel()
+        out = np.empty(len(arr), dtype=m.dtype)
+        for lo in range(0, len(arr), _PAIR_CHUNK):  # bounded memory: two row blocks at a time
+            a, b = arr[lo : lo + _PAIR_CHUNK, 0], arr[lo : lo + _PAIR_CHUNK, 1]
+            out[lo : lo + len(a)] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
         return np.clip(out, 0.0, 1.0).astype(np.float32)
 
     def candidates(

@@ -52,6 +52,13 @@ def test_chunking_does_not_change_output(seeds_dir, tmp_path, monkeypatch):
     assert b"near-verbatim" in whole["matches.jsonl"] or b'"verbatim"' in whole["matches.jsonl"]
 
 
+def test_process_pool_gives_same_output(seeds_dir, tmp_path, monkeypatch):
+    corpus = _corpus(seeds_dir)
+    _small_chunks(monkeypatch)
+    assert _run(corpus, tmp_path / "w2", Settings(workers=2)) == _run(corpus, tmp_path / "w1",
+                                                                      Settings())
+
+
 @pytest.mark.dask
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
