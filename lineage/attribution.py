@@ -195,10 +195,12 @@ class _Sent:
 
     __slots__ = ("_spans", "end", "low", "lowset", "n", "start", "text", "words")
 
-    def __init__(self, text: str, start: int, end: int) -> None:
+    def __init__(self, text: str, start: int, end: int, low: str | None = None) -> None:
         self.text, self.start, self.end = text, start, end
         self.words: list[str] = _TOKEN.findall(text, start, end)
-        self.low = [w.lower() for w in self.words]
+        self.low = _TOKEN.findall(low, start, end) if low else [w.lower() for w in self.words]
+        if len(self.low) != len(self.words):
+            self.low = [w.lower() for w in self.words]
         self.lowset = frozenset(self.low)
         self.n = len(self.words)
         self._spans: list[tuple[int, int]] | None = None
@@ -290,8 +292,8 @@ class AttributionParser:
         refs = [(s, e) for kind, s, e in blocks if kind == "references"]
         state = ArticleSources(self.gazetteer, article_id, text)
         low = text.lower()
-        if len(low) != len(text):
-            low = text  # a case mapping that changes length: match as written
+        if len(low) != len(text):  # a case mapping that changes length ("İ"): fold per char
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         words = {w.strip(_PUNCT) for w in set(low.split())}
         words |= {x for w in words if "." in w or "/" in w for x in _URL_PARTS.split(w)}
         fired = self._fired(text, low, words, sentences)
@@ -299,9 +301,9 @@ class AttributionParser:
             if _inside(s, skip):
                 continue
             if idx in fired:
-                self._sentence(state, s, e, fired[idx])
+                self._sentence(state, s, e, fired[idx], low)
             elif state.prev:
-                carried = self._carry(state, _Sent(text, s, e), s, e)
+                carried = self._carry(state, _Sent(text, s, e, low), s, e)
                 state.out.extend(carried)
                 state.prev = carried
             else:
@@ -355,8 +357,8 @@ class AttributionParser:
                         self._verb_words[li].add(w)
         return kinds
 
-    def _sentence(self, st: ArticleSources, s: int, e: int, langs: list[_Lang]) -> None:
-        t = _Sent(st.text, s, e)
+    def _sentence(self, st: ArticleSources, s: int, e: int, langs: list[_Lang], low: str) -> None:
+        t = _Sent(st.text, s, e, low)
         found: list[tuple[str, int, int, int, int, _Lang]] = []
         upstream: list[tuple[int, int, int, int, _Lang]] = []
         addressee: list[tuple[int, int, _Lang]] = []
