@@ -240,14 +240,7 @@ class AttributionParser:
         names = languages or list(data["lang"])
         self.langs = [_Lang.from_toml(n, data["lang"][n]) for n in names]
         self.confidence = _confidence_table()
-        self._triggers = [
-            _trigger(
-                data["lang"][n].get("patterns", {}),
-                {"reporting_verbs": data["lang"][n].get("reporting_verbs", ())},
-            )
-            for n in names
-        ]
-        self._verb_forms = [t[1] for t in self._triggers]
+        self._verb_forms = [_verb_regex(data["lang"][n]) for n in names]
         self._lines = [
             (e["family"], re.compile(e["regex"]), tuple(e.get("gate", ())))
             for e in data.get("lines", ())
@@ -943,25 +936,15 @@ def _all_stems(lang: dict[str, Any]) -> list[str]:
     return sorted(stems)
 
 
-def _trigger(
-    pats: dict[str, Any], extra: dict[str, Any]
-) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Case-sensitive trigger regex of one language, and the verb-form regex.
-
-    Verbs are matched lower-case only (German nouns are capitalised, so "Teil" does not
-    fire "teilte"); cue words in both cases ("Laut", "laut").
-    """
-    words = sorted(pats.get("trigger_words", ()), key=len, reverse=True)
-    words = [f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words]
+def _verb_regex(lang: dict[str, Any]) -> re.Pattern[str]:
+    """Forms of the language's reporting verbs: optional particle, optional "ge", stem, ending."""
+    pats = lang.get("patterns", {})
     pre = sorted(re.escape(w) for w in pats.get("verb_prefixes", ()))
-    stems = sorted(
-        (re.escape(w) for w in _all_stems({"patterns": pats, **extra})), key=len, reverse=True
-    )
+    stems = sorted((re.escape(w) for w in _all_stems(lang)), key=len, reverse=True)
     ends = "|".join(pats.get("verb_endings", ()))
-    verb = rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?" if stems else "(?!)"
-    alts = [rf"\b(?:{'|'.join(words)})" if words else "(?!)", rf"(?<![\w-]){verb}(?![\w-])"]
-    alts += list(pats.get("trigger_punct", ()))
-    return re.compile("|".join(alts)), re.compile(verb)
+    if not stems:
+        return re.compile("(?!)")
+    return re.compile(rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?")
 
 
 def _find_phrase(t: _Sent, phrase: tuple[str, ...]) -> Iterable[int]:
