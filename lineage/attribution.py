@@ -360,6 +360,7 @@ class AttributionParser:
             self._post(t, lang, found)
             self._nach(t, lang, found)
             self._wie_so(t, lang, found)
+            self._colon(t, lang, found)
             self._verbs(t, lang, found, addressee)
             self._addressee(t, lang, addressee)
         recs: list[Attribution] = []
@@ -510,6 +511,20 @@ class AttributionParser:
                     found.append(("so_parenthetical", k, k + 1, k + 1, np[1], lang))
             elif w in lang.p.get("heisst", ()) and k + 1 < t.n and t.low[k + 1] == "es":
                 self._heisst(t, k, lang, found)
+
+    def _colon(self, t: _Sent, lang: _Lang, found: list) -> None:
+        """ "Bundesinnenminister Schäuble: „…“" - a name, a colon, a quotation."""
+        if ":" not in t.lowset:
+            return
+        for k in range(1, t.n - 1):
+            if t.words[k] != ":" or t.words[k + 1] not in _QUOTES:
+                continue
+            c = k - 1
+            while c > 0 and t.words[c - 1] not in ".;:!?":
+                c -= 1
+            np = self._np(t, c, lang, pron=True, appos=True)
+            if np and np[0] == k and (t.words[c][0].isupper() or t.low[c] in lang.pron):
+                found.append(("colon_quote", k, k + 1, c, np[1], lang))
 
     def _heisst(self, t: _Sent, k: int, lang: _Lang, found: list) -> None:
         """ "heißt es in X", "hieß es aus X", or "In X heißt es"."""

@@ -212,6 +212,11 @@ def test_konjunktiv_carries_last_source(parser):
     assert recs[1].sentence_start > recs[0].sentence_start
 
 
+def test_colon_quote(parser):
+    r = one(parser, "NATO-Generalsekretär Mark Rutte: „Das ist eine gefährliche Eskalation.“")
+    assert (r.cue_family, r.source_id, r.via_person) == ("colon_quote", "nato", "Mark Rutte")
+
+
 def test_zufolge_with_quoted_outlet(parser):
     r = one(parser, "Dem „Weser-Kurier“ zufolge ist das falsch.")
     assert r.source_id == "weser-kurier"
