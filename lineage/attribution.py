@@ -141,6 +141,8 @@ class _Lang:
             "passive_verbs",
             "werden",
             "nach_post",
+            "name_particles",
+            "conjunctions",
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
@@ -686,8 +688,10 @@ class AttributionParser:
                 j += 1
                 if j - head >= 4:
                     break
-        while (
-            j < n and self._is_cap(t, j, lang) and not (j > head and is_anonymous(t.low[j], lang))
+        particles = lang.p["name_particles"]
+        while j < n and (
+            (self._is_cap(t, j, lang) and not (j > head and is_anonymous(t.low[j], lang)))
+            or (j > head and t.low[j] in particles and j + 1 < n and t.words[j + 1][0].isupper())
         ):
             j += 1
         if j == head:
@@ -703,6 +707,11 @@ class AttributionParser:
                 while k < n and self._is_adj(t, k, lang):
                     k += 1
                 c = k
+                if k < n - 2 and t.words[k] in _QUOTES:
+                    close = next(
+                        (m for m in range(k + 1, min(n, k + 8)) if t.words[m] in _QUOTES), 0
+                    )
+                    k = close + 1 if close else k
                 while k < n and self._is_cap(t, k, lang):
                     k += 1
                 if k > c:
@@ -758,6 +767,7 @@ class AttributionParser:
             if t.words[k] in (":", ";", "–")
             or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
             or (t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES)
+            or (t.low[k] in lang.p["conjunctions"] and k > 0 and t.words[k - 1] == ",")
         ]
         participle = _participle(t.low[v], lang)
         for i in starts:
@@ -781,7 +791,7 @@ class AttributionParser:
                 stop < v
                 and v - stop <= 6
                 and (t.low[stop] in lang.p["np_continuers"] or t.words[stop] == "(")
-                and _no_cue_gap(t, stop, v, allow=("(", ")", "-"))
+                and _no_cue_gap(t, stop, v - (t.words[v - 1] == ","), allow=("(", ")", "-"))
             ):
                 return i, np[1]
         return None
@@ -839,7 +849,13 @@ class AttributionParser:
     ) -> Attribution | None:
         ms, me = t.span(mi)[0], t.span(mj - 1)[1]
         mention = st.text[ms:me]
-        if fam == "reporting_verb_after" and mj - mi == 1 and not st.known(mention):
+        followed = t.words[mj] if mj < t.n else "."
+        if (
+            fam == "reporting_verb_after"
+            and mj - mi == 1
+            and followed not in (",", ":", ".")
+            and not st.known(mention)
+        ):
             return None  # a bare noun after the verb is more often the object than a name
         res = st.resolve(mention, [t.words[k] for k in range(mi, mj)], lang, ms)
         if res is None:
