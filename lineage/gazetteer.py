@@ -132,6 +132,8 @@ class Gazetteer:
     _abbr: dict[str, str] = field(default_factory=dict)
     _domains: dict[str, str] = field(default_factory=dict)
     max_len: int = 1
+    _first: set[str] = field(default_factory=set)  # first keys of indexed names
+    _found: dict[tuple[tuple[str, ...], bool], Any] = field(default_factory=dict)  # find_in cache
 
     @classmethod
     def load(cls, extra_files: Sequence[str | Path] = ()) -> Gazetteer:
@@ -164,6 +166,7 @@ class Gazetteer:
                 self._index(surname, source.id, person)
         for abbr in source.abbreviations:
             self._abbr[abbr] = source.id
+        self._found.clear()
         for dom in source.domains:
             self._domains[normalize_domain(dom)] = source.id
 
@@ -175,7 +178,9 @@ class Gazetteer:
     def _index(self, key: tuple[str, ...], sid: str, person: str | None) -> None:
         if key:
             self._names[key] = (sid, person)
+            self._first.add(key[0])
             self.max_len = max(self.max_len, len(key))
+            self._found.clear()
 
     def resolve(self, mention: str) -> Source | None:
         """The source a whole mention names ("dem Pentagon", "SZ", "merkur.de"), or None."""
@@ -201,15 +206,27 @@ class Gazetteer:
         Used for mentions such as "Sabrina Singh, eine Sprecherin des Pentagon",
         where the source is named inside a longer phrase.
         """
+        ckey = (tuple(tokens), allow_common)
+        if ckey in self._found:
+            return self._found[ckey]
         keys = [stem(t) for t in tokens]
+        found = None
         for n in range(min(self.max_len, len(tokens)), 0, -1):
             for i in range(len(tokens) - n + 1):
                 if n == 1 and tokens[i] in self._abbr:
-                    return i, i + 1, self._abbr[tokens[i]], None
+                    found = i, i + 1, self._abbr[tokens[i]], None
+                    break
+                if keys[i] not in self._first:
+                    continue
                 hit = self._names.get(tuple(keys[i : i + n]))
                 if hit and (allow_common or not self.sources[hit[0]].common_word):
-                    return i, i + n, hit[0], hit[1]
-        return None
+                    found = i, i + n, hit[0], hit[1]
+                    break
+            if found:
+                break
+        if len(self._found) < 100_000:
+            self._found[ckey] = found
+        return found
 
     def is_blocked(self, mention: str) -> bool:
         """True for names that are never a source (countries, capitals)."""
