@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_scan import load_truth, peak_rss_mb, score_pairs  # noqa: E402
+from benchmarks.bench_scan import load_truth, peak_rss_mb, score_pairs
 
 _TOKEN = re.compile(r"\w+")
 
@@ -80,7 +80,8 @@ def lineage_pairs(articles: Sequence[dict[str, Any]], threshold: float, workers:
     prep = time.perf_counter()
     docs = {a["id"]: normalize(Article(id=a["id"], text=a["text"])) for a in articles}
     passages = [p for a in sorted(docs)
-                for p in make_passages(docs[a], s.passage_sentences, s.min_passage_words)]  # fmt: skip
+                for p in make_passages(docs[a], s.passage_sentences,
+                                       s.min_passage_words)]  # fmt: skip
     start = time.perf_counter()
     found = near_duplicates(docs, passages, s, LocalEngine(workers))
     pairs = {(passages[i].article, passages[j].article) for i, j in found.tolist()}

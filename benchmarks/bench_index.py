@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_scan import load_truth, peak_rss_mb  # noqa: E402
+from benchmarks.bench_scan import load_truth, peak_rss_mb
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import DEFAULT_SOURCE, build_corpus, read_10kgnad  # noqa: E402
+from benchmarks.corpus import DEFAULT_SOURCE, build_corpus, read_10kgnad
 
 _TOKEN = re.compile(r"\w+|\W+")
 _NUM = re.compile(r"^\d+$")

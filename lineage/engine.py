@@ -18,8 +18,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import multiprocessing as mp
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 

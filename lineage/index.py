@@ -59,7 +59,8 @@ def fact_block_keys(facts: Iterable[Fact]) -> list[str]:
 def _docs(articles: Sequence[Article], s: Settings) -> tuple[dict[str, Document], list[Passage]]:
     docs = {a.id: normalize(a) for a in sorted(articles, key=lambda a: a.id)}
     passages = [p for a in sorted(docs)
-                for p in make_passages(docs[a], s.passage_sentences, s.min_passage_words)]  # fmt: skip
+                for p in make_passages(docs[a], s.passage_sentences,
+                                       s.min_passage_words)]  # fmt: skip
     return docs, passages
 
 
@@ -293,7 +294,8 @@ def scan_with_archive(inputs: Sequence[str | Path], db: str | Path,
 
 
 def _scan_with_archive(inputs: Sequence[str | Path], db: str | Path, s: Settings, tmp: Path,
-                       limit: int, add_batch: bool, scan_kwargs: dict[str, Any]) -> Any:  # fmt: skip
+                       limit: int, add_batch: bool,
+                       scan_kwargs: dict[str, Any]) -> Any:  # fmt: skip
     from lineage.pipeline import scan
 
     batch = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
@@ -314,9 +316,9 @@ def _scan_with_archive(inputs: Sequence[str | Path], db: str | Path, s: Settings
         path = tmp / "archive.jsonl"
         with path.open("w", encoding="utf-8") as f:
             for a in pulled:
-                f.write(json.dumps({"id": a.id, "text": a.text, "title": a.title,
-                                    "outlet": a.outlet, "url": a.url,
-                                    "published": a.published}, ensure_ascii=False) + "\n")  # fmt: skip
+                rec = {"id": a.id, "text": a.text, "title": a.title, "outlet": a.outlet,
+                       "url": a.url, "published": a.published}
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         extra = [path]
     result = scan(list(inputs) + extra, s, **scan_kwargs)
     result.counts["archive_articles"] = len(pulled)

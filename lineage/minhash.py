@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -165,7 +166,7 @@ class Signer:
                     ranges.append((0, 0))
                 continue
             pos: dict[int, int] = {}
-            for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+            for a, b in itertools.pairwise(cuts):
                 pos[a] = len(toks)
                 toks.extend(_TOKEN.findall(text[a:b].lower()))
             if cuts:

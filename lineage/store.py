@@ -142,7 +142,9 @@ class Archive:
         self.path = Path(path)
         self.settings = settings
         if not create and not self.path.exists():
-            raise ArchiveError(f"{self.path}: no such archive (create one with `lineage index add`)")
+            raise ArchiveError(
+                f"{self.path}: no such archive (create one with `lineage index add`)"
+            )
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=60)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -259,7 +261,8 @@ class Archive:
         )  # fmt: skip
         rowid = int(cur.lastrowid or 0)
         self.conn.executemany(
-            'INSERT INTO passages (article, idx, start, "end", text, signature) VALUES (?,?,?,?,?,?)',
+            'INSERT INTO passages (article, idx, start, "end", text, signature) '
+            "VALUES (?,?,?,?,?,?)",
             [(rowid, p.index, p.start, p.end, p.text,
               np.ascontiguousarray(p.signature, dtype="<u4").tobytes()) for p in e.passages],
         )  # fmt: skip
@@ -286,7 +289,8 @@ class Archive:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def candidates(self, keys: Sequence[int], fact_keys: Sequence[str] = (),
-                   limit: int = 50, max_fact_postings: int = 50) -> list[tuple[str, int]]:  # fmt: skip
+                   limit: int = 50, max_fact_postings: int = 50
+                   ) -> list[tuple[str, int]]:  # fmt: skip
         """Stored article ids sharing band keys (or rare strong facts), most shared first.
 
         Returns:

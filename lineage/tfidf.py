@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.feature_extraction.text import _align_api_if_sparse  # type: ignore[attr-defined]
-
+from sklearn.feature_extraction.text import (
+    TfidfVectorizer,
+    _align_api_if_sparse,  # type: ignore[attr-defined]
+)
 
 _PAIR_CHUNK = 8192
 
