@@ -217,8 +217,10 @@ def query_articles(new: Sequence[Article], db: str | Path, settings: Settings, *
         entries = prepare(new, s, attributions=False)
         candidates: set[str] = set()
         for e in entries:
-            sigs = np.stack([p.signature for p in e.passages]) if e.passages else None
-            keys = band_keys(sigs, archive.bands, archive.rows).ravel() if sigs is not None else []
+            if not e.passages and not e.fact_keys:
+                continue
+            sigs = np.stack([p.signature for p in e.passages]) if e.passages else np.empty((0, 0))
+            keys = band_keys(sigs, archive.bands, archive.rows).ravel() if e.passages else sigs
             candidates.update(a for a, _ in archive.candidates(keys, e.fact_keys, limit=limit))
         new_ids = {a.id for a in new}
         seen = set(archive.known(sorted(new_ids)))

@@ -279,7 +279,7 @@ def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarra
     before = np.diff(offsets)
     after = np.bincount(owner[~drop], minlength=n)
     boiler_passages = {int(i) for i in np.flatnonzero(after < 0.5 * before)
-                       if outlets[i] in boiler}  # fmt: skip
+                       if outlets[int(i)] in boiler}  # fmt: skip
     return (values[~drop], np.r_[0, np.cumsum(after)].astype(np.int64), int(drop.sum()),
             boiler_passages)  # fmt: skip
 

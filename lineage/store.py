@@ -288,7 +288,7 @@ class Archive:
         """Number of stored articles."""
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def candidates(self, keys: Sequence[int], fact_keys: Sequence[str] = (),
+    def candidates(self, keys: Sequence[int] | np.ndarray, fact_keys: Sequence[str] = (),
                    limit: int = 50, max_fact_postings: int = 50
                    ) -> list[tuple[str, int]]:  # fmt: skip
         """Stored article ids sharing band keys (or rare strong facts), most shared first.
