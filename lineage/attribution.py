@@ -117,7 +117,10 @@ class _Lang:
     @classmethod
     def from_toml(cls, name: str, d: dict[str, Any]) -> _Lang:
         """Build from one ``[lang.xx]`` table."""
-        fs = lambda k: frozenset(w.lower() for w in d.get(k, ()))  # noqa: E731
+
+        def fs(key: str) -> frozenset[str]:
+            return frozenset(w.lower() for w in d.get(key, ()))
+
         pats = dict(d.get("patterns", {}))
         for key in ("prepositions", "citing", "addressee"):
             pats[key] = [tuple(w.lower().split()) for w in pats.get(key, ())]
@@ -190,6 +193,12 @@ def _confidence_table() -> dict[str, float]:
 @lru_cache(maxsize=1 << 16)
 def _lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
+
+
+_Found = list[tuple[str, int, int, int, int, "_Lang"]]
+"""Candidates: (cue family, cue start token, cue end, mention start token, mention end, lexicon)."""
+_Upstream = list[tuple[int, int, int, int, "_Lang"]]
+_Addressees = list[tuple[int, int, "_Lang"]]
 
 
 class _Sent:
@@ -414,27 +423,22 @@ class AttributionParser:
         return []
 
     # ------------------------------------------------------------------ cue families
-    def _prep(self, t: _Sent, lang: _Lang, found: list, upstream: list) -> None:
-        for phrase_list, fam, out in (
-            (lang.p["prepositions"], "preposition", found),
-            (lang.p["citing"], "citing", upstream),
-        ):
-            for phrase in phrase_list:
+    def _prep(self, t: _Sent, lang: _Lang, found: _Found, upstream: _Upstream) -> None:
+        for citing in (False, True):
+            for phrase in lang.p["citing" if citing else "prepositions"]:
                 for k in _find_phrase(t, phrase):
                     j = k + len(phrase)
-                    if lang.name == "en" and phrase == ("according", "to"):
-                        fam2 = "english_according_to"
-                    else:
-                        fam2 = fam
                     np = self._np(t, j, lang, appos=True)
                     if np is None:
                         continue
-                    if out is upstream:
-                        out.append((k, j, j, np[1], lang))
+                    if citing:
+                        upstream.append((k, j, j, np[1], lang))
                     else:
-                        out.append((fam2, k, j, j, np[1], lang))
+                        en = lang.name == "en" and phrase == ("according", "to")
+                        fam = "english_according_to" if en else "preposition"
+                        found.append((fam, k, j, j, np[1], lang))
 
-    def _post(self, t: _Sent, lang: _Lang, found: list) -> None:
+    def _post(self, t: _Sent, lang: _Lang, found: _Found) -> None:
         if lang.p["postpositions"].isdisjoint(t.lowset):
             return
         for k in range(1, t.n):
@@ -443,7 +447,7 @@ class AttributionParser:
                 if i is not None:
                     found.append(("postposition", k, k + 1, i, k, lang))
 
-    def _nach(self, t: _Sent, lang: _Lang, found: list) -> None:
+    def _nach(self, t: _Sent, lang: _Lang, found: _Found) -> None:
         nouns = lang.p.get("nach_nouns", frozenset())
         if lang.p["nach"].isdisjoint(t.lowset):
             return
@@ -480,9 +484,9 @@ class AttributionParser:
     def _outlet(self, t: _Sent, i: int, j: int) -> bool:
         """Do tokens i..j name a known outlet or agency (and nothing else)?"""
         hit = self.gazetteer.lookup(" ".join(t.words[i:j]))
-        return bool(hit) and self.gazetteer.sources[hit[0]].type in ("outlet", "agency")
+        return hit is not None and self.gazetteer.sources[hit[0]].type in ("outlet", "agency")
 
-    def _wie_so(self, t: _Sent, lang: _Lang, found: list) -> None:
+    def _wie_so(self, t: _Sent, lang: _Lang, found: _Found) -> None:
         cues = lang.p["wie_so_heisst"]
         if cues.isdisjoint(t.lowset):
             return
@@ -514,7 +518,7 @@ class AttributionParser:
             elif w in lang.p.get("heisst", ()) and k + 1 < t.n and t.low[k + 1] == "es":
                 self._heisst(t, k, lang, found)
 
-    def _colon(self, t: _Sent, lang: _Lang, found: list) -> None:
+    def _colon(self, t: _Sent, lang: _Lang, found: _Found) -> None:
         """ "Bundesinnenminister Schäuble: „…“" - a name, a colon, a quotation."""
         if ":" not in t.lowset:
             return
@@ -528,7 +532,7 @@ class AttributionParser:
             if np and np[0] == k and (t.words[c][0].isupper() or t.low[c] in lang.pron):
                 found.append(("colon_quote", k, k + 1, c, np[1], lang))
 
-    def _heisst(self, t: _Sent, k: int, lang: _Lang, found: list) -> None:
+    def _heisst(self, t: _Sent, k: int, lang: _Lang, found: _Found) -> None:
         """ "heißt es in X", "hieß es aus X", or "In X heißt es"."""
         preps = lang.p.get("heisst_preps", ())
         j = k + 2
@@ -547,7 +551,7 @@ class AttributionParser:
             if np and (np[0] == k or (np[0] + 1 == k and t.words[np[0]] == ",")):
                 found.append(("heisst_es", k, k + 2, c + 1, np[1], lang))
 
-    def _verbs(self, t: _Sent, lang: _Lang, found: list, addressee: list) -> None:
+    def _verbs(self, t: _Sent, lang: _Lang, found: _Found, addressee: _Addressees) -> None:
         forms = self._forms[lang.name]
         cands = t.lowset & self._verb_words[self.langs.index(lang)]
         if not cands:
@@ -576,7 +580,7 @@ class AttributionParser:
                 if np:
                     addressee.append((v + 1, np[1], lang))
 
-    def _subject(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
+    def _subject(self, t: _Sent, v: int, lang: _Lang, found: _Found) -> None:
         """Subject of reporting verb v: before it (prefield) or right after it."""
         j = v + 1
         while j < t.n and t.low[j] in lang.skip and j - v <= 6:
@@ -617,7 +621,7 @@ class AttributionParser:
         first = t.low[k]
         return first in lang.stop_caps or not t.words[k][0].isupper() or _adverb(t.words[k], lang)
 
-    def _passive(self, t: _Sent, v: int, lang: _Lang, found: list) -> None:
+    def _passive(self, t: _Sent, v: int, lang: _Lang, found: _Found) -> None:
         """ "von X veröffentlicht/bestätigt (wurde)": X precedes the participle."""
         if not t.low[v].endswith("t") or not (t.lowset & lang.p["werden"]):
             return
@@ -630,7 +634,7 @@ class AttributionParser:
                     found.append(("passive", v, v + 1, k + 1, np[1], lang))
                     return
 
-    def _addressee(self, t: _Sent, lang: _Lang, addressee: list) -> None:
+    def _addressee(self, t: _Sent, lang: _Lang, addressee: _Addressees) -> None:
         for phrase in lang.p["addressee"]:
             if phrase in (("told",), ("to",)):
                 continue

@@ -208,9 +208,10 @@ class Gazetteer:
         """
         ckey = (tuple(tokens), allow_common)
         if ckey in self._found:
-            return self._found[ckey]
+            cached: tuple[int, int, str, str | None] | None = self._found[ckey]
+            return cached
         keys = [stem(t) for t in tokens]
-        found = None
+        found: tuple[int, int, str, str | None] | None = None
         for n in range(min(self.max_len, len(tokens)), 0, -1):
             for i in range(len(tokens) - n + 1):
                 if n == 1 and tokens[i] in self._abbr:
@@ -390,9 +391,9 @@ class ArticleSources:
                 return src.id, src.name, src.type
             host = m.split("//")[-1].split("/")[0].removeprefix("www.")
             return "provisional:" + slugify(host), host, "outlet"
-        src = gaz.resolve(m)
-        if src:
-            return src.id, src.name, src.type
+        named = gaz.resolve(m)
+        if named:
+            return named.id, named.name, named.type
         if gaz.is_blocked(m) or len(m.split()) > 5:
             return None
         return provisional_id(m), m, "outlet"
