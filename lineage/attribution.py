@@ -146,6 +146,7 @@ class _Lang:
             "nach_post",
             "name_particles",
             "conjunctions",
+            "comma_starts",
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
@@ -695,7 +696,12 @@ class AttributionParser:
         particles = lang.p["name_particles"]
         while j < n and (
             (self._is_cap(t, j, lang) and not (j > head and is_anonymous(t.low[j], lang)))
-            or (j > head and t.low[j] in particles and j + 1 < n and t.words[j + 1][0].isupper())
+            or (
+                j > head
+                and (t.low[j] in particles or t.low[j].endswith(lang.roles))
+                and j + 1 < n
+                and t.words[j + 1][0].isupper()
+            )
         ):
             j += 1
         if j == head:
@@ -772,6 +778,7 @@ class AttributionParser:
             or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
             or (t.words[k] == "," and k > 0 and t.words[k - 1] in _QUOTES)
             or (t.low[k] in lang.p["conjunctions"] and k > 0 and t.words[k - 1] == ",")
+            or (t.words[k] == "," and lang.p["comma_starts"])
         ]
         participle = _participle(t.low[v], lang)
         for i in starts:

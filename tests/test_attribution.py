@@ -337,6 +337,15 @@ def test_english_forms(parser):
         assert (r.source_id, r.cue_family) == (sid, fam), text
 
 
+def test_english_told_sets_addressee(parser):
+    r = one(parser, "The troops were in Kursk, a NATO official told the BBC.")
+    assert (r.source_id, r.addressee) == ("nato", "bbc")
+    r = one(
+        parser, "Pentagon spokeswoman Sabrina Singh told reporters that 10,000 troops were there."
+    )
+    assert (r.source_id, r.via_person) == ("pentagon", "Sabrina Singh")
+
+
 def test_english_citing_sets_upstream(parser):
     recs = {
         r.cue_family: r for r in parse(parser, "Yonhap reported, citing the NIS, that 1,100 died.")
