@@ -161,8 +161,10 @@ class Gazetteer:
             self._index(name_key(alias), source.id, None)
         for person in source.spokespeople:
             self._index(name_key(person), source.id, person)
-            surname = name_key(person)[-1:]
-            if surname and surname not in self._names:  # "Rutte" alone, if unambiguous
+            last = person.split()[-1]
+            surname = name_key(last)
+            # "Rutte" alone, if unambiguous; not "Jong-un" (Korean family names come first)
+            if len(surname) == 1 and len(last) >= 4 and surname not in self._names:
                 self._index(surname, source.id, person)
         for abbr in source.abbreviations:
             self._abbr[abbr] = source.id
