@@ -82,11 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     real = read_10kgnad(args.source)
     usable = [r for r in real if 500 <= len(r[1]) <= 4000]
-    need = int(args.n * 1.02) + 10
-    rows = list(real)
-    if need > len(usable):
-        rows += scrambled(usable, need - len(usable), args.scramble, args.seed)
-    corpus = build_corpus(rows, args.n, seed=args.seed)
+    # build_corpus drops rows with < 6 sentences: retry with more synthetic rows if short
+    for factor, extra in ((1.02, 10), (1.05, 50), (1.2, 500)):
+        need = int(args.n * factor) + extra
+        rows = list(real)
+        if need > len(usable):
+            rows += scrambled(usable, need - len(usable), args.scramble, args.seed)
+        try:
+            corpus = build_corpus(rows, args.n, seed=args.seed)
+            break
+        except ValueError:
+            if factor == 1.2:
+                raise
     corpus.params["scramble"] = args.scramble
     corpus.params["synthetic_originals"] = max(0, need - len(usable))
     out = corpus.write(args.out)
