@@ -274,7 +274,20 @@ class LineageBuilder:
             stype = src.type if src else self.cited[p.x][sid][0].get("source_type", "other")
             if stype in PRIMARY_TYPES:
                 out.append(sid)
-        return out
+        # prefer the sources cited where the shared passages stand, on both sides
+        near = [sid for sid in out if self._cited_near(p.x, sid, {m.a for m in p.matches})
+                and self._cited_near(p.y, sid, {m.b for m in p.matches})]  # fmt: skip
+        return near or out
+
+    def _cited_near(self, article: str, sid: str, passage_ids: set[str], slack: int = 400) -> bool:
+        """True if ``article`` cites ``sid`` in (or just around) one of the passages."""
+        spans = [(self.by_id[pid].start - slack, self.by_id[pid].end + slack)
+                 for pid in passage_ids]  # fmt: skip
+        for rec in self.cited.get(article, {}).get(sid, []):
+            pos = rec.get("mention_start")
+            if isinstance(pos, int) and any(s <= pos < e for s, e in spans):
+                return True
+        return False
 
     def _infer(self, g: nx.MultiDiGraph, p: PairEvidence) -> None:
         common = self._common_primary(p)

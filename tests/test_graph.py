@@ -179,6 +179,19 @@ def test_shared_wording_overrides_common_source(gaz: Gazetteer) -> None:
     assert not any(e["rule"] == "common-source" for e in derives.values())
 
 
+def test_common_source_is_the_one_cited_where_the_facts_stand(gaz: Gazetteer) -> None:
+    """Both cite NATO next to the shared passages and a government elsewhere: NATO explains it."""
+    arts = [art("a", "outlet-a.example", "2024-03-01"), art("b", "outlet-b.example", "2024-03-02")]
+    ms = [match("a", 0, "b", 0, "rewritten", facts=["number:600000"], cosine=0.5)]
+    atts = []
+    for aid in ("a", "b"):
+        atts.append(dict(cite(aid, "nato", "international_org", "NATO"), mention_start=20))
+        atts.append(dict(cite(aid, "ukraine-gov", "government", "Kyiv"), mention_start=4000))
+    graph, _ = build(gaz, arts, {"a": 50, "b": 50}, ms, atts)
+    assert set(links(graph, "derives_from")) == {("article:a", "source:nato"),
+                                                 ("article:b", "source:nato")}  # fmt: skip
+
+
 def test_common_source_needs_a_primary_source(gaz: Gazetteer) -> None:
     """Two articles citing the same *outlet* are not explained by it as a primary source."""
     arts = [art("a", "outlet-a.example", "2024-03-01"), art("b", "outlet-b.example", "2024-03-02")]
