@@ -47,6 +47,7 @@ from lineage.gazetteer import (
     default_gazetteer,
     ends_with,
     is_anonymous,
+    is_domain,
 )
 
 __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attributions"]
@@ -650,7 +651,11 @@ class AttributionParser:
         w = t.words[k]
         if w[0].isupper():
             return w[0].isalpha() and t.low[k] not in lang.stop_caps
-        return ("-" in w and w.split("-", 1)[1][:1].isupper()) or w in self.gazetteer.abbreviations
+        return (
+            ("-" in w and w.split("-", 1)[1][:1].isupper())
+            or w in self.gazetteer.abbreviations
+            or is_domain(w)
+        )
 
     def _is_adj(self, t: _Sent, k: int, lang: _Lang) -> bool:
         w = t.low[k]
@@ -904,6 +909,7 @@ class AttributionParser:
         teasers: list[tuple[int, int]],
         words: set[str],
     ) -> None:
+        cited = {(r.mention_start, r.mention_end) for r in st.out}
         for fam, rx, gate in self._lines:
             if gate and words.isdisjoint(gate):
                 continue
@@ -912,6 +918,8 @@ class AttributionParser:
                     continue
                 in_refs = _inside(m.start(), refs)
                 for ms, me in _split_sources(m, fam):
+                    if (ms, me) in cited:
+                        continue  # "Laut merkur.de": already found with its cue
                     mention = st.text[ms:me]
                     res = st.line_source(mention, fam)
                     if res is None:

@@ -47,6 +47,7 @@ _NAME = re.compile(
 )
 _ABBR_DEF = re.compile(r"\(([A-ZÄÖÜ]{2,6})\)")
 _ABBR_NAME = re.compile(r"((?:[A-ZÄÖÜ][\w-]+\s+(?:of\s+|der\s+|des\s+|for\s+)?){1,6})$")
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,12}", re.IGNORECASE)
 _DETERMINERS = frozenset(
     "der die das des dem den ein eine einer eines einem einen the a an".split()
 )
@@ -286,6 +287,19 @@ def outlet_id_for(outlet_or_domain: str) -> str | None:
     return src.id if src else None
 
 
+@lru_cache(maxsize=1 << 14)
+def is_domain(word: str) -> bool:
+    """A bare web domain ("merkur.de", "outlet-03.example"), credited like an outlet name.
+
+    The top-level part must be lower case letters, so "z.B", "10.000", "u.a" and
+    "St.Pauli" are not domains.
+    """
+    if "." not in word or _DOMAIN.fullmatch(word) is None:
+        return False
+    host, tld = word.rsplit(".", 1)
+    return tld.islower() and len(host) >= 2 and any(c.isalpha() for c in host)
+
+
 def provisional_id(mention: Iterable[str] | str) -> str:
     """Id for a source not in the gazetteer: ``provisional:<slug>``."""
     text = mention if isinstance(mention, str) else " ".join(mention)
@@ -330,6 +344,13 @@ class ArticleSources:
         """``(id, name, type, via person)`` for a mention, or None (not a source)."""
         gaz = self.gaz
         low = [w.lower() for w in words]
+        if len(words) == 1 and is_domain(words[0]):
+            sid = gaz.by_domain(words[0])
+            if sid:
+                src = gaz.sources[sid]
+                return src.id, src.name, src.type, None
+            host = normalize_domain(words[0])
+            return provisional_id(host), host, "outlet", None
         if len(words) == 1 and low[0] in lang.pron:
             last = next((r for r in reversed(self.out) if r.source_type != "anonymous"), None)
             if last is not None:

@@ -461,3 +461,40 @@ def test_never_crashes_and_spans_point_into_text(words, noise):
                 assert text[r.cue_start : r.cue_end] == r.cue
             else:
                 assert r.cue_end == -1 and r.cue == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "sid"),
+    [
+        ("Wie outlet-03.example berichtet, sind zehn Soldaten tot.", "wie_berichtet",
+         "provisional:outlet-03-example"),
+        ("Laut outlet-03.example sind zehn Soldaten tot.", "preposition",
+         "provisional:outlet-03-example"),
+        ("Laut merkur.de sind zehn Soldaten tot.", "preposition", "merkur"),
+        ("Wie Spiegel.de berichtet, gibt es Streit.", "wie_berichtet", "spiegel"),
+        ("Ten soldiers died, according to reuters.com.", "english_according_to", "reuters"),
+    ],
+)  # fmt: skip
+def test_inline_domain_credit_names_the_outlet(parser, text, family, sid):
+    rec = one(parser, text)
+    assert (rec.cue_family, rec.source_id) == (family, sid)
+    assert rec.source_type in ("outlet", "agency")
+    assert rec.mention == text[rec.mention_start : rec.mention_end]
+    assert "." in rec.mention
+
+
+def test_inline_domain_matches_the_graph_outlet_id(parser):
+    from lineage.gazetteer import provisional_id
+
+    rec = one(parser, "Wie outlet-07.example berichtet, ist die Brücke gesperrt.")
+    assert rec.source_id == provisional_id("outlet-07.example")
+
+
+def test_domain_credit_is_not_repeated_as_url_line(parser):
+    text = "Vorspann.\nWie merkur.de berichtet, sind zehn Soldaten tot.\n"
+    assert [r.cue_family for r in parse(parser, text)] == ["wie_berichtet"]
+
+
+@pytest.mark.parametrize("text", ["Die Zahl stieg z.B. auf 10.000 Menschen u.a. in St.Pauli."])
+def test_abbreviations_are_not_domains(parser, text):
+    assert not [r for r in parse(parser, text) if "." in r.mention]

@@ -122,3 +122,15 @@ def test_keys_and_provisional_ids():
     )
     assert provisional_id("den Weser Boten") == "provisional:weser-boten"
     assert provisional_id("Ärzte ohne Grenzen") == "provisional:aerzte-ohne-grenzen"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("merkur.de", True), ("outlet-03.example", True), ("www.spiegel.de", True),
+     ("Spiegel.de", True), ("z.B", False), ("10.000", False), ("u.a", False),
+     ("St.Pauli", False), ("Merkur", False)],
+)  # fmt: skip
+def test_is_domain(word, expected):
+    from lineage.gazetteer import is_domain
+
+    assert is_domain(word) is expected
