@@ -313,7 +313,7 @@ def provisional_id(mention: Iterable[str] | str) -> str:
 class ArticleSources:
     """Resolves mentions in one article, remembering its speakers and defined abbreviations.
 
-    ``lex`` arguments are a language's cue lexicon (``lineage.attribution._Lang``): it
+    ``lex`` arguments are a language's cue lexicon (``lineage.cues.Lexicon``): it
     supplies determiners, pronouns, role words ("Sprecherin") and anonymous heads.
     """
 

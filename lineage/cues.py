@@ -1,0 +1,240 @@
+"""The cue lexicon: per-language cue words, verbs and trigger, and measured confidences.
+
+Everything language-specific lives in ``lineage/data/cues.toml``; this module turns it into
+lookup tables (:class:`Lexicon`), builds the regex of reporting-verb forms used by the cheap
+trigger, loads the confidence per cue family (measured on gnqa train, see
+``benchmarks/attribution_eval.py --write-confidence``) and tokenizes sentences
+(:class:`Sentence`). Small word tests shared by the phrase reader and the cue rules are
+here too, so both read the same lexicon the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib.resources import files
+from typing import Any
+
+import simplemma
+
+TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+QUOTES = frozenset("„“”\"»«‚‘’'")
+CLAUSE_END = frozenset(",.;:!?()–—") | QUOTES
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The cue lexicon of one language (see cues.toml)."""
+
+    name: str
+    det: frozenset[str]
+    subj_det: frozenset[str]
+    gen: frozenset[str]
+    pron: frozenset[str]
+    rel: frozenset[str]
+    skip: frozenset[str]
+    adj_end: tuple[str, ...]
+    particles: frozenset[str]
+    aux: frozenset[str]
+    verbs: frozenset[str]
+    separable: dict[str, frozenset[str]]
+    needs_next: dict[str, frozenset[str]]
+    stop_caps: frozenset[str]
+    roles: tuple[str, ...]
+    org_suffixes: tuple[str, ...]
+    outlet_hints: tuple[str, ...]
+    lower_nouns: bool
+    p: dict[str, Any]
+
+    @classmethod
+    def from_toml(cls, name: str, d: dict[str, Any]) -> Lexicon:
+        """Build from one ``[lang.xx]`` table."""
+
+        def fs(key: str) -> frozenset[str]:
+            return frozenset(w.lower() for w in d.get(key, ()))
+
+        pats = dict(d.get("patterns", {}))
+        for key in ("prepositions", "citing", "addressee"):
+            pats[key] = [tuple(w.lower().split()) for w in pats.get(key, ())]
+        for key, val in list(pats.items()):
+            if key not in ("prepositions", "citing", "addressee"):
+                pats[key] = frozenset(w.lower() for w in val)
+        for key in (
+            "wie",
+            "so",
+            "heisst",
+            "postpositions",
+            "nach",
+            "needs_speech",
+            "passive_by",
+            "skip_with_noun",
+            "passive_aux",
+            "np_continuers",
+            "speech_markers",
+            "konjunktiv",
+            "adverb_suffixes",
+            "passive_verbs",
+            "werden",
+            "nach_post",
+            "name_particles",
+            "conjunctions",
+            "comma_starts",
+        ):
+            pats.setdefault(key, frozenset())
+        pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
+        return cls(
+            name=name,
+            det=fs("determiners"),
+            subj_det=fs("subject_determiners"),
+            gen=fs("genitive"),
+            pron=fs("pronouns"),
+            rel=fs("relative"),
+            skip=fs("skip_after_verb"),
+            adj_end=tuple(d.get("adjective_endings", ())),
+            particles=fs("particles"),
+            aux=fs("auxiliaries"),
+            verbs=fs("reporting_verbs"),
+            separable={k: frozenset(v) for k, v in d.get("separable", {}).items()},
+            needs_next={k: frozenset(v) for k, v in d.get("needs_next", {}).items()},
+            stop_caps=fs("stop_caps"),
+            roles=tuple(d.get("role_suffixes", ())),
+            org_suffixes=tuple(d.get("org_suffixes", ())),
+            outlet_hints=tuple(d.get("outlet_hints", ())),
+            lower_nouns=bool(d.get("lowercase_nouns", False)),
+            p=pats,
+        )
+
+
+@cache
+def cue_data() -> dict[str, Any]:
+    return tomllib.loads(files("lineage").joinpath("data/cues.toml").read_text("utf-8"))
+
+
+@cache
+def confidence_table() -> dict[str, float]:
+    """Measured precision per cue family, overlaid on the unmeasured priors."""
+    table = {k: float(v) for k, v in cue_data().get("unmeasured", {}).items()}
+    res = files("lineage").joinpath("data/cue_confidence.json")
+    if res.is_file():
+        measured = json.loads(res.read_text("utf-8")).get("families", {})
+        table.update({k: float(v["precision"]) for k, v in measured.items() if v.get("n", 0) >= 5})
+    for k, cap in cue_data().get("cap", {}).items():
+        table[k] = min(table.get(k, cap), float(cap))
+    return table
+
+
+@lru_cache(maxsize=1 << 16)
+def lemma_of(word: str, lang: str) -> str:
+    return simplemma.lemmatize(word, lang=lang).lower()
+
+
+Found = list[tuple[str, int, int, int, int, "Lexicon"]]
+"""Candidates: (cue family, cue start token, cue end, mention start token, mention end, lexicon)."""
+Upstream = list[tuple[int, int, int, int, "Lexicon"]]
+Addressees = list[tuple[int, int, "Lexicon"]]
+
+
+class Sentence:
+    """Tokens of one sentence: words, lower-cased words, and (lazily) their spans."""
+
+    __slots__ = ("_spans", "end", "low", "lowset", "n", "start", "text", "words")
+
+    def __init__(self, text: str, start: int, end: int, low: str | None = None) -> None:
+        self.text, self.start, self.end = text, start, end
+        self.words: list[str] = TOKEN.findall(text, start, end)
+        self.low = TOKEN.findall(low, start, end) if low else [w.lower() for w in self.words]
+        if len(self.low) != len(self.words):
+            self.low = [w.lower() for w in self.words]
+        self.lowset = frozenset(self.low)
+        self.n = len(self.words)
+        self._spans: list[tuple[int, int]] | None = None
+
+    def span(self, k: int) -> tuple[int, int]:
+        """Character span of token k in the text."""
+        if self._spans is None:
+            self._spans = [m.span() for m in TOKEN.finditer(self.text, self.start, self.end)]
+        return self._spans[k]
+
+
+def whole_word(low: str, i: int, n: int) -> bool:
+    """Is ``low[i:i+n]`` a whole word (letters on neither side)?"""
+    return not (i > 0 and low[i - 1].isalpha()) and not (i + n < len(low) and low[i + n].isalpha())
+
+
+def all_stems(lang: dict[str, Any]) -> list[str]:
+    """Listed irregular stems plus stems derived from the reporting-verb lemmas."""
+    pats = lang.get("patterns", {})
+    prefixes = sorted(pats.get("verb_prefixes", ()), key=len, reverse=True)
+    stems = set(pats.get("verb_stems", ()))
+    for lemma in lang.get("reporting_verbs", ()):
+        if not lemma.endswith(("en", "ern", "eln")):
+            continue  # only German-style infinitives are cut to a stem
+        base = lemma[:-2] if lemma.endswith("en") else lemma[:-1]
+        for pre in prefixes:
+            if (
+                base.startswith(pre)
+                and len(base) - len(pre) >= 3
+                and pre not in ("be", "er", "ver")
+            ):
+                base = base[len(pre) :]
+                break
+        if len(base) >= 3:
+            stems.add(base)
+    return sorted(stems)
+
+
+def verb_regex(lang: dict[str, Any]) -> re.Pattern[str]:
+    """Forms of the language's reporting verbs: optional particle, optional "ge", stem, ending."""
+    pats = lang.get("patterns", {})
+    pre = sorted(re.escape(w) for w in pats.get("verb_prefixes", ()))
+    stems = sorted((re.escape(w) for w in all_stems(lang)), key=len, reverse=True)
+    ends = "|".join(pats.get("verb_endings", ()))
+    if not stems:
+        return re.compile("(?!)")
+    return re.compile(rf"(?:{'|'.join(pre)})?(?:ge)?(?:{'|'.join(stems)})(?:{ends})?")
+
+
+def find_phrase(t: Sentence, phrase: tuple[str, ...]) -> Iterable[int]:
+    n = len(phrase)
+    if phrase[0] not in t.lowset:
+        return
+    for k in range(t.n - n + 1):
+        if t.low[k] == phrase[0] and tuple(t.low[k : k + n]) == phrase:
+            yield k
+
+
+def attributive(t: Sentence, v: int, lang: Lexicon) -> bool:
+    """ "die geäußerte Hoffnung": a participle used as an adjective, not a verb."""
+    w = t.low[v]
+    if v + 1 >= t.n or not t.words[v + 1][:1].isupper():
+        return False
+    return w.endswith(("ter", "tes", "tem")) or (
+        w.startswith("ge") and w.endswith(("te", "ten")) and is_participle(w[:-1], lang)
+    )
+
+
+def reports_speech(t: Sentence, lang: Lexicon) -> bool:
+    """Does the sentence report speech (quote, colon, "dass", Konjunktiv I)?"""
+    return bool(
+        t.lowset & lang.p["speech_markers"]
+        or any(q in t.lowset for q in QUOTES)
+        or t.lowset & lang.p["konjunktiv"]
+    )
+
+
+def adverb(word: str, lang: Lexicon) -> bool:
+    """A capitalised sentence-initial adverb or adjective ("Unmissverständlich")."""
+    return word.lower().endswith(tuple(lang.p["adverb_suffixes"]))
+
+
+def is_participle(word: str, lang: Lexicon) -> bool:
+    lemma = lemma_of(word, lang.name)
+    return word.startswith("ge") and not lemma.startswith("ge") and word.endswith(("t", "en"))
+
+
+def no_cue_gap(t: Sentence, aux: int, v: int, allow: tuple[str, ...] = ()) -> bool:
+    return all(t.words[k] not in CLAUSE_END or t.words[k] in allow for k in range(aux, v))
