@@ -24,7 +24,7 @@ from lineage import __version__
 from lineage.config import Settings
 from lineage.errors import EmptyCorpusError
 from lineage.ingest import read_articles
-from lineage.match import find_matches
+from lineage.match import find_matches, match_timings
 from lineage.models import Article, Cluster, Document, Match, Passage, Rejection, Story
 from lineage.normalize import normalize
 from lineage.output import write_json, write_jsonl
@@ -160,6 +160,7 @@ def scan(
         passages = [p for a in sorted(per_doc) for p in per_doc[a]]
     with _timed(timings, "match"):
         matched = find_matches(docs, passages, s)
+    timings.update(match_timings(matched))
     with _timed(timings, "cluster"):
         from lineage.cluster import build_clusters
 
