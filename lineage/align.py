@@ -4,6 +4,7 @@ Word sequences of both passages are compared with ``difflib.SequenceMatcher``
 (no auto-junk: passages are short); every common run of at least
 ``min_words`` words becomes an ``AlignedSpan`` with character offsets into
 both *original* articles, so a reader sees the reuse where it stands.
+``Aligner`` tokenizes each passage once, however many pairs it takes part in.
 """
 
 from __future__ import annotations
@@ -16,12 +17,42 @@ from lineage.models import AlignedSpan, Document, Passage
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _words(doc: Document, passage: Passage) -> tuple[list[str], list[tuple[int, int]]]:
-    toks, spans = [], []
-    for m in _WORD.finditer(doc.clean, passage.cstart, passage.cend):
-        toks.append(m.group(0).lower())
-        spans.append((m.start(), m.end()))
-    return toks, spans
+class Aligner:
+    """Aligns passages of a batch of documents, caching each passage's words.
+
+    Args:
+        docs: Normalized documents by article id.
+    """
+
+    def __init__(self, docs: dict[str, Document]) -> None:
+        self.docs = docs
+        self._words: dict[str, tuple[list[str], list[re.Match[str]]]] = {}
+
+    def words(self, passage: Passage) -> tuple[list[str], list[re.Match[str]]]:
+        """Lower-cased words of ``passage`` and their regex matches (normalized offsets)."""
+        cached = self._words.get(passage.id)
+        if cached is None:
+            found = list(_WORD.finditer(self.docs[passage.article].clean, passage.cstart,
+                                        passage.cend))  # fmt: skip
+            cached = ([m.group(0).lower() for m in found], found)
+            self._words[passage.id] = cached
+        return cached
+
+    def align(self, pa: Passage, pb: Passage, min_words: int = 3) -> list[AlignedSpan]:
+        """Common word runs of ``pa`` and ``pb`` (original offsets), longest first."""
+        wa, sa = self.words(pa)
+        wb, sb = self.words(pb)
+        doc_a, doc_b = self.docs[pa.article], self.docs[pb.article]
+        matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+        out = []
+        for block in matcher.get_matching_blocks():
+            if block.size < min_words:
+                continue
+            oa = doc_a.to_original(sa[block.a].start(), sa[block.a + block.size - 1].end())
+            ob = doc_b.to_original(sb[block.b].start(), sb[block.b + block.size - 1].end())
+            out.append(AlignedSpan(oa[0], oa[1], ob[0], ob[1], block.size))
+        out.sort(key=lambda s: (-s.words, s.a_start, s.b_start))
+        return out
 
 
 def align(
@@ -30,20 +61,7 @@ def align(
     """Common word runs of ``pa`` and ``pb`` (original offsets), longest first.
 
     Example:
-        See ``tests/test_align.py``: a sentence copied with one word changed
-        gives two spans, one on each side of the change.
+        A sentence copied with one word changed gives two spans, one on each
+        side of the change (see ``tests/test_align.py``).
     """
-    wa, sa = _words(doc_a, pa)
-    wb, sb = _words(doc_b, pb)
-    matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-    out = []
-    for block in matcher.get_matching_blocks():
-        if block.size < min_words:
-            continue
-        a0, a1 = sa[block.a][0], sa[block.a + block.size - 1][1]
-        b0, b1 = sb[block.b][0], sb[block.b + block.size - 1][1]
-        oa = doc_a.to_original(a0, a1)
-        ob = doc_b.to_original(b0, b1)
-        out.append(AlignedSpan(oa[0], oa[1], ob[0], ob[1], block.size))
-    out.sort(key=lambda s: (-s.words, s.a_start, s.b_start))
-    return out
+    return Aligner({pa.article: doc_a, pb.article: doc_b}).align(pa, pb, min_words)

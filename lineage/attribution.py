@@ -44,6 +44,7 @@ from lineage.cues import (
     Sentence,
     confidence_table,
     cue_data,
+    reports_speech,
     verb_regex,
     whole_word,
 )
@@ -167,7 +168,7 @@ class AttributionParser(CueRules):
             if _inside(s, skip):
                 continue
             if idx in fired:
-                self._sentence(state, s, e, fired[idx], low)
+                self._sentence(state, s, e, fired[idx], low, sentences, idx)
             elif state.prev:
                 carried = self._carry(state, Sentence(text, s, e, low), s, e)
                 state.out.extend(carried)
@@ -223,9 +224,19 @@ class AttributionParser(CueRules):
                         self._verb_words[li].add(w)
         return kinds
 
-    def _sentence(self, st: ArticleSources, s: int, e: int, langs: list[Lexicon], low: str) -> None:
+    def _sentence(
+        self,
+        st: ArticleSources,
+        s: int,
+        e: int,
+        langs: list[Lexicon],
+        low: str,
+        sentences: Sequence[tuple[int, int]],
+        idx: int,
+    ) -> None:
         t = Sentence(st.text, s, e, low)
         found: list[tuple[str, int, int, int, int, Lexicon]] = []
+        weak: list[tuple[str, int, int, int, int, Lexicon]] = []
         upstream: list[tuple[int, int, int, int, Lexicon]] = []
         addressee: list[tuple[int, int, Lexicon]] = []
         for lang in langs:
@@ -234,8 +245,10 @@ class AttributionParser(CueRules):
             self._nach(t, lang, found)
             self._wie_so(t, lang, found)
             self._colon(t, lang, found)
-            self._verbs(t, lang, found, addressee)
+            self._verbs(t, lang, found, addressee, weak)
             self._addressee(t, lang, addressee)
+        if weak and self._speech_near(st.text, low, sentences, idx, langs):
+            found += weak
         recs: list[Attribution] = []
         taken: list[tuple[int, int]] = []
         for fam, ci, cj, mi, mj, lang in sorted(found, key=lambda f: (f[3], -(f[4] - f[3]))):
@@ -259,6 +272,25 @@ class AttributionParser(CueRules):
             recs = self._carry(st, t, s, e)
         st.out.extend(recs)
         st.prev = [r for r in recs if r.source_type != "anonymous"]
+
+    def _speech_near(
+        self,
+        text: str,
+        low: str,
+        sentences: Sequence[tuple[int, int]],
+        idx: int,
+        langs: list[Lexicon],
+    ) -> bool:
+        """Does the previous sentence or one of the next two report speech?
+
+        "X warnte vor Y." followed by a Konjunktiv or quoted sentence introduces a speaker.
+        """
+        for j in (idx - 1, idx + 1, idx + 2):
+            if 0 <= j < len(sentences):
+                t = Sentence(text, *sentences[j], low)
+                if any(reports_speech(t, lang) for lang in langs):
+                    return True
+        return False
 
     def _carry(self, st: ArticleSources, t: Sentence, s: int, e: int) -> list[Attribution]:
         """Konjunktiv I without a cue: the previous sentence's source still speaks."""

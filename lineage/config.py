@@ -30,6 +30,8 @@ class Settings:
     # segment
     passage_sentences: int = 2
     """Sentences per passage window (windows overlap by one sentence)."""
+    passage_step: int = 1
+    """Sentences between window starts: 1 overlaps windows, ``passage_sentences`` tiles them."""
     min_passage_words: int = 8
     """Shorter passages are merged with their neighbour or dropped."""
 
@@ -86,7 +88,7 @@ class Settings:
 
     # ingest
     languages: tuple[str, ...] = ("de", "en")
-    """Languages the language detector chooses from (ISO 639-1, simplemma's)."""
+    """Languages the detector chooses from (ISO 639-1; word lists in data/stopwords.toml)."""
     text_key: str = "text"
     id_key: str = "id"
     metadata: str | None = None
@@ -220,7 +222,14 @@ def validate(settings: Settings) -> None:
         value = getattr(settings, name)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"setting {name!r} must be in [0, 1], got {value!r}")
-    for name in ("shingle_size", "num_perm", "passage_sentences", "workers", "tfidf_top_k"):
+    for name in (
+        "shingle_size",
+        "num_perm",
+        "passage_sentences",
+        "passage_step",
+        "workers",
+        "tfidf_top_k",
+    ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")
     if settings.scheme not in ("affine32",):

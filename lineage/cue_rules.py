@@ -20,6 +20,7 @@ from lineage.cues import (
     Sentence,
     Upstream,
     attributive,
+    content_clause,
     find_phrase,
     reports_speech,
 )
@@ -63,7 +64,7 @@ class CueRules(PhraseReader):
                 continue
             if k > 0 and (t.low[k - 1] in nouns or t.low[k - 1] in lang.p["nach_post"]):
                 i = self._np_back(t, k, lang)  # "Seiner Ansicht nach", "dem Vernehmen nach"
-                if i is not None:
+                if i is not None and t.low[i] not in lang.p["possessives"]:
                     found.append(("nach_angaben", k, k + 1, i, k, lang))
                 continue
             j = k + 1
@@ -86,7 +87,8 @@ class CueRules(PhraseReader):
                 if np is not None:
                     found.append(("nach_angaben", k, j + 1, m, np[1], lang))
                     continue
-            found.append(("anonymous", k, k + 1, k + 1, j + 1, lang))
+            if not lang.p["impersonal"].intersection(t.low[k + 1 : j]):
+                found.append(("anonymous", k, k + 1, k + 1, j + 1, lang))
 
     def _wie_so(self, t: Sentence, lang: Lexicon, found: Found) -> None:
         cues = lang.p["wie_so_heisst"]
@@ -153,7 +155,16 @@ class CueRules(PhraseReader):
             if np and (np[0] == k or (np[0] + 1 == k and t.words[np[0]] == ",")):
                 found.append(("heisst_es", k, k + 2, c + 1, np[1], lang))
 
-    def _verbs(self, t: Sentence, lang: Lexicon, found: Found, addressee: Addressees) -> None:
+    def _verbs(
+        self, t: Sentence, lang: Lexicon, found: Found, addressee: Addressees, weak: Found
+    ) -> None:
+        """Reporting verbs and their subjects.
+
+        A verb with neither speech in its sentence (quote, colon, "dass", Konjunktiv I)
+        nor a content clause after it ("kündigte an, ...") goes to ``weak``: on gnqa train
+        such subjects were right only 0.58 of the time ("Er kündigte eine Untersuchung
+        an"), unless a neighbouring sentence carries the speech.
+        """
         forms = self._forms[lang.name]
         cands = t.lowset & self._verb_words[self.langs.index(lang)]
         if not cands:
@@ -176,7 +187,9 @@ class CueRules(PhraseReader):
                     continue
             if v > 0 and (t.low[v - 1] in lang.p["passive_by"] or t.words[v - 1] == "("):
                 continue
-            self._subject(t, v, lang, found)
+            speech = reports_speech(t, lang) if speech is None else speech
+            strong = speech or not lang.p["weak_without_speech"] or content_clause(t, v)
+            self._subject(t, v, lang, found if strong else weak)
             if w in ("told", "tell", "tells") and v + 1 < t.n:
                 np = self._np(t, v + 1, lang)
                 if np:
@@ -220,11 +233,22 @@ class CueRules(PhraseReader):
         for k in range(max(0, v - 14), v):
             if t.low[k] in lang.p.get("passive_by", ()) and "nicht" not in t.low[max(0, k - 3) : k]:
                 np = self._np(t, k + 1, lang, appos=True)
-                if (np and np[0] == v) or (
-                    np and np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v
-                ):
+                if not np or not self._named(t, k + 1, np[1]):
+                    continue
+                if np[0] == v or (np[0] < t.n and t.words[np[0]] == "," and np[0] + 1 == v):
                     found.append(("passive", v, v + 1, k + 1, np[1], lang))
                     return
+
+    def _named(self, t: Sentence, i: int, j: int) -> bool:
+        """Do tokens i..j contain a gazetteer name or an abbreviation ("JCS")?
+
+        The agent of a passive is often not a source ("von Anwohnern gemeldet"); only
+        2 of 6 unrestricted passives were right on gnqa train.
+        """
+        parts = [x for w in t.words[i:j] for x in w.split("-")]
+        return any(len(w) > 1 and w.isupper() for w in parts) or bool(
+            self.gazetteer.find_in(parts, allow_common=False)
+        )
 
     def _addressee(self, t: Sentence, lang: Lexicon, addressee: Addressees) -> None:
         for phrase in lang.p["addressee"]:

@@ -83,6 +83,9 @@ class Lexicon:
             "name_particles",
             "conjunctions",
             "comma_starts",
+            "possessives",
+            "weak_without_speech",
+            "impersonal",
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
@@ -215,6 +218,18 @@ def attributive(t: Sentence, v: int, lang: Lexicon) -> bool:
     return w.endswith(("ter", "tes", "tem")) or (
         w.startswith("ge") and w.endswith(("te", "ten")) and is_participle(w[:-1], lang)
     )
+
+
+def content_clause(t: Sentence, v: int, max_gap: int = 4) -> bool:
+    """Does a comma clause follow verb v closely ("gab an, den Mitarbeiter ...")?
+
+    Reported content without a "dass"; a comma far after the verb usually closes an
+    object's relative clause instead.
+    """
+    k = v + 1
+    while k < t.n and t.words[k] not in CLAUSE_END:
+        k += 1
+    return k + 1 < t.n and t.words[k] == "," and k - v <= max_gap
 
 
 def reports_speech(t: Sentence, lang: Lexicon) -> bool:

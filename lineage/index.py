@@ -59,8 +59,8 @@ def fact_block_keys(facts: Iterable[Fact]) -> list[str]:
 def _docs(articles: Sequence[Article], s: Settings) -> tuple[dict[str, Document], list[Passage]]:
     docs = {a.id: normalize(a) for a in sorted(articles, key=lambda a: a.id)}
     passages = [p for a in sorted(docs)
-                for p in make_passages(docs[a], s.passage_sentences,
-                                       s.min_passage_words)]  # fmt: skip
+                for p in make_passages(docs[a], s.passage_sentences, s.min_passage_words,
+                                       s.passage_step)]  # fmt: skip
     return docs, passages
 
 
@@ -318,8 +318,14 @@ def _scan_with_archive(inputs: Sequence[str | Path], db: str | Path, s: Settings
         path = tmp / "archive.jsonl"
         with path.open("w", encoding="utf-8") as f:
             for a in pulled:
-                rec = {"id": a.id, "text": a.text, "title": a.title, "outlet": a.outlet,
-                       "url": a.url, "published": a.published}
+                rec = {
+                    "id": a.id,
+                    "text": a.text,
+                    "title": a.title,
+                    "outlet": a.outlet,
+                    "url": a.url,
+                    "published": a.published,
+                }
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         extra = [path]
     result = scan(list(inputs) + extra, s, **scan_kwargs)

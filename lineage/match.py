@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lineage import facts as factlib
-from lineage.align import align
+from lineage.align import Aligner
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, make_engine
 from lineage.minhash import Signer, lsh_candidates
@@ -146,12 +146,25 @@ def _uncovered(spans: list[tuple[int, int]], covered: list[tuple[int, int]]) -> 
     return total
 
 
-def _dedupe(matches: list[Match], by_id: dict[str, Passage], new_chars: int = 20) -> list[Match]:
-    """Per article pair, drop window pairs that repeat a better match's evidence.
+def _span_cover(p: Passage, others: list[Passage]) -> float:
+    """Share of ``p`` covered by the passages ``others`` (normalized offsets)."""
+    inside = 0
+    for s, e in sorted((max(o.cstart, p.cstart), min(o.cend, p.cend)) for o in others):
+        if e > s:
+            inside += e - s
+    return min(1.0, inside / max(1, p.cend - p.cstart))
+
+
+def _dedupe(
+    matches: list[Match], by_id: dict[str, Passage], aligner: Aligner, new_chars: int = 20
+) -> list[Match]:
+    """Per article pair, drop window pairs that repeat a better match's evidence; align the rest.
 
     Overlapping windows report one reuse several times. A match that overlaps
     a better one on both sides is kept only if it aligns at least
-    ``new_chars`` characters of text the kept matches do not already align.
+    ``new_chars`` characters of text the kept matches do not already align
+    (a match lying wholly inside kept passages on both sides is dropped
+    without aligning it).
     """
     kept: list[Match] = []
     grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
@@ -162,11 +175,16 @@ def _dedupe(matches: list[Match], by_id: dict[str, Passage], new_chars: int = 20
         aligned: list[tuple[int, int]] = []
         for m in sorted(grouped[key], key=lambda m: (-m.score, m.a, m.b)):
             pa, pb = by_id[m.a], by_id[m.b]
+            conflict = [
+                c for c in chosen if _overlaps(pa, by_id[c.a]) and _overlaps(pb, by_id[c.b])
+            ]
+            cover_a = _span_cover(pa, [by_id[c.a] for c in conflict])
+            cover_b = _span_cover(pb, [by_id[c.b] for c in conflict])
+            if conflict and min(cover_a, cover_b) >= 0.95:
+                continue
+            m.spans = aligner.align(pa, pb, min_words=3 if m.kind == "rewritten" else 4)
             spans = [(sp.a_start, sp.a_end) for sp in m.spans]
-            if (
-                any(_overlaps(pa, by_id[c.a]) and _overlaps(pb, by_id[c.b]) for c in chosen)
-                and _uncovered(spans, aligned) < new_chars
-            ):
+            if conflict and _uncovered(spans, aligned) < new_chars:
                 continue
             chosen.append(m)
             aligned.extend(spans)
@@ -346,7 +364,6 @@ class _VerifyTask:
     scores: list[tuple[float, float, float, float]]
     passages: dict[int, Passage]
     facts: dict[int, list[Fact]]
-    docs: dict[str, Document]
     settings: Settings
 
 
@@ -370,8 +387,6 @@ def _verify_chunk(task: _VerifyTask) -> list[Match]:
             containment_ba=round(c_ba, 4), shared_facts=shared, changed_facts=[], spans=[],
             score=round(max(jac, cos), 4),
         )  # fmt: skip
-        m.spans = align(task.docs[pa.article], pa, task.docs[pb.article], pb,
-                        min_words=3 if kind == "rewritten" else 4)  # fmt: skip
         out.append(m)
     return out
 
@@ -383,12 +398,11 @@ def _verify_tasks(pairs: np.ndarray, scores: np.ndarray, passages: Sequence[Pass
     for lo, hi in chunked(len(pairs), _PAIRS_PER_CHUNK):
         chunk = pairs[lo:hi].tolist()
         idx = sorted({i for pr in chunk for i in pr})
-        arts = sorted({passages[i].article for i in idx})
         tasks.append(_VerifyTask(
             pairs=[(int(i), int(j)) for i, j in chunk],
             scores=[tuple(x) for x in scores[lo:hi].tolist()],
             passages={i: passages[i] for i in idx}, facts={i: fact_list[i] for i in idx},
-            docs={a: docs[a] for a in arts}, settings=s,
+            settings=s,
         ))  # fmt: skip
     return tasks
 
@@ -482,7 +496,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         raw = [m for part in engine.map(_verify_chunk, tasks) for m in part]
     with _timed(t, "dedupe"):
         by_id = {p.id: p for p in passages}
-        matches = _dedupe(raw, by_id)
+        matches = _dedupe(raw, by_id, Aligner(docs))
         for m in matches:
             pa, pb = by_id[m.a], by_id[m.b]
             m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id],

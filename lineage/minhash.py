@@ -305,8 +305,10 @@ def _unique_rows(pairs: np.ndarray) -> np.ndarray:
     key = pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64)
     key.sort()
     key = key[np.r_[True, key[1:] != key[:-1]]]
-    return np.stack([(key >> np.uint64(32)).astype(np.int64),
-                     (key & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
+    return np.stack(
+        [(key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)],
+        axis=1,
+    )
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

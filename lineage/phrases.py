@@ -41,14 +41,45 @@ class PhraseReader:
         return hit is not None and self.gazetteer.sources[hit[0]].type in ("outlet", "agency")
 
     def _inverted_ok(self, t: Sentence, v: int, lang: Lexicon) -> bool:
-        """Verb-second with the subject after the verb: the clause opens with no NP."""
+        """Verb-second with the subject after the verb: the clause opens with no NP.
+
+        After a comma only when a quotation ("„…“, sagte X") or a subordinate clause
+        ("Nachdem …, sagte X") precedes: after an apposition ("X, ein Vertreter von Y,
+        kritisierte die Entscheidung") the NP after the verb is the object. Not after
+        "und"/"oder": "… und kündigten weitere Aktionen an" shares the earlier subject.
+        """
         k = v - 1
-        if t.words[k] in CLAUSE_END:
+        if t.low[k] in ("und", "oder", "sowie", "and", "or"):
+            return False
+        if t.words[k] in QUOTES or (t.words[k] == "," and k > 0 and t.words[k - 1] in QUOTES):
+            return True
+        if t.words[k] == ",":
+            return not self._np_chunk(t, k, lang)
+        elif t.words[k] in CLAUSE_END:
             return True
         while k > 0 and t.words[k - 1] not in CLAUSE_END:
             k -= 1
         first = t.low[k]
         return first in lang.stop_caps or not t.words[k][0].isupper() or adverb(t.words[k], lang)
+
+    def _np_chunk(self, t: Sentence, comma: int, lang: Lexicon) -> bool:
+        """Is the stretch before this comma (back to the previous one) only a noun phrase?
+
+        Then it is an apposition or the subject itself, not a reported clause: every
+        lower-case word is a determiner, preposition or adjective, none is a verb.
+        """
+        k = comma - 1
+        while k >= 0 and t.words[k] not in ",.;:!?":
+            w = t.words[k]
+            low = t.low[k]
+            if w[0].islower() and w.isalpha():
+                if low in lang.aux or low in lang.p["konjunktiv"]:
+                    return False
+                function_word = low in lang.det or low in lang.gen or low in lang.stop_caps
+                if not function_word and not self._is_adj(t, k, lang):
+                    return False
+            k -= 1
+        return k < comma - 1
 
     def _is_cap(self, t: Sentence, k: int, lang: Lexicon) -> bool:
         """A name-like token: capitalised, "al-Dschasira", or a known abbreviation ("taz")."""

@@ -154,7 +154,7 @@ def scan(
             _title_from_doc(doc)
     with _timed(timings, "segment"):
         per_doc = {
-            a: make_passages(docs[a], s.passage_sentences, s.min_passage_words)
+            a: make_passages(docs[a], s.passage_sentences, s.min_passage_words, s.passage_step)
             for a in sorted(docs)
         }
         passages = [p for a in sorted(per_doc) for p in per_doc[a]]

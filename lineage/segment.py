@@ -105,7 +105,7 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def passages(doc: Document, size: int = 2, min_words: int = 8) -> list[Passage]:
+def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) -> list[Passage]:
     """Overlapping windows of ``size`` sentences over ``doc``'s similarity blocks.
 
     Args:
@@ -132,7 +132,10 @@ def passages(doc: Document, size: int = 2, min_words: int = 8) -> list[Passage]:
             units.append(pending)
     windows = [units] if len(units) <= size else []
     if len(units) > size:
-        windows = [units[i : i + size] for i in range(len(units) - size + 1)]
+        starts = list(range(0, len(units) - size + 1, step))
+        if starts[-1] != len(units) - size:
+            starts.append(len(units) - size)  # the tail is always covered
+        windows = [units[i : i + size] for i in starts]
     elif not units:
         windows = []
     out = []

@@ -57,8 +57,14 @@ class _CharWBVectorizer(TfidfVectorizer):
     """
 
     def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> Any:
-        if (fixed_vocab or self.analyzer != "char_wb" or self.preprocessor is not None
-                or not self.lowercase or self.strip_accents is not None or self.input != "content"):
+        if (
+            fixed_vocab
+            or self.analyzer != "char_wb"
+            or self.preprocessor is not None
+            or not self.lowercase
+            or self.strip_accents is not None
+            or self.input != "content"
+        ):
             return super()._count_vocab(raw_documents, fixed_vocab)  # fmt: skip
         words: dict[str, int] = {}
         indptr = [0]

@@ -135,3 +135,13 @@ def test_decode_rejects_empty_and_binary() -> None:
         decode(b"   ", "x.txt")
     with pytest.raises(InputError, match="binary"):
         decode(b"abc\x00def", "x.txt")
+
+
+def test_language_detection_german_english_and_unsure() -> None:
+    from lineage.ingest import detect_language
+
+    assert detect_language("Der Krieg in der Ukraine ist nicht zu Ende, und die Lage bleibt.") == "de"
+    assert detect_language("The war in Ukraine is not over, and it is getting worse.") == "en"
+    assert detect_language("1.100 / 600.000 / JCS / NATO") == "und"
+    fr = "Le chat est sur la table et il ne dort pas dans la maison."
+    assert detect_language(fr, ("de", "en", "fr")) == "fr"
