@@ -167,7 +167,7 @@ def test_surname_after_full_mention_resolves_to_same_source(parser):
 
 
 def test_expert_is_a_person_without_organisation(parser):
-    r = one(parser, "Der Militärexperte Seth Jones bestätigte diese Zahlen.")
+    r = one(parser, "Der Militärexperte Seth Jones bestätigte, die Zahlen seien korrekt.")
     assert (r.source_type, r.source_id, r.via_person) == ("person", "provisional:seth-jones", None)
 
 
@@ -498,3 +498,21 @@ def test_domain_credit_is_not_repeated_as_url_line(parser):
 @pytest.mark.parametrize("text", ["Die Zahl stieg z.B. auf 10.000 Menschen u.a. in St.Pauli."])
 def test_abbreviations_are_not_domains(parser, text):
     assert not [r for r in parse(parser, text) if "." in r.mention]
+
+
+def test_reporting_verb_without_speech_needs_speech_nearby(parser):
+    assert parse(parser, "Der Minister kündigte eine Untersuchung an.") == []
+    text = "Der Minister kündigte eine Untersuchung an. Die Lage sei ernst."
+    assert [r.cue_family for r in parse(parser, text)] == ["reporting_verb", "konjunktiv_carry"]
+    assert one(parser, "Der Minister kündigte an, die Lage zu prüfen.").mention == "Der Minister"
+
+
+def test_apposition_before_verb_is_not_an_inverted_clause(parser):
+    text = "Max Muster, ein Vertreter der Gruppe, kritisierte die Entscheidung scharf: „Falsch.“"
+    assert "die Entscheidung" not in [r.mention for r in parse(parser, text)]
+    text = "Die Lage sei ernst, sagte ein Polizeisprecher."
+    assert one(parser, text).mention == "ein Polizeisprecher"
+
+
+def test_passive_agent_must_be_a_known_source(parser):
+    assert parse(parser, "Das Feuer wurde von Anwohnern gemeldet.") == []
