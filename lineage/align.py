@@ -43,9 +43,12 @@ class Aligner:
         wa, sa = self.words(pa)
         wb, sb = self.words(pb)
         doc_a, doc_b = self.docs[pa.article], self.docs[pb.article]
-        matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+        if wa == wb:  # a verbatim copy: one span, no need for difflib
+            blocks = [difflib.Match(0, 0, len(wa))] if wa else []
+        else:
+            blocks = difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_matching_blocks()
         out = []
-        for block in matcher.get_matching_blocks():
+        for block in blocks:
             if block.size < min_words:
                 continue
             oa = doc_a.to_original(sa[block.a].start(), sa[block.a + block.size - 1].end())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -150,17 +150,28 @@ def extract(text: str) -> list[Fact]:
     return out
 
 
-def hedges(text: str) -> set[str]:
-    """Hedge words and phrases present in ``text`` (lower case)."""
-    low = " " + " ".join(_WORD.findall(text.lower())) + " "
+@cache
+def _hedge_pattern() -> re.Pattern[str]:
+    alts = [re.escape(h[:-1]) + r"\w*" if h.endswith("*") else re.escape(h)
+            for h in _data()["hedges"]]  # fmt: skip
+    return re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)")
+
+
+@lru_cache(maxsize=65536)
+def hedges(text: str) -> frozenset[str]:
+    """Hedge words and phrases present in ``text`` (lower case).
+
+    One regex over the text (longest alternatives first); cached, because a
+    passage is compared with many others.
+    """
+    low = " ".join(_WORD.findall(text.lower()))
+    stems = {h[:-1]: h for h in _data()["hedges"] if h.endswith("*")}
     found = set()
-    for h in _data()["hedges"]:
-        if h.endswith("*"):
-            if re.search(r" " + re.escape(h[:-1]) + r"\w* ", low):
-                found.add(h[:-1])
-        elif f" {h} " in low:
-            found.add(h)
-    return found
+    for m in _hedge_pattern().finditer(low):
+        word = m.group(1)
+        stem = next((st for st in stems if word.startswith(st)), None)
+        found.add(stem if stem is not None and word not in _data()["hedges"] else word)
+    return frozenset(found)
 
 
 def is_strong(fact: Fact) -> bool:
