@@ -483,7 +483,7 @@ def review_serve(run_dir: Path, host: str, port: int, db: Path | None) -> None:
     Each verdict is saved at once in the SQLite database and survives
     restarts and later runs. Stop with Ctrl-C.
     """
-    from lineage.review import make_server, server_url
+    from lineage.review_server import make_server, server_url
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(
