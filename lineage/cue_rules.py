@@ -181,6 +181,8 @@ class CueRules(PhraseReader):
                 continue
             if lemma in lang.p["passive_verbs"]:
                 self._passive(t, v, lang, found)
+            if lemma in lang.p["passive_only"]:
+                continue
             if lemma in lang.p["needs_speech"]:
                 speech = reports_speech(t, lang) if speech is None else speech
                 if not speech:
@@ -188,6 +190,8 @@ class CueRules(PhraseReader):
             if v > 0 and (t.low[v - 1] in lang.p["passive_by"] or t.words[v - 1] == "("):
                 continue
             speech = reports_speech(t, lang) if speech is None else speech
+            if not speech and lemma in lang.not_with and lang.not_with[lemma] & t.lowset:
+                continue
             strong = speech or not lang.p["weak_without_speech"] or content_clause(t, v)
             self._subject(t, v, lang, found if strong else weak)
             if w in ("told", "tell", "tells") and v + 1 < t.n:

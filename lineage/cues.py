@@ -43,6 +43,7 @@ class Lexicon:
     verbs: frozenset[str]
     separable: dict[str, frozenset[str]]
     needs_next: dict[str, frozenset[str]]
+    not_with: dict[str, frozenset[str]]
     stop_caps: frozenset[str]
     roles: tuple[str, ...]
     org_suffixes: tuple[str, ...]
@@ -85,6 +86,8 @@ class Lexicon:
             "comma_starts",
             "possessives",
             "weak_without_speech",
+            "passive_only",
+            "focus",
             "impersonal",
         ):
             pats.setdefault(key, frozenset())
@@ -103,6 +106,7 @@ class Lexicon:
             verbs=fs("reporting_verbs"),
             separable={k: frozenset(v) for k, v in d.get("separable", {}).items()},
             needs_next={k: frozenset(v) for k, v in d.get("needs_next", {}).items()},
+            not_with={k: frozenset(v) for k, v in d.get("not_with", {}).items()},
             stop_caps=fs("stop_caps"),
             roles=tuple(d.get("role_suffixes", ())),
             org_suffixes=tuple(d.get("org_suffixes", ())),

@@ -60,7 +60,22 @@ class PhraseReader:
         while k > 0 and t.words[k - 1] not in CLAUSE_END:
             k -= 1
         first = t.low[k]
+        if first in lang.p["focus"] and k + 1 < v:
+            np = self._np(t, k + 1, lang, appos=True)
+            if np and np[0] == v:
+                return False  # "Auch die Mitarbeiter bestätigten ihre Kompetenzen"
+        if self._oblique(t, k, lang):
+            return True
         return first in lang.stop_caps or not t.words[k][0].isupper() or adverb(t.words[k], lang)
+
+    def _oblique(self, t: Sentence, i: int, lang: Lexicon) -> bool:
+        """ "Der englischsprachigen Zeitung sagte X": der + adjective in -en is never a subject."""
+        return (
+            t.low[i] == "der"
+            and i + 1 < t.n
+            and t.low[i + 1].endswith("en")
+            and self._is_adj(t, i + 1, lang)
+        )
 
     def _np_chunk(self, t: Sentence, comma: int, lang: Lexicon) -> bool:
         """Is the stretch before this comma (back to the previous one) only a noun phrase?
@@ -222,9 +237,11 @@ class PhraseReader:
         ]
         participle = is_participle(t.low[v], lang)
         for i in starts:
-            while i < v and t.words[i] in QUOTES:
+            while i < v and (t.words[i] in QUOTES or t.low[i] in lang.p["focus"]):
                 i += 1
             if i >= v or (t.low[i] in lang.det and t.low[i] not in lang.subj_det):
+                continue
+            if self._oblique(t, i, lang):
                 continue
             if i == v - 1 and adverb(t.words[i], lang):
                 continue

@@ -516,3 +516,16 @@ def test_apposition_before_verb_is_not_an_inverted_clause(parser):
 
 def test_passive_agent_must_be_a_known_source(parser):
     assert parse(parser, "Das Feuer wurde von Anwohnern gemeldet.") == []
+
+
+def test_focus_particle_and_oblique_prefield(parser):
+    text = "Auch die Mitarbeiter bestätigten ihre Kompetenzen, sie seien gut."
+    assert [r.mention for r in parse(parser, text)][0] == "die Mitarbeiter"
+    text = "Der englischsprachigen Zeitung sagte Max Muster: „Wir kämpfen weiter.“"
+    assert [r.mention for r in parse(parser, text)] == ["Max Muster"]
+
+
+def test_mined_verbs_and_not_with(parser):
+    text = "Der Minister zeigte sich besorgt, die Lage sei ernst."
+    assert one(parser, text).mention == "Der Minister"
+    assert parse(parser, "Der Rechnungshof erklärte die Ausschreibung für fehlerhaft.") == []
