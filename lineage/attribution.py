@@ -338,6 +338,7 @@ class AttributionParser(CueRules):
             fam == "reporting_verb_after"
             and mj - mi == 1
             and followed not in (",", ":", ".")
+            and followed.lower() not in lang.p["focus_after"]
             and not st.known(mention)
         ):
             return None  # a bare noun after the verb is more often the object than a name

@@ -22,6 +22,7 @@ from lineage.cues import (
     attributive,
     content_clause,
     find_phrase,
+    negated,
     reports_speech,
 )
 from lineage.gazetteer import ends_with
@@ -192,12 +193,33 @@ class CueRules(PhraseReader):
             speech = reports_speech(t, lang) if speech is None else speech
             if not speech and lemma in lang.not_with and lang.not_with[lemma] & t.lowset:
                 continue
-            strong = speech or not lang.p["weak_without_speech"] or content_clause(t, v)
+            if negated(t, v, lang) or (v + 1 < t.n and t.low[v + 1] in lang.p["werden"]):
+                continue  # "hätten … nicht bestätigt", "muss noch bestätigt werden"
+            strong = (
+                speech
+                or not lang.p["weak_without_speech"]
+                or content_clause(t, v)
+                or self._reported_before(t, v, lang)
+            )
             self._subject(t, v, lang, found if strong else weak)
             if w in ("told", "tell", "tells") and v + 1 < t.n:
                 np = self._np(t, v + 1, lang)
                 if np:
                     addressee.append((v + 1, np[1], lang))
+
+    def _reported_before(self, t: Sentence, v: int, lang: Lexicon) -> bool:
+        """Is the content reported before verb v ("…, berichtet Reuters", "Das teilte X mit")?
+
+        Also true when the sentence names an upstream source or addressee ("unter
+        Berufung auf", "gegenüber"): both mark a report of what someone said.
+        """
+        if v == 0:
+            return False
+        if t.words[v - 1] == "," and not self._np_chunk(t, v - 1, lang):
+            return True
+        return t.low[v - 1] in lang.p["content_anaphors"] or bool(
+            t.lowset & lang.p["report_context"]
+        )
 
     def _subject(self, t: Sentence, v: int, lang: Lexicon, found: Found) -> None:
         """Subject of reporting verb v: before it (prefield) or right after it."""

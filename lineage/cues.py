@@ -88,6 +88,11 @@ class Lexicon:
             "weak_without_speech",
             "passive_only",
             "focus",
+            "focus_after",
+            "content_anaphors",
+            "report_context",
+            "negation",
+            "quantifiers",
             "impersonal",
         ):
             pats.setdefault(key, frozenset())
@@ -234,6 +239,26 @@ def content_clause(t: Sentence, v: int, max_gap: int = 4) -> bool:
     while k < t.n and t.words[k] not in CLAUSE_END:
         k += 1
     return k + 1 < t.n and t.words[k] == "," and k - v <= max_gap
+
+
+def negated(t: Sentence, v: int, lang: Lexicon) -> bool:
+    """Is verb v's own clause negated ("hat sich noch nicht geäußert")?
+
+    A denied or withheld statement names no source. The content clause after a comma
+    is not looked at ("sagte, er sei nicht schuldig").
+    """
+    neg = lang.p["negation"]
+    k = v - 1
+    while k >= 0 and t.words[k] not in CLAUSE_END:
+        if t.low[k] in neg:
+            return True
+        k -= 1
+    k = v + 1
+    while k < t.n and t.words[k] not in CLAUSE_END and t.low[k] not in ("dass", "that"):
+        if t.low[k] in neg:
+            return True
+        k += 1
+    return False
 
 
 def reports_speech(t: Sentence, lang: Lexicon) -> bool:

@@ -60,13 +60,30 @@ class PhraseReader:
         while k > 0 and t.words[k - 1] not in CLAUSE_END:
             k -= 1
         first = t.low[k]
-        if first in lang.p["focus"] and k + 1 < v:
-            np = self._np(t, k + 1, lang, appos=True)
-            if np and np[0] == v:
-                return False  # "Auch die Mitarbeiter bestätigten ihre Kompetenzen"
+        if first in lang.p["focus"] and k + 1 < v and self._subject_like(t, k + 1, v, lang):
+            return False  # "Auch andere Mitarbeiter bestätigten ihre Kompetenzen"
         if self._oblique(t, k, lang):
             return True
         return first in lang.stop_caps or not t.words[k][0].isupper() or adverb(t.words[k], lang)
+
+    def _subject_like(self, t: Sentence, i: int, j: int, lang: Lexicon) -> bool:
+        """Could tokens i..j be a subject NP (names, nouns, determiners, adjectives)?"""
+        np = self._np(t, i, lang, appos=True)
+        if np and np[0] == j:
+            return True
+        quant = lang.p["quantifiers"]
+        for k in range(i, j):
+            w, low = t.words[k], t.low[k]
+            if not (
+                w[0].isupper()
+                or low in lang.det
+                or low in lang.gen
+                or low in quant
+                or low in ("und", "and")
+                or (w.isalpha() and low.endswith(lang.adj_end) and low not in lang.stop_caps)
+            ):
+                return False
+        return any(t.words[k][0].isupper() for k in range(i, j))
 
     def _oblique(self, t: Sentence, i: int, lang: Lexicon) -> bool:
         """ "Der englischsprachigen Zeitung sagte X": der + adjective in -en is never a subject."""
@@ -262,6 +279,12 @@ class PhraseReader:
                 and no_cue_gap(t, stop, v - (t.words[v - 1] == ","), allow=("(", ")", "-"))
             ):
                 return i, np[1]
+            if (
+                stop < v
+                and v - stop <= 2
+                and all(t.low[x] in lang.p["focus_after"] for x in range(stop, v))
+            ):
+                return i, np[1]  # "Die Kanadier hingegen sagen"
         return None
 
     def _form_lemma(self, w: str, lang: Lexicon) -> str | None:

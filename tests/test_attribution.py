@@ -529,3 +529,31 @@ def test_mined_verbs_and_not_with(parser):
     text = "Der Minister zeigte sich besorgt, die Lage sei ernst."
     assert one(parser, text).mention == "Der Minister"
     assert parse(parser, "Der Rechnungshof erklärte die Ausschreibung für fehlerhaft.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ("Zwei Lehrer konnten gerettet werden, berichtete die Zeitung Sankei Shimbun.",
+         "die Zeitung Sankei Shimbun"),
+        ("Das berichtet die Zeitung Neues Blatt unter Berufung auf die Polizei.",
+         "die Zeitung Neues Blatt"),
+        ("Die Kanadier hingegen sagen, der Pilot trage die Verantwortung.", "Die Kanadier"),
+        ("Gegenüber dem Sender berichtete Max Muster davon, dass er angerufen habe.",
+         "Max Muster"),
+    ],
+)  # fmt: skip
+def test_reported_content_before_the_verb(parser, text, mention):
+    assert mention in [r.mention for r in parse(parser, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die beiden Frauen hätten die Vorwürfe nicht bestätigt.",
+        "Die Entscheidung muss noch vom Rat bestätigt werden, sagte niemand.",
+        "Wie jedes Jahr erinnerten Aktivisten an den Tag.",
+    ],
+)
+def test_negated_passive_and_wie_jedes_jahr(parser, text):
+    assert not [r for r in parse(parser, text) if r.mention.startswith(("Die", "jedes"))]
