@@ -114,11 +114,17 @@ def _lines(text: str, offsets: list[int]) -> list[_Line | None]:
         if m.start() > 0 and text[m.start() - 1 : m.start()] != "\n" and m.group(0) == "":
             continue
         raw = m.group(0).replace("\r", " ")
-        tokens = list(re.finditer(r"\S+", raw))
-        if not tokens:
+        stripped = raw.strip()
+        if not stripped:
             out.append(None)
             continue
         base = m.start()
+        if "  " not in stripped and "\u3000" not in stripped:  # common case: one space apart
+            lead = len(raw) - len(raw.lstrip())
+            start = base + lead
+            out.append(_Line(stripped, offsets[start : start + len(stripped)]))
+            continue
+        tokens = list(re.finditer(r"\S+", raw))
         parts: list[str] = []
         offs: list[int] = []
         for k, tok in enumerate(tokens):
