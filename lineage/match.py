@@ -192,6 +192,51 @@ def _dedupe(
     return kept
 
 
+@dataclass(slots=True)
+class _DedupeTask:
+    matches: list[Match]
+    passages: dict[str, Passage]
+    docs: dict[str, Document]
+    facts: dict[str, list[Fact]]
+    settings: Settings
+
+
+def _dedupe_chunk(task: _DedupeTask) -> list[Match]:
+    """Dedupe and align the matches of whole article pairs; add their changed facts."""
+    kept = _dedupe(task.matches, task.passages, Aligner(task.docs))
+    for m in kept:
+        pa, pb = task.passages[m.a], task.passages[m.b]
+        m.changed_facts = factlib.changed(pa.text, pb.text, task.facts[m.a], task.facts[m.b],
+                                          task.settings.number_drift_ratio)  # fmt: skip
+    return kept
+
+
+def _dedupe_tasks(raw: list[Match], by_id: dict[str, Passage], docs: dict[str, Document],
+                  facts: dict[str, list[Fact]], s: Settings) -> list[_DedupeTask]:  # fmt: skip
+    """Chunks of about ``_MATCHES_PER_DEDUPE`` matches that never split an article pair."""
+    grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
+    for m in raw:
+        grouped[(m.article_a, m.article_b)].append(m)
+    tasks: list[_DedupeTask] = []
+    current: list[Match] = []
+    for key in sorted(grouped):
+        current.extend(grouped[key])
+        if len(current) >= _MATCHES_PER_DEDUPE:
+            tasks.append(_dedupe_task(current, by_id, docs, facts, s))
+            current = []
+    if current:
+        tasks.append(_dedupe_task(current, by_id, docs, facts, s))
+    return tasks
+
+
+def _dedupe_task(ms: list[Match], by_id: dict[str, Passage], docs: dict[str, Document],
+                 facts: dict[str, list[Fact]], s: Settings) -> _DedupeTask:  # fmt: skip
+    pids = {m.a for m in ms} | {m.b for m in ms}
+    arts = {m.article_a for m in ms} | {m.article_b for m in ms}
+    return _DedupeTask(ms, {p: by_id[p] for p in pids}, {a: docs[a] for a in arts},
+                       {p: facts[p] for p in pids}, s)  # fmt: skip
+
+
 def match_id(a: Passage, b: Passage) -> str:
     """Stable id from the two passage texts and articles (same reuse, same id)."""
     raw = "\x1f".join([a.article, a.text, b.article, b.text])
@@ -207,6 +252,7 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 _ARTICLES_PER_CHUNK = 500
 _PAIRS_PER_CHUNK = 20_000
+_MATCHES_PER_DEDUPE = 4_000
 
 
 def _signer(s: Settings) -> Signer:
@@ -496,11 +542,8 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         raw = [m for part in engine.map(_verify_chunk, tasks) for m in part]
     with _timed(t, "dedupe"):
         by_id = {p.id: p for p in passages}
-        matches = _dedupe(raw, by_id, Aligner(docs))
-        for m in matches:
-            pa, pb = by_id[m.a], by_id[m.b]
-            m.changed_facts = factlib.changed(pa.text, pb.text, facts[pa.id], facts[pb.id],
-                                              s.number_drift_ratio)  # fmt: skip
+        tasks_d = _dedupe_tasks(raw, by_id, docs, facts, s)
+        matches = [m for part in engine.map(_dedupe_chunk, tasks_d) for m in part]
         matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):
