@@ -520,7 +520,7 @@ def test_passive_agent_must_be_a_known_source(parser):
 
 def test_focus_particle_and_oblique_prefield(parser):
     text = "Auch die Mitarbeiter bestätigten ihre Kompetenzen, sie seien gut."
-    assert [r.mention for r in parse(parser, text)][0] == "die Mitarbeiter"
+    assert next(r.mention for r in parse(parser, text)) == "die Mitarbeiter"
     text = "Der englischsprachigen Zeitung sagte Max Muster: „Wir kämpfen weiter.“"
     assert [r.mention for r in parse(parser, text)] == ["Max Muster"]
 
