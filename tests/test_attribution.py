@@ -601,3 +601,8 @@ def test_fast_sentence_split_matches_segment_property(text):
     from lineage.segment import split_sentences
 
     assert _split_sentences(text) == split_sentences(text)
+
+
+def test_nach_document_nouns(parser):
+    r = one(parser, "Nach einer Stellungnahme der US-Armee befand sich der Helikopter im Flug.")
+    assert (r.cue_family, r.mention) == ("nach_angaben", "der US-Armee")
