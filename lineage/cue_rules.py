@@ -22,6 +22,7 @@ from lineage.cues import (
     attributive,
     content_clause,
     find_phrase,
+    is_participle,
     negated,
     reports_speech,
 )
@@ -251,6 +252,34 @@ class CueRules(PhraseReader):
             )
             fam = "reporting_verb_quote" if quoted else "reporting_verb_after"
             found.append((fam, v, v + 1, j, after[1], lang))
+        elif not after:
+            inv = self._aux_subject(t, v, lang)
+            if inv:
+                found.append(("reporting_verb_aux", v, v + 1, *inv, lang))
+
+    def _aux_subject(self, t: Sentence, v: int, lang: Lexicon) -> tuple[int, int] | None:
+        """ "…, hatte Koch-Mehrin damals gesagt": the subject right after a finite auxiliary.
+
+        Only for a participle closing its clause (v), with an auxiliary that opens the
+        clause or follows its first phrase ("Im September hatte X angekündigt").
+        """
+        closes = v + 1 >= t.n or t.words[v + 1] in CLAUSE_END or t.low[v + 1] in ("und", "and")
+        if not closes or not is_participle(t.low[v], lang):
+            return None
+        c = v - 1
+        while c > 0 and t.words[c - 1] not in CLAUSE_END:
+            c -= 1
+        for a in range(c, min(v - 1, c + 5)):
+            if t.low[a] not in lang.aux or t.low[a] in lang.p["passive_aux"]:
+                continue
+            if a > c and not (t.words[c][0].isupper() and t.low[c] in lang.stop_caps):
+                return None  # something other than an adverbial phrase before the auxiliary
+            np = self._np(t, a + 1, lang, pron=True, appos=True)
+            nominative = t.low[a + 1] not in lang.det or t.low[a + 1] in lang.subj_det
+            if np and nominative and all(t.words[k] not in CLAUSE_END for k in range(np[0], v)):
+                return a + 1, np[1]
+            return None
+        return None
 
     def _passive(self, t: Sentence, v: int, lang: Lexicon, found: Found) -> None:
         """ "von X veröffentlicht/bestätigt (wurde)": X precedes the participle."""

@@ -606,3 +606,8 @@ def test_fast_sentence_split_matches_segment_property(text):
 def test_nach_document_nouns(parser):
     r = one(parser, "Nach einer Stellungnahme der US-Armee befand sich der Helikopter im Flug.")
     assert (r.cue_family, r.mention) == ("nach_angaben", "der US-Armee")
+
+
+def test_subject_after_auxiliary_with_participle(parser):
+    text = "Der Text sei fehlerhaft, hatte Max Muster damals gesagt und auf Belege verwiesen."
+    assert "Max Muster" in [r.mention for r in parse(parser, text)]
