@@ -22,6 +22,7 @@ from lineage.cues import (
     attributive,
     content_clause,
     find_phrase,
+    in_quote,
     is_participle,
     negated,
     reports_speech,
@@ -196,6 +197,10 @@ class CueRules(PhraseReader):
                 continue
             if negated(t, v, lang) or (v + 1 < t.n and t.low[v + 1] in lang.p["werden"]):
                 continue  # "hätten … nicht bestätigt", "muss noch bestätigt werden"
+            if lemma in lang.p["reflexive_not"] and v + 1 < t.n and t.low[v + 1] == "sich":
+                continue  # "Damit bestätigt sich die Befürchtung"
+            if in_quote(t, v):
+                continue  # a verb inside a quotation belongs to the quoted speech
             strong = (
                 speech
                 or not lang.p["weak_without_speech"]
@@ -234,6 +239,8 @@ class CueRules(PhraseReader):
         if t.words[-1] == "?":
             return
         after = self._np(t, j, lang, pron=True, appos=True) if v > 0 and j < t.n else None
+        if after and is_participle(t.low[v], lang):
+            after = None  # "genannt „X“", "kurz gesagt die Botschaft": no finite verb
         if after and t.low[v] in ("told", "tell", "tells"):
             after = None
         if after and t.low[j] in lang.det and t.low[j] not in lang.subj_det:
@@ -256,6 +263,26 @@ class CueRules(PhraseReader):
             inv = self._aux_subject(t, v, lang)
             if inv:
                 found.append(("reporting_verb_aux", v, v + 1, *inv, lang))
+        if not pre and v > 1 and t.low[v - 1] in ("und", "and"):
+            shared = self._shared_subject(t, v, lang)
+            if shared:
+                found.append(("reporting_verb", v, v + 1, *shared, lang))
+
+    def _shared_subject(self, t: Sentence, v: int, lang: Lexicon) -> tuple[int, int] | None:
+        """ "Die Polizei nahm den Mann fest und teilte mit, …": the first clause's subject.
+
+        The sentence must open with a noun phrase followed by a finite verb (a lower-case
+        word), and nothing but commas may separate the two clauses.
+        """
+        i = 0
+        while i < v and t.words[i] in QUOTES:
+            i += 1
+        np = self._np(t, i, lang, pron=True, appos=True)
+        if not np or np[0] >= v - 1 or not t.words[np[0]].isalpha() or t.words[np[0]][0].isupper():
+            return None
+        if any(t.words[k] in ".;:!?" or t.words[k] in QUOTES for k in range(np[0], v)):
+            return None
+        return i, np[1]
 
     def _aux_subject(self, t: Sentence, v: int, lang: Lexicon) -> tuple[int, int] | None:
         """ "…, hatte Koch-Mehrin damals gesagt": the subject right after a finite auxiliary.

@@ -93,6 +93,9 @@ class Lexicon:
             "report_context",
             "negation",
             "quantifiers",
+            "subordinators",
+            "reflexive_not",
+            "subject_pronouns",
             "impersonal",
         ):
             pats.setdefault(key, frozenset())
@@ -237,6 +240,18 @@ def content_clause(t: Sentence, v: int, max_gap: int = 4) -> bool:
     while k < t.n and t.words[k] not in CLAUSE_END:
         k += 1
     return k + 1 < t.n and t.words[k] == "," and k - v <= max_gap
+
+
+def in_quote(t: Sentence, v: int) -> bool:
+    """Is token v inside a German quotation opened in this sentence („…“ or »…«)?"""
+    depth = 0
+    for k in range(v):
+        w = t.words[k]
+        if w in ("„", "»"):
+            depth += 1
+        elif w in ("“", "«", '"', "”") and depth:
+            depth -= 1
+    return depth > 0
 
 
 def negated(t: Sentence, v: int, lang: Lexicon) -> bool:

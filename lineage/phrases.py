@@ -64,6 +64,8 @@ class PhraseReader:
             return False  # "Auch andere Mitarbeiter bestätigten ihre Kompetenzen"
         if self._oblique(t, k, lang):
             return True
+        if first in lang.pron or first in lang.p["subject_pronouns"]:
+            return False  # "Ich glaube diese Leute …", "Er sowie Giesel befürchten …"
         return first in lang.stop_caps or not t.words[k][0].isupper() or adverb(t.words[k], lang)
 
     def _subject_like(self, t: Sentence, i: int, j: int, lang: Lexicon) -> bool:
@@ -250,6 +252,7 @@ class PhraseReader:
             or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
             or (t.words[k] == "," and k > 0 and t.words[k - 1] in QUOTES)
             or (t.low[k] in lang.p["conjunctions"] and k > 0 and t.words[k - 1] == ",")
+            or (t.low[k] in lang.p["subordinators"] and k > 0 and t.words[k - 1] == ",")
             or (t.words[k] == "," and lang.p["comma_starts"])
         ]
         participle = is_participle(t.low[v], lang)

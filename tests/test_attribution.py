@@ -611,3 +611,30 @@ def test_nach_document_nouns(parser):
 def test_subject_after_auxiliary_with_participle(parser):
     text = "Der Text sei fehlerhaft, hatte Max Muster damals gesagt und auf Belege verwiesen."
     assert "Max Muster" in [r.mention for r in parse(parser, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ("Die Polizei nahm den Mann fest und teilte mit, er sei bewaffnet gewesen.",
+         "Die Polizei"),
+        ("Max Muster sagte, er komme. Er blieb hart, indem er sagte, die Lage sei ernst.", "er"),
+        ("„Das ist zu viel“, zitiert ndr.de Polizeisprecher Max Muster.",
+         "ndr.de Polizeisprecher Max Muster"),
+    ],
+)  # fmt: skip
+def test_shared_and_subordinate_subjects(parser, text, mention):
+    assert mention in [r.mention for r in parse(parser, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("Seit Mai gilt ein Standard, genannt „Profil 1.1“, sagte niemand.", "„Profil 1.1“"),
+        ("Damit bestätigt sich die Befürchtung, dass das Virus kommt.", "die Befürchtung"),
+        ("Ein Sprecher erklärte: „Das bestätigt unsere Haltung.“", "unsere Haltung"),
+        ("Ich glaube diese Leute haben Angst, dass es schlimmer wird.", "diese Leute"),
+    ],
+)
+def test_objects_and_quoted_verbs_are_not_sources(parser, text, wrong):
+    assert wrong not in [r.mention for r in parse(parser, text)]
