@@ -172,7 +172,7 @@ class AttributionParser(CueRules):
                 continue
             if idx in fired:
                 self._sentence(state, s, e, fired[idx], low, sentences, idx)
-            elif state.prev:
+            elif state.prev and any(lg.p["konjunktiv_rx"].search(low, s, e) for lg in self.langs):
                 carried = self._carry(state, Sentence(text, s, e), s, e)
                 state.out.extend(carried)
                 state.prev = carried
@@ -290,7 +290,10 @@ class AttributionParser(CueRules):
         """
         for j in (idx - 1, idx + 1, idx + 2):
             if 0 <= j < len(sentences):
-                t = Sentence(text, *sentences[j])
+                a, b = sentences[j]
+                if not any(lang.p["speech_rx"].search(low, a, b) for lang in langs):
+                    continue
+                t = Sentence(text, a, b)
                 if any(reports_speech(t, lang) for lang in langs):
                     return True
         return False
@@ -482,12 +485,11 @@ def _ends_sentence(
 
 
 def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    if b > a:
-        out.append((a, b))
+    seg = text[a:b]
+    core = seg.strip()
+    if core:
+        a += len(seg) - len(seg.lstrip())
+        out.append((a, a + len(core)))
 
 
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:

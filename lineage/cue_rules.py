@@ -35,6 +35,8 @@ class CueRules(PhraseReader):
     """The cue-family rules over a :class:`~lineage.cues.Sentence`."""
 
     def _prep(self, t: Sentence, lang: Lexicon, found: Found, upstream: Upstream) -> None:
+        if lang.p["phrase_heads"].isdisjoint(t.lowset):
+            return
         for citing in (False, True):
             for phrase in lang.p["citing" if citing else "prepositions"]:
                 for k in find_phrase(t, phrase):
@@ -333,6 +335,8 @@ class CueRules(PhraseReader):
         )
 
     def _addressee(self, t: Sentence, lang: Lexicon, addressee: Addressees) -> None:
+        if lang.p["phrase_heads"].isdisjoint(t.lowset):
+            return
         for phrase in lang.p["addressee"]:
             if phrase in (("told",), ("to",)):
                 continue

@@ -100,6 +100,11 @@ class Lexicon:
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
+        pats["konjunktiv_rx"] = _words_rx(pats["konjunktiv"])
+        pats["speech_rx"] = _words_rx(pats["konjunktiv"] | pats["speech_markers"], QUOTES)
+        pats["phrase_heads"] = frozenset(  # first words of multi-word cues: a cheap pre-check
+            ph[0] for key in ("prepositions", "citing", "addressee") for ph in pats[key]
+        )
         return cls(
             name=name,
             det=fs("determiners"),
@@ -240,6 +245,20 @@ def content_clause(t: Sentence, v: int, max_gap: int = 4) -> bool:
     while k < t.n and t.words[k] not in CLAUSE_END:
         k += 1
     return k + 1 < t.n and t.words[k] == "," and k - v <= max_gap
+
+
+def _words_rx(words: frozenset[str], chars: Iterable[str] = ()) -> re.Pattern[str]:
+    """Pre-check on lower-cased text: any of these words (or characters) at all?
+
+    A superset of the token test it guards (tokens never split inside a word), so a
+    miss means the slower test on tokens would fail too.
+    """
+    alpha = sorted((re.escape(w) for w in words if w.isalnum()), key=len, reverse=True)
+    other = {c for w in words if not w.isalnum() for c in w} | set(chars)
+    parts = [rf"\b(?:{'|'.join(alpha)})\b"] if alpha else []
+    if other:
+        parts.append("[" + "".join(re.escape(c) for c in sorted(other)) + "]")
+    return re.compile("|".join(parts) or "(?!)")
 
 
 def in_quote(t: Sentence, v: int) -> bool:
