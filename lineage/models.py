@@ -8,6 +8,7 @@ where it stands.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class Document:
 
     article: Article
     clean: str
-    offsets: list[int]
+    offsets: Sequence[int]
     blocks: list[Block]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
