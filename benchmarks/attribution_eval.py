@@ -161,7 +161,7 @@ def speed(path: Path, parser: AttributionParser, repeat: int = 3) -> dict:
     with path.open(encoding="utf-8", newline="") as f:
         texts = [row[1] for row in csv.reader(f, delimiter=";", quotechar="'") if len(row) > 1]
     size = sum(len(t.encode("utf-8")) for t in texts)
-    from lineage.segment import split_sentences
+    from lineage.segment import split_sentences  # as a scan does (pipeline.py)
 
     best = best_cpu = best_parse = float("inf")
     n = 0
@@ -219,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     ap.add_argument("--speed-data", type=Path, default=DATA / "10kgnad" / "articles.csv")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="speed passes (best is kept; the machine is noisy)"
+    )
     ap.add_argument("--errors", type=int, default=0, help="print this many misses and false hits")
     ap.add_argument(
         "--write-confidence",
@@ -250,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {out}")
     if not args.no_speed and args.speed_data.is_file():
-        s = speed(args.speed_data, parser)
+        s = speed(args.speed_data, parser, args.repeat)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(
             f"speed: {s['mb']:.2f} MB, {s['articles']} articles in {s['seconds']:.2f} s "

@@ -100,8 +100,8 @@ class Lexicon:
         ):
             pats.setdefault(key, frozenset())
         pats["wie_so_heisst"] = pats["wie"] | pats["so"] | pats["heisst"]
-        pats["konjunktiv_rx"] = _words_rx(pats["konjunktiv"])
-        pats["speech_rx"] = _words_rx(pats["konjunktiv"] | pats["speech_markers"], QUOTES)
+        pats["konjunktiv_rx"] = words_rx(pats["konjunktiv"])
+        pats["speech_rx"] = words_rx(pats["konjunktiv"] | pats["speech_markers"], QUOTES)
         pats["phrase_heads"] = frozenset(  # first words of multi-word cues: a cheap pre-check
             ph[0] for key in ("prepositions", "citing", "addressee") for ph in pats[key]
         )
@@ -247,7 +247,7 @@ def content_clause(t: Sentence, v: int, max_gap: int = 4) -> bool:
     return k + 1 < t.n and t.words[k] == "," and k - v <= max_gap
 
 
-def _words_rx(words: frozenset[str], chars: Iterable[str] = ()) -> re.Pattern[str]:
+def words_rx(words: frozenset[str], chars: Iterable[str] = ()) -> re.Pattern[str]:
     """Pre-check on lower-cased text: any of these words (or characters) at all?
 
     A superset of the token test it guards (tokens never split inside a word), so a

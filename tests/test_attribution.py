@@ -638,3 +638,9 @@ def test_shared_and_subordinate_subjects(parser, text, mention):
 )
 def test_objects_and_quoted_verbs_are_not_sources(parser, text, wrong):
     assert wrong not in [r.mention for r in parse(parser, text)]
+
+
+def test_separable_verbs_need_their_particle(parser):
+    assert parse(parser, "Der Fahrer gab Gas, sagte niemand.") == []
+    r = one(parser, "Die Polizei gab am Montag bekannt, der Fahrer sei geflohen.")
+    assert (r.cue_family, r.mention) == ("reporting_verb", "Die Polizei")
