@@ -202,7 +202,7 @@ def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[d
         a, b = sorted((m["article_a"], m["article_b"]), key=lambda x: (order.get(x, 1 << 30), x))
         by_pair[(a, b)].append(m)
     texts = {a["id"]: a.get("text", "") for a in run.articles}
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     for (a, b), ms in by_pair.items():
         marks: dict[str, list[tuple[int, int, int, str, str]]] = {a: [], b: []}
         kinds: Counter[str] = Counter()
@@ -392,7 +392,7 @@ def build_context(
         text = next((a.get("text", "") for a in run.articles if a["id"] == at["article"]), "")
         at = {**at, "sentence": text[at.get("sentence_start", 0) : at.get("sentence_end", 0)]}
         attributions[at["article"]].append(at)
-    articles = []
+    articles: list[dict[str, Any]] = []
     for a in run.articles:
         flag = run.flags.get(a["id"], {})
         links = []
@@ -431,7 +431,7 @@ def build_context(
                 "chars": len(a.get("text", "")),
             }
         )
-    art_anchor = {a["id"]: a["anchor"] for a in articles}
+    art_anchor: dict[str, str] = {a["id"]: a["anchor"] for a in articles}
     stories = []
     for st in sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"])):
         members = set(st.get("articles", []))
@@ -467,7 +467,7 @@ def build_context(
     edges.sort(key=lambda e: (-e["confidence"], e["kind"], e["source"], e["target"]))
     graph_anchors = {f"article:{i}": f"#{anc}" for i, anc in art_anchor.items()}
     classes = Counter(a["class"] for a in articles)
-    outlets = sorted({a.get("outlet") for a in run.articles if a.get("outlet")})
+    outlets = sorted({str(a["outlet"]) for a in run.articles if a.get("outlet")})
     shares = [float(a["derived_share"]) for a in articles if a["derived_share"] is not None]
     todo = [r for r in review if not r["verdict"]]
     heat = _heatmap(run, names)
