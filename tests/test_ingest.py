@@ -140,7 +140,8 @@ def test_decode_rejects_empty_and_binary() -> None:
 def test_language_detection_german_english_and_unsure() -> None:
     from lineage.ingest import detect_language
 
-    assert detect_language("Der Krieg in der Ukraine ist nicht zu Ende, und die Lage bleibt.") == "de"
+    german = "Der Krieg in der Ukraine ist nicht zu Ende, und die Lage bleibt."
+    assert detect_language(german) == "de"
     assert detect_language("The war in Ukraine is not over, and it is getting worse.") == "en"
     assert detect_language("1.100 / 600.000 / JCS / NATO") == "und"
     fr = "Le chat est sur la table et il ne dort pas dans la maison."
