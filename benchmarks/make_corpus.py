@@ -73,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="articles in the corpus")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--scramble", type=float, default=0.7,
-                    help="share of words replaced in synthetic originals (only past ~1,000)")
+    ap.add_argument(
+        "--scramble",
+        type=float,
+        default=0.7,
+        help="share of words replaced in synthetic originals (only past ~1,000)",
+    )
     args = ap.parse_args(argv)
     if not args.source.is_file():
         print(f"error: {args.source} not found; pass --source path/to/10kgnad/articles.csv",

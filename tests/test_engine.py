@@ -55,8 +55,9 @@ def test_chunking_does_not_change_output(seeds_dir, tmp_path, monkeypatch):
 def test_process_pool_gives_same_output(seeds_dir, tmp_path, monkeypatch):
     corpus = _corpus(seeds_dir)
     _small_chunks(monkeypatch)
-    assert _run(corpus, tmp_path / "w2", Settings(workers=2)) == _run(corpus, tmp_path / "w1",
-                                                                      Settings())
+    assert _run(corpus, tmp_path / "w2", Settings(workers=2)) == _run(
+        corpus, tmp_path / "w1", Settings()
+    )
 
 
 @pytest.mark.dask

@@ -34,12 +34,20 @@ def test_add_is_idempotent(tmp_path):
 
 def test_query_finds_copy_and_names_parent(tmp_path):
     db = tmp_path / "l.db"
-    orig = _write(tmp_path, "orig", {"id": "wire-1", "text": BODY, "outlet": "dpa",
-                                      "published": "2024-03-01"})
+    orig = _write(
+        tmp_path, "orig", {"id": "wire-1", "text": BODY, "outlet": "dpa", "published": "2024-03-01"}
+    )
     add([orig, *SEEDS[:2]], db)
-    copy = _write(tmp_path, "copy", {"id": "local-1", "outlet": "Kurier",
-                                      "published": "2024-03-02",
-                                      "text": "Wie dpa meldet: " + BODY + " Mehr dazu morgen."})
+    copy = _write(
+        tmp_path,
+        "copy",
+        {
+            "id": "local-1",
+            "outlet": "Kurier",
+            "published": "2024-03-02",
+            "text": "Wie dpa meldet: " + BODY + " Mehr dazu morgen.",
+        },
+    )
     answers = query([copy], db)
     assert [a.article for a in answers] == ["local-1"]
     ans = answers[0]
@@ -66,12 +74,18 @@ def test_query_matches_scan_on_seeds(tmp_path):
     db = tmp_path / "l.db"
     add(SEEDS[:3], db, attributions=False)
     answers = query(SEEDS[3:], db, Settings())
-    got = {(min(m.article_a, m.article_b), max(m.article_a, m.article_b), m.kind)
-           for a in answers for m in a.matches}
+    got = {
+        (min(m.article_a, m.article_b), max(m.article_a, m.article_b), m.kind)
+        for a in answers
+        for m in a.matches
+    }
     old = {p.stem for p in SEEDS[:3]}
     full = scan(SEEDS)
-    want = {(m.article_a, m.article_b, m.kind) for m in full.matches
-            if (m.article_a in old) != (m.article_b in old)}
+    want = {
+        (m.article_a, m.article_b, m.kind)
+        for m in full.matches
+        if (m.article_a in old) != (m.article_b in old)
+    }
     assert want
     assert {(a, b) for a, b, _ in want} <= {(a, b) for a, b, _ in got}
 
