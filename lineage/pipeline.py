@@ -168,6 +168,7 @@ def scan(
         clusters, stories = build_clusters(
             passages, matched.matches, fact_keys, s.cluster_min_cohesion
         )
+        _label_stories(stories, clusters, {a.id: a for a in articles})
     with _timed(timings, "attribution"):
         attributions = attribution_records(docs, s, progress)
     result = RunResult(
@@ -199,6 +200,21 @@ def scan(
         "chars": sum(len(a.text) for a in articles),
     }
     return result
+
+
+def _label_stories(stories: list[Story], clusters: list[Cluster],
+                   articles: dict[str, Article]) -> None:  # fmt: skip
+    """Name each story after its central article: the one in most of its clusters."""
+    for story in stories:
+        counts = {a: 0 for a in story.articles}
+        for c in clusters:
+            if c.story == story.id:
+                for a in c.articles:
+                    counts[a] = counts.get(a, 0) + 1
+        central = min(counts, key=lambda a: (-counts[a], a))
+        title = articles[central].title if central in articles else None
+        if title:
+            story.label = title
 
 
 def versions() -> dict[str, str]:
