@@ -203,6 +203,8 @@ class CueRules(PhraseReader):
                 continue  # "Damit bestätigt sich die Befürchtung"
             if in_quote(t, v):
                 continue  # a verb inside a quotation belongs to the quoted speech
+            if lemma in lang.p["quote_verbs"] and lang.p["quote_nouns"] & t.lowset:
+                self._quoted(t, v, lang, found)  # "zitierte X mit den Worten"
             strong = (
                 speech
                 or not lang.p["weak_without_speech"]
@@ -214,6 +216,25 @@ class CueRules(PhraseReader):
                 np = self._np(t, v + 1, lang)
                 if np:
                     addressee.append((v + 1, np[1], lang))
+
+    def _quoted(self, t: Sentence, v: int, lang: Lexicon, found: Found) -> None:
+        """The person quoted: "zitierte Papandreou mit den Worten", "X wird … zitiert".
+
+        In the active the object after the verb is the speaker; in the passive ("X wird von
+        Reuters mit den Worten zitiert") the subject before the auxiliary.
+        """
+        if v + 1 < t.n:
+            np = self._np(t, v + 1, lang, appos=True)
+            if np and np[0] < t.n and t.low[np[0]] in ("mit", "with"):
+                found.append(("quoted_person", v, v + 1, v + 1, np[1], lang))
+                return
+        if lang.p["werden"] & set(t.low[:v]):
+            i = 0
+            while i < v and t.words[i] in QUOTES:
+                i += 1
+            np = self._np(t, i, lang, appos=True)
+            if np and np[0] < v and t.low[np[0]] in lang.p["werden"]:
+                found.append(("quoted_person", v, v + 1, i, np[1], lang))
 
     def _reported_before(self, t: Sentence, v: int, lang: Lexicon) -> bool:
         """Is the content reported before verb v ("…, berichtet Reuters", "Das teilte X mit")?

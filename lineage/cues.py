@@ -95,6 +95,8 @@ class Lexicon:
             "quantifiers",
             "subordinators",
             "reflexive_not",
+            "quote_verbs",
+            "quote_nouns",
             "subject_pronouns",
             "impersonal",
         ):

@@ -644,3 +644,15 @@ def test_separable_verbs_need_their_particle(parser):
     assert parse(parser, "Der Fahrer gab Gas, sagte niemand.") == []
     r = one(parser, "Die Polizei gab am Montag bekannt, der Fahrer sei geflohen.")
     assert (r.cue_family, r.mention) == ("reporting_verb", "Die Polizei")
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ("Ein Fernsehsender zitierte Max Muster mit den Worten: „Ich bleibe.“", "Max Muster"),
+        ("Max Muster wird von Reuters mit den Worten zitiert, er bleibe.", "Max Muster"),
+        ("Die Forscher kamen zu dem Schluss, dass das Virus mutiert.", "Die Forscher"),
+    ],
+)
+def test_quoted_person_and_new_verbs(parser, text, mention):
+    assert mention in [r.mention for r in parse(parser, text)]
