@@ -24,7 +24,7 @@ from importlib.resources import files
 from lineage.models import Document, Passage, Sentence
 
 _END = re.compile(r"[.!?…]+[\"'“”„»«)\]]*(?=\s)|[.!?…]+[\"'“”„»«)\]]*$")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_NEXT_WORD = re.compile(r"\s*(\S+)")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -46,7 +46,7 @@ def _is_boundary(text: str, end: int, dot: str, word: str) -> bool:
         return False
     if len(bare) == 1 and bare.isalpha():
         return False  # initials: "J. Smith", "z. B."
-    nxt = re.match(r"\s*(\S+)", text[end:])
+    nxt = _NEXT_WORD.match(text, end)  # in place: slicing the rest of the text is quadratic
     following = nxt.group(1) if nxt else ""
     if bare.isdigit() and len(bare) <= 2:
         head = following.strip("\"'„“”»«(").lower()
@@ -73,8 +73,10 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         ls, le = start + line.start(), start + line.end()
         seg_start = ls
         for m in _END.finditer(text, ls, le):
-            before = _WORD_BEFORE.search(text, seg_start, m.end())
-            word = before.group(1) if before else ""
+            i = m.end()
+            while i > seg_start and not text[i - 1].isspace():
+                i -= 1  # back to the start of the word the punctuation ends
+            word = text[i : m.end()]
             if _is_boundary(text, m.end(), m.group(0), word):
                 spans.append((seg_start, m.end()))
                 seg_start = m.end()
