@@ -471,14 +471,13 @@ def test_heatmap_is_directional(run_dir: Path) -> None:
     assert rows["other1"]["wire1"]["share"] == 0
 
 
-def test_report_on_seeds_if_scanned() -> None:
-    seeds = Path(__file__).resolve().parent.parent / "reports" / "seeds"
-    if not (seeds / "articles.jsonl").is_file():
-        pytest.skip("reports/seeds not built (run `lineage scan seeds/ --out reports/seeds`)")
-    ctx = report.build_context(report.load_run(seeds))
+def test_report_on_seeds(seed_run_dir: Path) -> None:
+    ctx = report.build_context(report.load_run(seed_run_dir))
     assert ctx["summary"]["articles"] == 5
     html = report.render_html(ctx)
     assert html.count("<script") == 2
+    assert (seed_run_dir / "report.html").read_text(encoding="utf-8") == html
+    assert "Droht nun die Eskalation?" in html and "10.000" in html
 
 
 def test_copy_of_run_gives_same_ids(run_dir: Path, tmp_path: Path) -> None:
