@@ -1,4 +1,14 @@
-"""lineage: a duplicate-story and source-lineage detector for newsrooms."""
+"""lineage: a duplicate-story and source-lineage detector for newsrooms.
+
+The library behind the ``lineage`` command::
+
+    from lineage import scan, write_run, Settings
+    result = scan(["seeds/"], Settings(seed=1))
+    write_run(result, "reports/seeds")
+
+Errors: ``LineageError`` and its subclasses ``InputError`` (file and line),
+``ConfigError``, ``EmptyCorpusError``, ``ArchiveError``.
+"""
 
 from __future__ import annotations
 
@@ -9,4 +19,30 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from lineage.config import Settings, load_settings
+from lineage.errors import (
+    ArchiveError,
+    ConfigError,
+    EmptyCorpusError,
+    InputError,
+    LineageError,
+)
+from lineage.ingest import read_articles
+from lineage.pipeline import RunResult, article_pairs, attributions_only, scan, write_run
+
+__all__ = [
+    "ArchiveError",
+    "ConfigError",
+    "EmptyCorpusError",
+    "InputError",
+    "LineageError",
+    "RunResult",
+    "Settings",
+    "__version__",
+    "article_pairs",
+    "attributions_only",
+    "load_settings",
+    "read_articles",
+    "scan",
+    "write_run",
+]
