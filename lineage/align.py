@@ -32,9 +32,11 @@ class Aligner:
         """Lower-cased words of ``passage`` and their regex matches (normalized offsets)."""
         cached = self._words.get(passage.id)
         if cached is None:
-            found = list(_WORD.finditer(self.docs[passage.article].clean, passage.cstart,
-                                        passage.cend))  # fmt: skip
-            cached = ([m.group(0).lower() for m in found], found)
+            clean = self.docs[passage.article].clean
+            found = list(_WORD.finditer(clean, passage.cstart, passage.cend))
+            # one lower() of the joined words (same as per word: words hold no spaces)
+            words = " ".join(_WORD.findall(clean, passage.cstart, passage.cend)).lower().split(" ")
+            cached = (words if found else [], found)
             self._words[passage.id] = cached
         return cached
 

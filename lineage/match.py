@@ -104,6 +104,25 @@ def _classify(
     return None
 
 
+def _may_match(scores: np.ndarray, s: Settings) -> np.ndarray:
+    """Rows of ``scores`` (jac, c_ab, c_ba, cos) that ``_classify`` can accept with some facts.
+
+    A pair below every Jaccard, containment and cosine threshold is ``None``
+    whatever its facts, so it needs no fact comparison (most TF-IDF and fact
+    candidates); keep in step with ``_classify``.
+    """
+    if len(scores) == 0:
+        return np.zeros(0, dtype=bool)
+    jac, c_ab, c_ba, cos = scores.T
+    min_cos = min(s.rewritten_strong_cosine, s.rewritten_min_cosine, s.rewritten_names_cosine)
+    return (
+        (jac >= s.verbatim_min_jaccard)
+        | (jac >= s.near_verbatim_min_jaccard)
+        | (np.maximum(c_ab, c_ba) >= s.near_verbatim_min_containment)
+        | (cos >= min_cos)
+    )
+
+
 def fact_candidates(
     facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
 ) -> np.ndarray:
@@ -417,14 +436,21 @@ def _verify_chunk(task: _VerifyTask) -> list[Match]:
     """Classify and align one chunk of oriented candidate pairs."""
     s = task.settings
     out: list[Match] = []
+    keys: dict[int, tuple[set[str], set[str], bool]] = {}  # per passage, not per pair
+    for i, fs in task.facts.items():
+        keys[i] = ({f"{f.kind}:{f.key}" for f in fs},
+                   {f"{f.kind}:{f.key}" for f in fs if factlib.is_strong(f)},
+                   any(f.kind == "number" and f.unit for f in fs))  # fmt: skip
     for (i, j), (jac, c_ab, c_ba, cos) in zip(task.pairs, task.scores, strict=True):
         pa, pb = task.passages[i], task.passages[j]
-        fa, fb = task.facts[i], task.facts[j]
-        shared = factlib.shared(fa, fb)
-        strong = {f"{f.kind}:{f.key}" for f in fa if factlib.is_strong(f)} & set(shared)
-        drift = factlib.drifted_numbers(fa, fb, s.number_drift_ratio)
+        (ka, sa, ua), (kb, _, ub) = keys[i], keys[j]
+        common = ka & kb
+        shared = sorted(common)  # == factlib.shared(fa, fb)
+        strong = len(sa & common)
+        drift = (len(factlib.drifted_numbers(task.facts[i], task.facts[j], s.number_drift_ratio))
+                 if ua and ub else 0)  # fmt: skip
         names = sum(1 for x in shared if x.startswith("name:"))
-        kind = _classify(jac, c_ab, c_ba, cos, (len(strong), len(drift), names), s)
+        kind = _classify(jac, c_ab, c_ba, cos, (strong, drift, names), s)
         if kind is None:
             continue
         m = Match(
@@ -538,7 +564,8 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         jac, c_ab, c_ba = overlaps(values, offsets, oriented)
         scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(pairs) else np.empty((0, 4))
     with _timed(t, "verify"):
-        tasks = _verify_tasks(oriented, scores, passages, fact_list, docs, s)
+        maybe = _may_match(scores, s)
+        tasks = _verify_tasks(oriented[maybe], scores[maybe], passages, fact_list, docs, s)
         raw = [m for part in engine.map(_verify_chunk, tasks) for m in part]
     with _timed(t, "dedupe"):
         by_id = {p.id: p for p in passages}
