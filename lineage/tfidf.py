@@ -18,6 +18,8 @@ Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,65 +36,130 @@ _PAIR_CHUNK = 8192
 def _wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     """scikit-learn's ``char_wb`` n-grams of one (lower-cased) word."""
     w = " " + word + " "
-    out = []
+    size = len(w)
+    out: list[str] = []
     for n in range(min_n, max_n + 1):
-        offset = 0
-        out.append(w[offset : offset + n])
-        while offset + n < len(w):
-            offset += 1
-            out.append(w[offset : offset + n])
-        if offset == 0:  # a word shorter than n is counted once
+        if size <= n:  # a word no longer than n is counted once, and no longer n-grams
+            out.append(w)
             break
+        out += [w[i : i + n] for i in range(size - n + 1)]
     return out
 
 
-class _CharWBVectorizer(TfidfVectorizer):
-    """``TfidfVectorizer(analyzer="char_wb")`` with a faster, identical count step.
+def _intern(items: list[str]) -> tuple[dict[str, int], np.ndarray]:
+    """Ids in first-seen order and the id of every item, without a per-item Python loop."""
+    ids = dict.fromkeys(items, 0)
+    for k, key in enumerate(ids):
+        ids[key] = k
+    return ids, np.fromiter(map(ids.__getitem__, items), dtype=np.int64, count=len(items))
 
-    ``char_wb`` n-grams never cross a word, so a text's counts are the sum of
-    its words' counts: every distinct word is analysed once and the text × word
-    count matrix is multiplied by the word × n-gram matrix. The vocabulary and
-    count matrix are the ones scikit-learn builds (feature sorting,
-    ``max_features`` and the IDF step are left to it), so the result is equal.
+
+def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, dtype: Any) -> Any:
+    """The count matrix as scikit-learn's ``_count_vocab`` returns it (sorted, intc data)."""
+    m = sp.csr_matrix((np.ones(len(rows), dtype=np.intc), (rows, cols)), shape=(n_rows, n_cols))
+    m.sum_duplicates()
+    x = sp.csr_array((m.data.astype(np.intc), m.indices.astype(np.int32),
+                      m.indptr.astype(np.int32)), shape=(n_rows, n_cols), dtype=dtype)  # fmt: skip
+    x.sort_indices()
+    return _align_api_if_sparse(x)
+
+
+class _FastVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer`` with a faster, identical count step for our two configurations.
+
+    * ``char_wb``: n-grams never cross a word, so a text's counts are the sum of
+      its words' counts: every distinct word is analysed once and the text × word
+      count matrix is multiplied by the word × n-gram matrix.
+    * ``word`` 1–2-grams: tokens are interned once for the whole batch and
+      bigrams are pairs of token ids, so no n-gram string is built per
+      occurrence (only one per distinct bigram, for the vocabulary).
+
+    The vocabulary and count matrix are the ones scikit-learn builds (feature
+    sorting, ``max_features`` and the IDF step are left to it), so the result
+    is equal; any other configuration takes scikit-learn's own path.
     """
 
     def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> Any:
+        plain = (
+            not fixed_vocab
+            and self.preprocessor is None
+            and self.lowercase
+            and self.strip_accents is None
+            and self.input == "content"
+        )
+        if plain and self.analyzer == "char_wb":
+            return self._count_char_wb(raw_documents)
         if (
-            fixed_vocab
-            or self.analyzer != "char_wb"
-            or self.preprocessor is not None
-            or not self.lowercase
-            or self.strip_accents is not None
-            or self.input != "content"
+            plain
+            and self.analyzer == "word"
+            and self.tokenizer is None
+            and self.stop_words is None
+            and self.ngram_range[0] == 1
+            and self.ngram_range[1] in (1, 2)
         ):
-            return super()._count_vocab(raw_documents, fixed_vocab)  # fmt: skip
-        words: dict[str, int] = {}
-        indptr = [0]
-        word_ids: list[int] = []
-        for doc in raw_documents:
-            word_ids.extend(words.setdefault(w, len(words)) for w in doc.lower().split())
-            indptr.append(len(word_ids))
-        texts = sp.csr_matrix((np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
-                              shape=(len(indptr) - 1, len(words)))  # fmt: skip
-        vocabulary: dict[str, int] = {}
-        g_ids: list[int] = []
-        g_ptr = [0]
+            return self._count_words(raw_documents)
+        return super()._count_vocab(raw_documents, fixed_vocab)
+
+    def _count_char_wb(self, raw_documents: Any) -> Any:
+        docs = [d.lower().split() for d in raw_documents]
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        words, word_ids = _intern(list(itertools.chain.from_iterable(docs)))
+        texts = sp.csr_matrix((np.ones(len(word_ids), dtype=np.int64), word_ids,
+                               np.r_[0, np.cumsum(lengths)]),
+                              shape=(len(docs), len(words)))  # fmt: skip
         min_n, max_n = self.ngram_range
-        for w in words:
-            g_ids.extend(vocabulary.setdefault(g, len(vocabulary))
-                         for g in _wb_ngrams(w, min_n, max_n))  # fmt: skip
-            g_ptr.append(len(g_ids))
+        per_word = [_wb_ngrams(w, min_n, max_n) for w in words]
+        vocabulary, g_ids = _intern(list(itertools.chain.from_iterable(per_word)))
         if not vocabulary:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        grams = sp.csr_matrix((np.ones(len(g_ids), dtype=np.int64), g_ids, g_ptr),
+        g_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        grams = sp.csr_matrix((np.ones(len(g_ids), dtype=np.int64), g_ids,
+                               np.r_[0, np.cumsum(g_len)]),
                               shape=(len(words), len(vocabulary)))  # fmt: skip
-        counts = (texts @ grams).tocsr()
+        return vocabulary, self._from_product(texts @ grams, len(docs), len(vocabulary))
+
+    def _from_product(self, counts: Any, n_rows: int, n_cols: int) -> Any:
+        counts = counts.tocsr()
         counts.sum_duplicates()
         x = sp.csr_array((counts.data.astype(np.intc), counts.indices.astype(np.int32),
                           counts.indptr.astype(np.int32)),
-                         shape=(len(indptr) - 1, len(vocabulary)), dtype=self.dtype)  # fmt: skip
+                         shape=(n_rows, n_cols), dtype=self.dtype)  # fmt: skip
         x.sort_indices()
-        return vocabulary, _align_api_if_sparse(x)
+        return _align_api_if_sparse(x)
+
+    def _count_words(self, raw_documents: Any) -> Any:
+        pattern = re.compile(self.token_pattern)
+        if pattern.groups > 1:  # scikit-learn's own error message
+            return super()._count_vocab(raw_documents, False)
+        docs = [pattern.findall(d.lower()) for d in raw_documents]
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        tokens, tok_ids = _intern(list(itertools.chain.from_iterable(docs)))
+        n_docs, n_tok = len(docs), len(tokens)
+        row = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        pos = np.arange(len(tok_ids), dtype=np.int64)
+        rows, cols, kinds, where = [row], [tok_ids], [np.zeros_like(row)], [pos]
+        names = list(tokens)
+        if self.ngram_range[1] == 2 and len(tok_ids) > 1:
+            same = row[1:] == row[:-1]  # bigrams never cross documents
+            code = tok_ids[:-1][same] * n_tok + tok_ids[1:][same]
+            uniq, inverse = np.unique(code, return_inverse=True)
+            names += [names[c // n_tok] + " " + names[c % n_tok] for c in uniq.tolist()]
+            rows.append(row[1:][same])
+            cols.append(n_tok + inverse.ravel())
+            kinds.append(np.ones(len(code), dtype=np.int64))
+            where.append(pos[:-1][same])
+        row_all, col_all = np.concatenate(rows), np.concatenate(cols)
+        # number features in the order scikit-learn meets them (per document:
+        # unigrams, then bigrams), so even the index order within a row is its own
+        order = np.lexsort((np.concatenate(where), np.concatenate(kinds), row_all))
+        seen, first = np.unique(col_all[order], return_index=True)
+        new_id = np.empty(len(names), dtype=np.int64)
+        new_id[seen[np.argsort(first, kind="stable")]] = np.arange(len(seen))
+        col_all = new_id[col_all]
+        vocabulary = {name: int(k) for name, k in zip(names, new_id.tolist(), strict=True)}
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        return vocabulary, _counts(row_all, col_all, n_docs, len(vocabulary), self.dtype)
 
 
 class PassageScorer:
@@ -119,7 +186,7 @@ class PassageScorer:
 
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the passage vectors."""
-        self.word_vectorizer_ = TfidfVectorizer(
+        self.word_vectorizer_ = _FastVectorizer(
             ngram_range=self.ngram_range,
             min_df=self.min_df,
             sublinear_tf=True,
@@ -129,7 +196,7 @@ class PassageScorer:
         words = self.word_vectorizer_.fit_transform(texts)
         self.words_ = words.tocsr()
         if self.char_ngrams:
-            self.char_vectorizer_ = _CharWBVectorizer(
+            self.char_vectorizer_ = _FastVectorizer(
                 analyzer="char_wb",
                 ngram_range=(3, 5),
                 min_df=self.min_df,
