@@ -291,7 +291,15 @@ def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
 
 
 def _facts_chunk(texts: list[str]) -> list[list[Fact]]:
-    return [factlib.extract(t) for t in texts]
+    """Facts per text; a text seen before (a copied passage) is not extracted again."""
+    seen: dict[str, list[Fact]] = {}
+    out = []
+    for t in texts:
+        fs = seen.get(t)
+        if fs is None:
+            fs = seen[t] = factlib.extract(t)
+        out.append(list(fs))
+    return out
 
 
 def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
