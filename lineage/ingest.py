@@ -43,6 +43,15 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+METADATA_FIELDS = (
+    ("title", "title"),
+    ("outlet", "outlet"),
+    ("url", "url"),
+    ("published", "published"),
+    ("date", "published"),
+    ("language", "language"),
+)
+"""(input field, Article attribute) pairs read from JSONL records and metadata files."""
 
 _MONTHS = {
     "januar": 1,
@@ -285,14 +294,7 @@ def _from_record(
         line=line,
         provenance={"id": "jsonl" if raw_id not in (None, "") else "filename"},
     )
-    for key, field_name in (
-        ("title", "title"),
-        ("outlet", "outlet"),
-        ("url", "url"),
-        ("published", "published"),
-        ("date", "published"),
-        ("language", "language"),
-    ):
+    for key, field_name in METADATA_FIELDS:
         value = record.get(key)
         if value not in (None, "") and getattr(art, field_name) is None:
             setattr(art, field_name, str(value))
@@ -350,14 +352,7 @@ def _apply_metadata(article: Article, meta: dict[str, dict[str, str]]) -> None:
     row = meta.get(article.id) or meta.get(Path(article.path).name) or meta.get(article.path)
     if not row:
         return
-    for key, field_name in (
-        ("title", "title"),
-        ("outlet", "outlet"),
-        ("url", "url"),
-        ("published", "published"),
-        ("date", "published"),
-        ("language", "language"),
-    ):
+    for key, field_name in METADATA_FIELDS:
         if key in row:
             setattr(article, field_name, row[key])
             article.provenance[field_name] = "metadata"

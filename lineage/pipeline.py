@@ -23,7 +23,7 @@ from typing import IO, Any, TypeVar
 from lineage import __version__
 from lineage.config import Settings
 from lineage.errors import EmptyCorpusError
-from lineage.ingest import read_articles
+from lineage.ingest import IngestResult, read_articles
 from lineage.match import find_matches, match_timings
 from lineage.models import Article, Cluster, Document, Match, Passage, Rejection, Story
 from lineage.normalize import normalize
@@ -117,6 +117,14 @@ def attribution_records(
     return out
 
 
+def ingest(
+    inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None = None
+) -> IngestResult:
+    """``read_articles`` with the ingest settings of ``s``."""
+    return read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
+                         strict=s.strict, stdin=stdin, languages=s.languages)  # fmt: skip
+
+
 def scan(
     inputs: Iterable[str | Path],
     settings: Settings | None = None,
@@ -133,15 +141,7 @@ def scan(
     s = settings or Settings()
     timings: dict[str, float] = {}
     with _timed(timings, "ingest"):
-        ingested = read_articles(
-            inputs,
-            text_key=s.text_key,
-            id_key=s.id_key,
-            metadata=s.metadata,
-            strict=s.strict,
-            stdin=stdin,
-            languages=s.languages,
-        )
+        ingested = ingest(inputs, s, stdin)
     if not ingested.articles:
         reasons = "; ".join(str(r) for r in ingested.rejected[:3])
         raise EmptyCorpusError(
@@ -406,14 +406,6 @@ def attributions_only(
 ) -> tuple[list[dict[str, Any]], list[Rejection]]:
     """Ingest, normalize and parse attributions only (``lineage attributions``)."""
     s = settings or Settings()
-    ingested = read_articles(
-        inputs,
-        text_key=s.text_key,
-        id_key=s.id_key,
-        metadata=s.metadata,
-        strict=s.strict,
-        stdin=stdin,
-        languages=s.languages,
-    )
+    ingested = ingest(inputs, s, stdin)
     docs = {a.id: normalize(a) for a in ingested.articles}
     return attribution_records(docs, s), ingested.rejected
