@@ -1,0 +1,124 @@
+"""Flags per article: class, derived share, where it derives from, uncredited reuse.
+
+Classes follow the METER corpus of British journalism: ``wholly-derived``
+(derived share ≥ ``wholly_derived_share``), ``partially-derived`` (≥
+``derived_min_share``), ``non-derived``. Computed from a built lineage graph by
+``LineageBuilder`` (``lineage.graph``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from lineage.models import Match, Passage
+
+if TYPE_CHECKING:
+    from lineage.graph import LineageBuilder
+
+
+def coverage(ids: set[str], by_id: dict[str, Passage], total: int) -> float:
+    """Share of ``total`` characters covered by the union of the passages ``ids``."""
+    spans = sorted((by_id[p].cstart, by_id[p].cend) for p in ids)
+    covered, end = 0, -1
+    for s, e in spans:
+        if e <= end:
+            continue
+        covered += e - max(s, end)
+        end = e
+    return round(covered / total, 4) if total else 0.0
+
+
+def article_flags(
+    self: LineageBuilder, g: nx.MultiDiGraph, matches: Sequence[Match]
+) -> list[dict[str, Any]]:
+    """METER-style class, derived share, sources and uncredited reuse of every article.
+
+    Derived text is the article's passages matched with articles that do not
+    copy *it*; ``uncredited`` lists article parents whose outlet it does not cite.
+    """
+    rank = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+    passage_kind: dict[str, dict[str, str]] = defaultdict(dict)
+    with_other: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    match_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for m in matches:
+        for pid, art, other in (
+            (m.a, m.article_a, m.article_b),
+            (m.b, m.article_b, m.article_a),
+        ):
+            old = passage_kind[art].get(pid)
+            if old is None or rank[m.kind] > rank[old]:
+                passage_kind[art][pid] = m.kind
+            with_other[art][other].add(pid)
+            match_ids[art][other].append(m.id)
+    flags = []
+    for aid in sorted(self.articles):
+        # passages shared with an article that copies *this* one are not derived here
+        copied_by = {u.split(":", 1)[1] for u, _, d in g.in_edges(f"article:{aid}", data=True)
+                     if d["kind"] == "derives_from"}  # fmt: skip
+        own = set().union(*[ps for o, ps in with_other[aid].items() if o not in copied_by])
+        derived = coverage(own, self.by_id, self.total[aid])
+        cls = (
+            "wholly-derived"
+            if derived >= self.s.wholly_derived_share
+            else "partially-derived"
+            if derived >= self.s.derived_min_share
+            else "non-derived"
+        )
+        node = f"article:{aid}"
+        derived_from, uncredited = [], []
+        for _, target, data in sorted(g.out_edges(node, data=True), key=lambda e: e[1]):
+            if data["kind"] != "derives_from":
+                continue
+            other = target.split(":", 1)[1] if target.startswith("article:") else ""
+            pids = sorted(with_other[aid].get(other, set())) if other else []
+            share = coverage(set(pids), self.by_id, self.total[aid]) if pids else 0.0
+            credited = _credits(self, aid, target)
+            derived_from.append(
+                {
+                    "node": target,
+                    "share": share,
+                    "passages": pids,
+                    "credited": credited,
+                    "rule": data["rule"],
+                    "confidence": data["confidence"],
+                    "explanation": data["explanation"],
+                }
+            )
+            if other and not credited:
+                uncredited.append(
+                    {
+                        "node": target,
+                        "share": share,
+                        "passages": pids,
+                        "matches": sorted(match_ids[aid][other]),
+                    }
+                )
+        g.nodes[node].update(cls=cls, derived_share=derived, uncredited=bool(uncredited))
+        flags.append(
+            {
+                "article": aid,
+                "class": cls,
+                "derived_share": derived,
+                "derived_from": derived_from,
+                "uncredited": uncredited,
+                "passages": dict(sorted(passage_kind[aid].items())),
+            }
+        )
+    for _, data in g.nodes(data=True):
+        if "cls" in data:
+            data["class"] = data.pop("cls")
+    return flags
+
+
+def _credits(self: LineageBuilder, aid: str, target: str) -> bool:
+    """True if article ``aid`` cites ``target`` (a source, or an article's outlet)."""
+    cited = self.cited.get(aid, {})
+    if target.startswith("source:"):
+        return target.split(":", 1)[1] in cited
+    other = target.split(":", 1)[1]
+    outlet = self.outlets.get(other)
+    return bool(outlet and outlet in cited)
