@@ -33,7 +33,7 @@ def coverage(ids: set[str], by_id: dict[str, Passage], total: int) -> float:
 
 
 def article_flags(
-    self: LineageBuilder, g: nx.MultiDiGraph, matches: Sequence[Match]
+    builder: LineageBuilder, g: nx.MultiDiGraph, matches: Sequence[Match]
 ) -> list[dict[str, Any]]:
     """METER-style class, derived share, sources and uncredited reuse of every article.
 
@@ -55,17 +55,17 @@ def article_flags(
             with_other[art][other].add(pid)
             match_ids[art][other].append(m.id)
     flags = []
-    for aid in sorted(self.articles):
+    for aid in sorted(builder.articles):
         # passages shared with an article that copies *this* one are not derived here
         copied_by = {u.split(":", 1)[1] for u, _, d in g.in_edges(f"article:{aid}", data=True)
                      if d["kind"] == "derives_from"}  # fmt: skip
         own = set().union(*[ps for o, ps in with_other[aid].items() if o not in copied_by])
-        derived = coverage(own, self.by_id, self.total[aid])
+        derived = coverage(own, builder.by_id, builder.total[aid])
         cls = (
             "wholly-derived"
-            if derived >= self.s.wholly_derived_share
+            if derived >= builder.s.wholly_derived_share
             else "partially-derived"
-            if derived >= self.s.derived_min_share
+            if derived >= builder.s.derived_min_share
             else "non-derived"
         )
         node = f"article:{aid}"
@@ -75,8 +75,8 @@ def article_flags(
                 continue
             other = target.split(":", 1)[1] if target.startswith("article:") else ""
             pids = sorted(with_other[aid].get(other, set())) if other else []
-            share = coverage(set(pids), self.by_id, self.total[aid]) if pids else 0.0
-            credited = _credits(self, aid, target)
+            share = coverage(set(pids), builder.by_id, builder.total[aid]) if pids else 0.0
+            credited = _credits(builder, aid, target)
             derived_from.append(
                 {
                     "node": target,
@@ -114,11 +114,11 @@ def article_flags(
     return flags
 
 
-def _credits(self: LineageBuilder, aid: str, target: str) -> bool:
+def _credits(builder: LineageBuilder, aid: str, target: str) -> bool:
     """True if article ``aid`` cites ``target`` (a source, or an article's outlet)."""
-    cited = self.cited.get(aid, {})
+    cited = builder.cited.get(aid, {})
     if target.startswith("source:"):
         return target.split(":", 1)[1] in cited
     other = target.split(":", 1)[1]
-    outlet = self.outlets.get(other)
+    outlet = builder.outlets.get(other)
     return bool(outlet and outlet in cited)
