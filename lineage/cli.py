@@ -71,6 +71,18 @@ def _bar(items: Any, label: str) -> Any:
         yield from bar
 
 
+def _stage_log(quiet: bool) -> Any:
+    """One stderr line per finished stage, so a long scan shows where it is."""
+    if quiet:
+        return None
+
+    def log(stage: str, seconds: float) -> None:
+        if seconds >= 1.0:
+            click.echo(f"lineage: {stage} done in {seconds:.1f} s", err=True)
+
+    return log
+
+
 def _settings(ctx_config: Path | None, **overrides: Any) -> Settings:
     return load_settings(ctx_config, overrides)
 
@@ -205,9 +217,13 @@ def scan(
     if db is not None:
         from lineage.index import scan_with_archive
 
-        result = scan_with_archive(articles, db, settings, progress=_progress(quiet))
+        result = scan_with_archive(
+            articles, db, settings, progress=_progress(quiet), on_stage=_stage_log(quiet)
+        )
     else:
-        result = pipeline.scan(articles, settings, progress=_progress(quiet))
+        result = pipeline.scan(
+            articles, settings, progress=_progress(quiet), on_stage=_stage_log(quiet)
+        )
     pipeline.write_run(result, out, report=not no_report)
     for r in result.rejected:
         click.echo(f"skipped {r}", err=True)

@@ -59,6 +59,22 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+StageCallback = Callable[[str, float], None]
+
+
+class _Timings(dict[str, float]):
+    """Seconds per stage; tells ``on_stage`` as each stage ends (for long runs)."""
+
+    def __init__(self, on_stage: StageCallback | None = None) -> None:
+        super().__init__()
+        self.on_stage = on_stage
+
+    def __setitem__(self, stage: str, seconds: float) -> None:
+        super().__setitem__(stage, seconds)
+        if self.on_stage is not None:
+            self.on_stage(stage, seconds)
+
+
 @contextmanager
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -117,9 +133,7 @@ def attribution_records(
     return out
 
 
-def ingest(
-    inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None = None
-) -> IngestResult:
+def ingest(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None = None) -> IngestResult:
     """``read_articles`` with the ingest settings of ``s``."""
     return read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
                          strict=s.strict, stdin=stdin, languages=s.languages)  # fmt: skip
@@ -131,15 +145,19 @@ def scan(
     *,
     stdin: IO[str] | None = None,
     progress: Progress[Any] = _no_progress,
+    on_stage: StageCallback | None = None,
 ) -> RunResult:
     """Run every stage on ``inputs`` (files, folders, ``"-"``).
+
+    ``progress`` wraps per-article loops (a progress bar); ``on_stage`` is
+    called with each stage's name and seconds as it ends.
 
     Raises:
         EmptyCorpusError: no input held a usable article.
         InputError: a bad input, only with ``settings.strict``.
     """
     s = settings or Settings()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = _Timings(on_stage)
     with _timed(timings, "ingest"):
         ingested = ingest(inputs, s, stdin)
     if not ingested.articles:
