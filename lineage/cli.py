@@ -7,7 +7,9 @@ and at least one match was found.
 
 from __future__ import annotations
 
+import functools
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +85,49 @@ def _stage_log(quiet: bool) -> Any:
     return log
 
 
-def _settings(ctx_config: Path | None, **overrides: Any) -> Settings:
-    return load_settings(ctx_config, overrides)
+@dataclass(frozen=True, slots=True)
+class InputArgs:
+    """The options every command that reads articles shares (see ``input_options``)."""
+
+    config_file: Path | None
+    metadata: str | None
+    text_key: str | None
+    id_key: str | None
+    sources_files: tuple[str, ...]
+    strict: bool | None
+    quiet: bool
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Defaults, then the config file, then these options and ``overrides``."""
+        given = {
+            "metadata": self.metadata,
+            "text_key": self.text_key,
+            "id_key": self.id_key,
+            "strict": self.strict,
+            "sources_files": self.sources_files or None,
+            **overrides,
+        }
+        return load_settings(self.config_file, given)
 
 
 def input_options(f: Any) -> Any:
-    """Options shared by every command that reads articles."""
+    """Add the shared input options; the command receives them as ``inputs: InputArgs``."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        config_file: Path | None,
+        metadata: str | None,
+        text_key: str | None,
+        id_key: str | None,
+        sources_files: tuple[str, ...],
+        strict: bool | None,
+        quiet: bool,
+        **kwargs: Any,
+    ) -> Any:
+        inputs = InputArgs(config_file, metadata, text_key, id_key, sources_files, strict, quiet)
+        return f(*args, inputs=inputs, **kwargs)
+
     for opt in reversed(
         [
             click.option(
@@ -121,8 +160,8 @@ def input_options(f: Any) -> Any:
             click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
         ]
     ):
-        f = opt(f)
-    return f
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 @cli.command(context_settings=CONTEXT)
@@ -174,13 +213,7 @@ def scan(
     scheduler: str | None,
     workers: int | None,
     db: Path | None,
-    config_file: Path | None,
-    metadata: str | None,
-    text_key: str | None,
-    id_key: str | None,
-    sources_files: tuple[str, ...],
-    strict: bool | None,
-    quiet: bool,
+    inputs: InputArgs,
 ) -> None:
     """Find rewritten passages, their sources and lineage in ARTICLES.
 
@@ -202,27 +235,25 @@ def scan(
       lineage scan seeds/ --out reports/seeds
       cat batch.jsonl | lineage scan - --out reports/today -f jsonl
     """
-    settings = _settings(
-        config_file,
+    settings = inputs.settings(
         seed=seed,
-        metadata=metadata,
-        text_key=text_key,
-        id_key=id_key,
-        strict=strict,
         engine=engine,
         scheduler=scheduler,
         workers=workers,
-        sources_files=sources_files or None,
     )
     if db is not None:
         from lineage.index import scan_with_archive
 
         result = scan_with_archive(
-            articles, db, settings, progress=_progress(quiet), on_stage=_stage_log(quiet)
+            articles,
+            db,
+            settings,
+            progress=_progress(inputs.quiet),
+            on_stage=_stage_log(inputs.quiet),
         )
     else:
         result = pipeline.scan(
-            articles, settings, progress=_progress(quiet), on_stage=_stage_log(quiet)
+            articles, settings, progress=_progress(inputs.quiet), on_stage=_stage_log(inputs.quiet)
         )
     pipeline.write_run(result, out, report=not no_report)
     for r in result.rejected:
@@ -238,7 +269,7 @@ def scan(
     elif fmt == "jsonl":
         for row in pairs:
             click.echo(dumps(row))
-    if not quiet and fmt != "summary":
+    if not inputs.quiet and fmt != "summary":
         click.echo(
             f"lineage: {result.counts['articles']} articles, "
             f"{result.counts['matches']} matches, {len(result.rejected)} rejected "
@@ -280,13 +311,7 @@ def config_cmd(config_file: Path | None) -> None:
 def attributions(
     articles: tuple[str, ...],
     fmt: str,
-    config_file: Path | None,
-    metadata: str | None,
-    text_key: str | None,
-    id_key: str | None,
-    sources_files: tuple[str, ...],
-    strict: bool | None,
-    quiet: bool,
+    inputs: InputArgs,
 ) -> None:
     """Who each article says its information comes from.
 
@@ -298,14 +323,7 @@ def attributions(
     Example:
       lineage attributions seeds/ -f table
     """
-    settings = _settings(
-        config_file,
-        metadata=metadata,
-        text_key=text_key,
-        id_key=id_key,
-        strict=strict,
-        sources_files=sources_files or None,
-    )
+    settings = inputs.settings()
     records, rejected = pipeline.attributions_only(articles, settings)
     for r in rejected:
         click.echo(f"skipped {r}", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli import CONTEXT, _settings, cli, input_options
+from lineage.cli import CONTEXT, InputArgs, cli, input_options
 from lineage.output import dumps
 
 
@@ -47,13 +47,7 @@ def index_add(
     db: Path,
     batch_size: int,
     no_attributions: bool,
-    config_file: Path | None,
-    metadata: str | None,
-    text_key: str | None,
-    id_key: str | None,
-    sources_files: tuple[str, ...],
-    strict: bool | None,
-    quiet: bool,
+    inputs: InputArgs,
 ) -> None:
     """Add ARTICLES to the archive (articles already stored are left as they are).
 
@@ -63,17 +57,10 @@ def index_add(
     """
     from lineage.index import add
 
-    settings = _settings(
-        config_file,
-        metadata=metadata,
-        text_key=text_key,
-        id_key=id_key,
-        strict=strict,
-        sources_files=sources_files or None,
-    )
+    settings = inputs.settings()
 
     def progress(done: int, total: int) -> None:
-        if not quiet:
+        if not inputs.quiet:
             click.echo(f"\rindex add: {done}/{total}", err=True, nl=done == total)
 
     stats = add(
@@ -86,7 +73,7 @@ def index_add(
     )
     for aid in stats.conflicts:
         click.echo(f"conflict: {aid} is stored with other text; not changed", err=True)
-    if not quiet:
+    if not inputs.quiet:
         click.echo(
             f"lineage: {stats.added} added, {stats.unchanged} already stored, "
             f"{len(stats.conflicts)} conflicts -> {db}",
@@ -119,13 +106,7 @@ def index_query(
     db: Path,
     fmt: str,
     limit: int,
-    config_file: Path | None,
-    metadata: str | None,
-    text_key: str | None,
-    id_key: str | None,
-    sources_files: tuple[str, ...],
-    strict: bool | None,
-    quiet: bool,
+    inputs: InputArgs,
 ) -> None:
     """Have we seen ARTICLES before, and where did they come from? (Nothing is added.)
 
@@ -138,14 +119,7 @@ def index_query(
     """
     from lineage.index import answers_table, query
 
-    settings = _settings(
-        config_file,
-        metadata=metadata,
-        text_key=text_key,
-        id_key=id_key,
-        strict=strict,
-        sources_files=sources_files or None,
-    )
+    settings = inputs.settings()
     answers = query(articles, db, settings, limit=limit)
     if fmt == "table":
         click.echo(answers_table(answers), nl=False)
