@@ -79,7 +79,7 @@ def _stage_log(quiet: bool) -> Any:
         return None
 
     def log(stage: str, seconds: float) -> None:
-        if seconds >= 1.0:
+        if seconds >= 5.0:  # only what a person would notice waiting for
             click.echo(f"lineage: {stage} done in {seconds:.1f} s", err=True)
 
     return log
