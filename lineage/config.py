@@ -17,6 +17,10 @@ from typing import Any
 
 from lineage.errors import ConfigError
 
+TOKEN_HASHING = "codepoint-poly64"
+"""How words become shingle hashes (``lineage.minhash.tokenize``); stored with
+signatures so an archive made with another tokeniser is refused, not misread."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -117,6 +121,7 @@ class Settings:
             "num_perm": self.num_perm,
             "seed": self.seed,
             "scheme": self.scheme,
+            "tokens": TOKEN_HASHING,
         }
 
 

@@ -40,13 +40,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from lineage import facts as factlib
 from lineage.align import Aligner
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, make_engine
-from lineage.minhash import Signer, lsh_candidates
+from lineage.minhash import Signer, lsh_candidates, set_overlaps
 from lineage.models import Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
 
@@ -390,18 +389,11 @@ def signatures(values: np.ndarray, offsets: np.ndarray, settings: Settings,
 def overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Exact (Jaccard, containment a in b, containment b in a) for pairs of flat sets."""
-    n = len(offsets) - 1
     if len(pairs) == 0:
         z = np.empty(0, dtype=np.float64)
         return z, z, z
-    _, cols = np.unique(values, return_inverse=True)
-    b = sp.csr_matrix((np.ones(len(values), dtype=np.int32), cols.ravel(), offsets),
-                      shape=(n, int(cols.max()) + 1 if len(cols) else 1))  # fmt: skip
+    inter = set_overlaps(values, offsets, pairs)
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
-    inter = np.empty(len(pairs), dtype=np.float64)
-    for lo in range(0, len(pairs), 8 * _PAIRS_PER_CHUNK):
-        hi = lo + 8 * _PAIRS_PER_CHUNK
-        inter[lo:hi] = np.asarray(b[a_idx[lo:hi]].multiply(b[b_idx[lo:hi]]).sum(axis=1)).ravel()
     sizes = np.diff(offsets).astype(np.float64)
     la, lb = sizes[a_idx], sizes[b_idx]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -425,7 +417,7 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
     values, offsets = shingle_table(docs, passages, s, engine)
     sigs = signatures(values, offsets, s, engine)
-    pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
+    pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     jac, c_ab, c_ba = overlaps(values, offsets, pairs)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
                                                    >= s.near_verbatim_min_containment)  # fmt: skip
@@ -560,7 +552,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     with _timed(t, "signatures"):
         sigs = signatures(values, offsets, s, engine)
     with _timed(t, "lsh"):
-        lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold)
+        lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     counts["lsh_candidates"] = len(lsh_pairs)
     with _timed(t, "tfidf_fit"):
         scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])

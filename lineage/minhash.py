@@ -8,28 +8,32 @@ operations over the whole corpus, so ``Signer.minhash()`` hands back a
 ``datasketch.LeanMinHash`` that compares with any MinHash made with
 ``Signer.hashfunc``.
 
-Shingles are word n-grams of one sentence; a passage's shingle set is the
-union of its sentences' sets, so a passage signature is the element-wise
-minimum of its sentences' signatures (MinHash of a union).
+Shingles are word ``shingle_size``-grams. Tokenising is vectorised too: a
+text is turned into an array of code points, a lookup table marks the word
+characters (exactly the ``\\w`` of Python's ``re``), and every token's hash
+is a polynomial over its code points read off prefix sums. That runs at
+several times the speed of ``re.findall`` plus a per-token hash call, which
+were the floor of this stage.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
+
+from lineage.engine import Engine
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _U32 = np.uint32
 _MAX32 = np.uint32(0xFFFFFFFF)
-_TOKEN_HASHES: dict[str, int] = {}  # token -> 32-bit blake2b, shared by all Signers
-_CHUNK = 2048  # shingles per block when permuting: 1 MB of products stays in cache
+_CHUNK = 32_768  # shingles per block when permuting: the block stays in cache
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -41,8 +45,77 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _U32(16))
 
 
-def _isword(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+_SEP = "\n"  # joins texts for one tokenising pass; not a word character
+_HASH_P = (0x9E3779B97F4A7C15 | 1) & 0xFFFFFFFFFFFFFFFF  # odd: invertible modulo 2**64
+_HASH_P_INV = pow(_HASH_P, -1, 2**64)
+_POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i, P**-i
+
+
+@functools.cache
+def _word_table() -> np.ndarray:
+    """Word characters of the Basic Multilingual Plane, as ``re``'s ``\\w`` sees them."""
+    return np.fromiter((chr(c).isalnum() or c == 0x5F for c in range(0x10000)), dtype=bool,
+                       count=0x10000)  # fmt: skip
+
+
+def _word_mask(cp: np.ndarray) -> np.ndarray:
+    mask = _word_table()[np.minimum(cp, 0xFFFF)]  # U+FFFF is not a character
+    big = np.flatnonzero(cp > 0xFFFF)
+    if len(big):  # rare: emoji, historic scripts
+        uniq, inv = np.unique(cp[big], return_inverse=True)
+        ok = np.array([chr(int(c)).isalnum() for c in uniq.tolist()], dtype=bool)
+        mask[big] = ok[inv.ravel()]
+    return mask
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` modulo 2**64 for ``i < n`` (cached, grown by doubling)."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        grown = []
+        for base in (_HASH_P, _HASH_P_INV):
+            arr = np.full(size, base, dtype=np.uint64)
+            arr[0] = 1
+            grown.append(np.cumprod(arr, out=arr))  # wraps modulo 2**64, as intended
+        _POWERS[:] = grown
+    return _POWERS[0][:n], _POWERS[1][:n]
+
+
+def _mix64to32(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finalizer, high 32 bits: spreads the polynomial hash over all bits."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return (h >> np.uint64(32)).astype(_U32)
+
+
+def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every ``\\w+`` token of ``lowered``: (starts, ends, 32-bit hashes, word mask).
+
+    Offsets are in code points (``str`` indices). A token's hash depends only
+    on its characters, not on where it stands.
+    """
+    cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mask = _word_mask(cp)
+    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    pw, inv = _powers(len(cp))
+    with np.errstate(over="ignore"):
+        prefix = np.empty(len(cp) + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.cumsum(cp.astype(np.uint64) * pw, out=prefix[1:])
+        raw = (prefix[ends] - prefix[starts]) * inv[starts]
+        raw += (ends - starts).astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+    return starts, ends, _mix64to32(raw), mask
+
+
+def token_hashes(toks: Sequence[str]) -> np.ndarray:
+    """32-bit hashes of already-split, lower-cased tokens (as ``tokenize`` hashes them)."""
+    if not toks:
+        return np.empty(0, dtype=_U32)
+    return tokenize(" ".join(toks))[2]
 
 
 def tokens(text: str) -> list[str]:
@@ -75,32 +148,13 @@ class Signer:
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
         self._a = np.asarray(a, dtype=_U32)
         self._b = np.asarray(b, dtype=_U32)
-        self._token_cache: dict[str, int] = {}
-
-    def _token_hashes(self, toks: Sequence[str]) -> np.ndarray:
-        cache = _TOKEN_HASHES
-        if len(cache) > 2_000_000:
-            cache.clear()
-        for t in set(toks).difference(cache):
-            cache[t] = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
-        return np.fromiter(map(cache.__getitem__, toks), dtype=_U32, count=len(toks))
 
     def shingles(self, text: str) -> np.ndarray:
         """Sorted unique 32-bit hashes of the word ``shingle_size``-grams of ``text``.
 
         A text shorter than one shingle is one shingle of all its words.
         """
-        th = self._token_hashes(tokens(text))
-        k = self.shingle_size
-        if len(th) == 0:
-            return np.empty(0, dtype=_U32)
-        if len(th) < k:
-            k = len(th)
-        n = len(th) - k + 1
-        h = th[:n].copy()
-        for j in range(1, k):
-            h = fmix32(h * _U32(0x01000193) ^ th[j : j + n])
-        return np.unique(h)
+        return self.passage_shingles([text], [[(0, len(text))]])[0]
 
     @staticmethod
     def hashfunc(data: bytes) -> int:
@@ -125,22 +179,35 @@ class Signer:
         return self.signatures_flat(flat, np.r_[0, np.cumsum(lengths)])
 
     def signatures_flat(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``."""
+        """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+
+        Works one permutation at a time over blocks of about ``_CHUNK`` shingles
+        (whole sets): each step is a contiguous multiply-add and one
+        ``minimum.reduceat`` over the block, which keeps the block in cache and
+        avoids a (shingles x permutations) temporary.
+        """
         n = len(offsets) - 1
-        out = np.full((n, self.num_perm), _MAX32, dtype=_U32)
+        out = np.full((self.num_perm, max(n, 0)), _MAX32, dtype=_U32)
         if n <= 0 or len(values) == 0:
-            return out
+            return out.T.copy()
+        offsets = np.asarray(offsets, dtype=np.int64)
         flat = fmix32(np.asarray(values, dtype=_U32))
-        owner = np.repeat(np.arange(n), np.diff(offsets))
-        for lo in range(0, len(flat), _CHUNK):
-            hv = flat[lo : lo + _CHUNK]
-            own = owner[lo : lo + _CHUNK]
-            phv = hv[:, None] * self._a[None, :] + self._b[None, :]
-            starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
-            mins = np.minimum.reduceat(phv, starts, axis=0)
-            rows = own[starts]
-            out[rows] = np.minimum(out[rows], mins)
-        return out
+        cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(0, len(flat), _CHUNK)), n])
+        buf = np.empty(min(len(flat), 2 * _CHUNK + int(np.diff(offsets).max())), dtype=_U32)
+        for lo_set, hi_set in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            lo, hi = int(offsets[lo_set]), int(offsets[hi_set])
+            if hi == lo:
+                continue
+            sizes = np.diff(offsets[lo_set : hi_set + 1])
+            filled = np.flatnonzero(sizes > 0)
+            starts = offsets[lo_set:hi_set][filled] - lo
+            rows = lo_set + filled
+            hv, tmp = flat[lo:hi], buf[: hi - lo]
+            for p in range(self.num_perm):
+                np.multiply(hv, self._a[p], out=tmp)
+                tmp += self._b[p]
+                out[p, rows] = np.minimum.reduceat(tmp, starts)
+        return out.T.copy()
 
     def passage_shingles(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
@@ -149,33 +216,60 @@ class Signer:
 
         Equal to ``[self.shingles(text[s:e]) for text, sp in zip(texts, spans)
         for s, e in sp]``, returned flat: ``(values, offsets)`` with set ``i`` =
-        ``values[offsets[i]:offsets[i+1]]`` (sorted, unique). Each text is cut at
-        its span boundaries, the pieces are tokenised once, and every span is a
-        range of its text's tokens; all shingle hashes of the corpus are then
-        computed in one vectorized pass.
+        ``values[offsets[i]:offsets[i+1]]`` (sorted, unique). All texts are
+        lower-cased and tokenised in one vectorised pass, every span is a range
+        of its text's tokens, and all shingle hashes of the batch are computed
+        at once. A span whose boundary cuts a word (or a text whose length
+        changes when lower-cased) is tokenised on its own, as ``shingles`` would.
         """
+        n_sets = sum(len(one) for one in spans)
+        t0 = np.zeros(n_sets, dtype=np.int64)
+        t1 = np.zeros(n_sets, dtype=np.int64)
+        whole: list[int] = []  # texts tokenised whole
+        lowered: list[str] = []
+        first_set = np.r_[0, np.cumsum([len(one) for one in spans])].astype(np.int64)
+        alone: list[tuple[int, str]] = []  # (set index, lowered span text)
+        for i, (text, one) in enumerate(zip(texts, spans, strict=True)):
+            low = text.lower()
+            if len(low) == len(text):
+                whole.append(i)
+                lowered.append(low)
+            else:
+                alone.extend((int(first_set[i]) + k, text[s:e].lower()) for k, (s, e) in
+                             enumerate(one))  # fmt: skip
+        base = np.r_[0, np.cumsum([len(t) + 1 for t in lowered])].astype(np.int64)
+        starts, ends, th, mask = tokenize(_SEP.join(lowered))
+        if whole:
+            set_idx = np.concatenate([np.arange(first_set[i], first_set[i + 1]) for i in whole])
+            bounds = np.array([c for i in whole for s, e in spans[i] for c in (s, e)],
+                              dtype=np.int64).reshape(-1, 2)  # fmt: skip
+            text_len = np.repeat([len(texts[i]) for i in whole], [len(spans[i]) for i in whole])
+            g = bounds + np.repeat(base[:-1], [len(spans[i]) for i in whole])[:, None]
+            inner = (bounds > 0) & (bounds < text_len[:, None])
+            cut = np.zeros(bounds.shape, dtype=bool)
+            cut[inner] = mask[g[inner] - 1] & mask[g[inner]]
+            t0[set_idx] = np.searchsorted(starts, g[:, 0], side="left")
+            t1[set_idx] = np.maximum(np.searchsorted(ends, g[:, 1], side="right"), t0[set_idx])
+            cut_texts = np.unique(np.repeat(np.arange(len(whole)), [len(spans[i]) for i in whole])
+                                  [cut.any(axis=1)])  # fmt: skip
+            for w in cut_texts.tolist():  # a span boundary cuts a word: tokenise spans alone
+                i = whole[w]
+                alone.extend((int(first_set[i]) + k, texts[i][s:e].lower()) for k, (s, e) in
+                             enumerate(spans[i]))  # fmt: skip
+        if alone:
+            alone_base = np.r_[0, np.cumsum([len(t) + 1 for _, t in alone])].astype(np.int64)
+            s2, e2, th2, _ = tokenize(_SEP.join(t for _, t in alone))
+            idx = np.array([j for j, _ in alone], dtype=np.int64)
+            t0[idx] = np.searchsorted(s2, alone_base[:-1], side="left") + len(th)
+            t1[idx] = np.searchsorted(e2, alone_base[1:] - 1, side="right") + len(th)
+            th = np.concatenate([th, th2])
+        return self._shingle_ranges(th, t0, t1)
+
+    def _shingle_ranges(self, th: np.ndarray, t0: np.ndarray, t1: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Flat sorted unique shingle sets of the token ranges ``[t0[i], t1[i])`` of ``th``."""
         k = self.shingle_size
-        toks: list[str] = []
-        ranges: list[tuple[int, int]] = []
-        extra: dict[int, np.ndarray] = {}
-        for text, sp in zip(texts, spans, strict=True):
-            cuts = sorted({c for s, e in sp for c in (s, e)})
-            if any(0 < c < len(text) and _isword(text[c - 1]) and _isword(text[c]) for c in cuts):
-                for s, e in sp:  # a span boundary cuts a word: tokenise spans one by one
-                    extra[len(ranges)] = self.shingles(text[s:e])
-                    ranges.append((0, 0))
-                continue
-            pos: dict[int, int] = {}
-            for a, b in itertools.pairwise(cuts):
-                pos[a] = len(toks)
-                toks.extend(_TOKEN.findall(text[a:b].lower()))
-            if cuts:
-                pos[cuts[-1]] = len(toks)
-            ranges.extend((pos[s], pos[e]) for s, e in sp)
-        n_sets = len(ranges)
-        th = self._token_hashes(toks)
-        t0 = np.fromiter((r[0] for r in ranges), dtype=np.int64, count=n_sets)
-        t1 = np.fromiter((r[1] for r in ranges), dtype=np.int64, count=n_sets)
+        n_sets = len(t0)
         length = t1 - t0
         m = np.where(length >= k, length - k + 1, 0)
         n_win = max(len(th) - k + 1, 0)
@@ -187,8 +281,7 @@ class Signer:
         parts_v = [rolled[idx]]
         parts_o = [np.repeat(np.arange(n_sets, dtype=np.uint64), m)]
         for i in np.flatnonzero((length > 0) & (length < k)).tolist():
-            extra[i] = self._short_shingle(th[t0[i] : t1[i]])
-        for i, arr in extra.items():
+            arr = self._short_shingle(th[t0[i] : t1[i]])
             parts_v.append(arr)
             parts_o.append(np.full(len(arr), i, dtype=np.uint64))
         key = (np.concatenate(parts_o) << np.uint64(32)) | np.concatenate(parts_v).astype(np.uint64)
@@ -231,12 +324,15 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, *, only: int | None
     different bands give different keys. Returned as int64 (SQLite's integer).
     """
     which = list(range(bands)) if only is None else [only]
-    sig = np.asarray(signatures, dtype=np.uint32)[:, : bands * rows].astype(np.uint64)
-    sig = sig.reshape(len(sig), bands, rows)[:, which, :]
+    sig = np.asarray(signatures, dtype=np.uint32)
+    if only is None:
+        sig = sig[:, : bands * rows].reshape(len(sig), bands, rows)
+    else:
+        sig = sig[:, only * rows : (only + 1) * rows].reshape(len(sig), 1, rows)
     h = np.broadcast_to((np.array(which, dtype=np.uint64) + np.uint64(1)) * _C1, sig.shape[:2])
     with np.errstate(over="ignore"):
         for r in range(rows):
-            h = (h ^ sig[:, :, r]) * _C2
+            h = (h ^ sig[:, :, r].astype(np.uint64)) * _C2
             h ^= h >> np.uint64(31)
     return np.ascontiguousarray(h).view(np.int64)
 
@@ -254,6 +350,7 @@ def lsh_candidates(
     threshold: float,
     *,
     max_bucket: int = 200,
+    engine: Engine | None = None,
 ) -> np.ndarray:
     """Candidate pairs ``(i, j)``, ``i < j``, from banded signatures (numpy LSH).
 
@@ -261,7 +358,8 @@ def lsh_candidates(
     bucket with more than ``max_bucket`` rows (text shared by very many
     passages) links each row to the bucket's first row only, so a widely
     copied passage costs k pairs instead of k²; the rest of that family is
-    still found through the shared representative.
+    still found through the shared representative. Groups of bands run as
+    separate tasks on ``engine`` (any engine gives the same pairs).
 
     Returns:
         An ``(n, 2)`` int64 array of unique pairs, sorted.
@@ -269,20 +367,55 @@ def lsh_candidates(
     n, num_perm = signatures.shape
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    bands, rows = lsh_params(threshold, num_perm)
+    bands, _ = lsh_params(threshold, num_perm)
+    per_task = max(1, -(-bands // _BAND_TASKS))
+    tasks = [_BandTask(signatures, groups, threshold, lo, min(bands, lo + per_task), max_bucket)
+             for lo in range(0, bands, per_task)]  # fmt: skip
+    parts = (engine.map if engine is not None else map)(_band_pairs, tasks)
+    found = [p for p in parts if len(p)]
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    return _unique_rows(np.concatenate(found))
+
+
+_BAND_TASKS = 4  # band groups per LSH run: enough to keep two to four workers busy
+
+
+@dataclass(slots=True)
+class _BandTask:
+    signatures: np.ndarray
+    groups: np.ndarray
+    threshold: float
+    lo: int
+    hi: int
+    max_bucket: int
+
+
+def _band_pairs(task: _BandTask) -> np.ndarray:
+    """Unique candidate pairs from bands ``lo..hi-1`` (one engine task)."""
+    sigs, groups = task.signatures, task.groups
+    n, num_perm = sigs.shape
+    bands, rows = lsh_params(task.threshold, num_perm)
+    bins = 1 << max(10, min(24, int(np.ceil(np.log2(n))) + 3))
     pairs: list[np.ndarray] = []
-    all_keys = band_keys(signatures, bands, rows)
-    for band in range(bands):
-        keys = all_keys[:, band]
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+    for band in range(task.lo, task.hi):
+        keys = band_keys(sigs, bands, rows, only=band)[:, 0]
+        # rows whose key shares its low bits with another row's: a superset of the
+        # buckets with two or more rows (all of them in a corpus without reuse)
+        low = (keys & (bins - 1)).astype(np.intp)
+        maybe = np.flatnonzero(np.bincount(low, minlength=bins)[low] > 1)
+        if len(maybe) < 2:
+            continue
+        sub = keys[maybe]
+        local = np.argsort(sub, kind="stable")
+        order, sorted_keys = maybe[local], sub[local]
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes = np.diff(bounds)
         starts = bounds[:-1]
         for size in np.unique(sizes[sizes > 1]).tolist():
             first = starts[sizes == size]
             members = order[first[:, None] + np.arange(size)[None, :]]  # (buckets, size)
-            if size > max_bucket:
+            if size > task.max_bucket:
                 a = np.repeat(members[:, 0], size - 1)
                 b = members[:, 1:].ravel()
             else:
@@ -296,6 +429,30 @@ def lsh_candidates(
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return _unique_rows(np.concatenate(pairs).astype(np.int64))
+
+
+def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray,
+                 chunk: int = 160_000) -> np.ndarray:  # fmt: skip
+    """Size of the intersection of flat sets ``pairs[:, 0]`` and ``pairs[:, 1]``.
+
+    Set ``i`` is ``values[offsets[i]:offsets[i+1]]``, sorted and unique (as
+    ``Signer.passage_shingles`` returns them). The sets are rows of a sparse
+    0/1 matrix whose columns are the 32-bit hash values themselves, so no
+    renumbering sort of all values is needed; the element-wise product of two
+    row blocks merges their sorted indices.
+    """
+    out = np.zeros(len(pairs), dtype=np.float64)
+    n = len(offsets) - 1
+    if len(pairs) == 0 or len(values) == 0:
+        return out
+    m = sp.csr_matrix((np.ones(len(values), dtype=np.int32), np.asarray(values, dtype=np.int64),
+                       np.asarray(offsets, dtype=np.int64)), shape=(n, 1 << 32))  # fmt: skip
+    m.has_sorted_indices = True
+    a_idx, b_idx = pairs[:, 0], pairs[:, 1]
+    for lo in range(0, len(pairs), chunk):
+        hi = lo + chunk
+        out[lo:hi] = np.asarray(m[a_idx[lo:hi]].multiply(m[b_idx[lo:hi]]).sum(axis=1)).ravel()
+    return out
 
 
 def _unique_rows(pairs: np.ndarray) -> np.ndarray:

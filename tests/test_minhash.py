@@ -7,7 +7,16 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.minhash import Signer, band_keys, containment, jaccard, lsh_candidates
+from lineage.minhash import (
+    Signer,
+    band_keys,
+    containment,
+    jaccard,
+    lsh_candidates,
+    token_hashes,
+    tokenize,
+    tokens,
+)
 
 TEXT = (
     "Die Stadtwerke erhöhen zum 1. März die Preise für Fernwärme um 14 Prozent. "
@@ -71,3 +80,78 @@ def test_jaccard_symmetric_and_self_one(a, b):
     sig = signer.signatures([sa, sb])
     est_ab = signer.minhash(sig[0]).jaccard(signer.minhash(sig[1]))
     assert est_ab == signer.minhash(sig[1]).jaccard(signer.minhash(sig[0]))
+
+
+any_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(any_text)
+def test_tokenize_equals_re_word_tokens(text):
+    low = text.lower()
+    starts, ends, hashes, _ = tokenize(low)
+    assert [low[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)] == tokens(text)
+    assert np.array_equal(hashes, token_hashes(tokens(text)))  # position does not matter
+
+
+def test_token_hashes_differ_for_different_tokens():
+    words = ["soldaten", "soldat", "nato", "rutte", "12", "000", "ä", "a", "ab", "ba", "_"]
+    assert len(set(token_hashes(words).tolist())) == len(words)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Die",
+                "NATO",
+                "İstanbul",
+                "Soldaten",
+                "12.000",
+                "—",
+                " ",
+                ", ",
+                "ẞ",
+                "ß",
+                "über",
+                "x_y",
+                "🙂",
+                "\n",
+            ]
+        ),
+        max_size=40,
+    ).map("".join),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), min_size=1, max_size=6),
+)
+def test_passage_shingles_equal_per_span_on_odd_text(text, raw_spans):
+    spans = [(min(a, b) % (len(text) + 1), max(a, b) % (len(text) + 1)) for a, b in raw_spans]
+    spans = [(s, max(s, e)) for s, e in spans]
+    signer = Signer()
+    values, offsets = signer.passage_shingles([text, TEXT], [spans, [(0, len(TEXT))]])
+    for k, (s, e) in enumerate(spans):
+        assert values[offsets[k] : offsets[k + 1]].tolist() == reference_shingles(text[s:e])
+    assert values[offsets[-2] : offsets[-1]].tolist() == reference_shingles(TEXT)
+
+
+def _fmix32(h: int) -> int:
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def reference_shingles(text: str, k: int = 3) -> list[int]:
+    """Shingle hashes the slow way: regex tokens, one shingle at a time in Python ints."""
+    th = [int(x) for x in token_hashes(tokens(text))]
+    if not th:
+        return []
+    k = min(k, len(th))
+    out = set()
+    for i in range(len(th) - k + 1):
+        h = th[i]
+        for j in range(1, k):
+            h = _fmix32(((h * 0x01000193) & 0xFFFFFFFF) ^ th[i + j])
+        out.add(h)
+    return sorted(out)
