@@ -393,21 +393,21 @@ class _BandTask:
 
 def _band_pairs(task: _BandTask) -> np.ndarray:
     """Unique candidate pairs from bands ``lo..hi-1`` (one engine task)."""
-    sigs, groups = task.signatures, task.groups
-    n, num_perm = sigs.shape
-    bands, rows = lsh_params(task.threshold, num_perm)
+    groups = task.groups
+    n, num_perm = task.signatures.shape
+    _, rows = lsh_params(task.threshold, num_perm)
     bins = 1 << max(10, min(24, int(np.ceil(np.log2(n))) + 3))
     pairs: list[np.ndarray] = []
     for band in range(task.lo, task.hi):
-        keys = band_keys(sigs, bands, rows, only=band)[:, 0]
+        keys = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
         # rows whose key shares its low bits with another row's: a superset of the
         # buckets with two or more rows (all of them in a corpus without reuse)
-        low = (keys & (bins - 1)).astype(np.intp)
+        low = (keys & np.uint64(bins - 1)).view(np.int64)
         maybe = np.flatnonzero(np.bincount(low, minlength=bins)[low] > 1)
         if len(maybe) < 2:
             continue
         sub = keys[maybe]
-        local = np.argsort(sub, kind="stable")
+        local = np.argsort(sub)  # not stable: members are put in index order below
         order, sorted_keys = maybe[local], sub[local]
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes = np.diff(bounds)
@@ -416,6 +416,7 @@ def _band_pairs(task: _BandTask) -> np.ndarray:
             first = starts[sizes == size]
             members = order[first[:, None] + np.arange(size)[None, :]]  # (buckets, size)
             if size > task.max_bucket:
+                members = np.sort(members, axis=1)  # the representative is the first row
                 a = np.repeat(members[:, 0], size - 1)
                 b = members[:, 1:].ravel()
             else:
@@ -429,6 +430,18 @@ def _band_pairs(task: _BandTask) -> np.ndarray:
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return _unique_rows(np.concatenate(pairs).astype(np.int64))
+
+
+def _band_key(columns: np.ndarray, band: int) -> np.ndarray:
+    """``band_keys(...)[:, band]`` from the band's ``rows`` signature columns."""
+    columns = np.ascontiguousarray(columns)  # (n, rows): one short contiguous read per row
+    with np.errstate(over="ignore"):
+        h = np.full(len(columns), (np.uint64(band) + np.uint64(1)) * _C1, dtype=np.uint64)
+        for r in range(columns.shape[1]):
+            h ^= columns[:, r]
+            h *= _C2
+            h ^= h >> np.uint64(31)
+    return h
 
 
 def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray,

@@ -13,6 +13,7 @@ from lineage.minhash import (
     containment,
     jaccard,
     lsh_candidates,
+    lsh_params,
     token_hashes,
     tokenize,
     tokens,
@@ -155,3 +156,31 @@ def reference_shingles(text: str, k: int = 3) -> list[int]:
             h = _fmix32(((h * 0x01000193) & 0xFFFFFFFF) ^ th[i + j])
         out.add(h)
     return sorted(out)
+
+
+def reference_lsh(sigs: np.ndarray, groups: np.ndarray, bands: int, rows: int, max_bucket: int):
+    """LSH candidates with a dict per band (the plain way)."""
+    keys = band_keys(sigs, bands, rows)
+    out = set()
+    for band in range(bands):
+        buckets: dict[int, list[int]] = {}
+        for i, k in enumerate(keys[:, band].tolist()):
+            buckets.setdefault(k, []).append(i)
+        for members in buckets.values():
+            if len(members) > max_bucket:
+                links = [(members[0], m) for m in members[1:]]
+            else:
+                links = [(a, b) for x, a in enumerate(members) for b in members[x + 1 :]]
+            out.update((min(a, b), max(a, b)) for a, b in links if groups[a] != groups[b])
+    return sorted(out)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 60), st.integers(2, 8))
+def test_lsh_equals_plain_buckets(seed, n, max_bucket):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 3, size=(n, 128), dtype=np.uint32)  # few values: many collisions
+    groups = rng.integers(0, 5, size=n)
+    bands, rows = lsh_params(0.3, 128)
+    got = lsh_candidates(base, groups, 0.3, max_bucket=max_bucket).tolist()
+    assert [tuple(p) for p in got] == reference_lsh(base, groups, bands, rows, max_bucket)
