@@ -386,13 +386,14 @@ def signatures(values: np.ndarray, offsets: np.ndarray, settings: Settings,
     return np.concatenate(parts) if parts else np.empty((0, settings.num_perm), np.uint32)
 
 
-def overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def overlaps(
+    values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, engine: Engine | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact (Jaccard, containment a in b, containment b in a) for pairs of flat sets."""
     if len(pairs) == 0:
         z = np.empty(0, dtype=np.float64)
         return z, z, z
-    inter = set_overlaps(values, offsets, pairs)
+    inter = set_overlaps(values, offsets, pairs, engine=engine)
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
     sizes = np.diff(offsets).astype(np.float64)
     la, lb = sizes[a_idx], sizes[b_idx]
@@ -418,7 +419,7 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
     values, offsets = shingle_table(docs, passages, s, engine)
     sigs = signatures(values, offsets, s, engine)
     pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
-    jac, c_ab, c_ba = overlaps(values, offsets, pairs)
+    jac, c_ab, c_ba = overlaps(values, offsets, pairs, engine)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
                                                    >= s.near_verbatim_min_containment)  # fmt: skip
     return pairs[keep]
@@ -582,7 +583,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         swap = rank[pairs[:, 0]] > rank[pairs[:, 1]] if len(pairs) else np.empty(0, bool)
         oriented = np.where(swap[:, None], pairs[:, ::-1], pairs) if len(pairs) else pairs
         cosines = scorer.cosine(pairs).astype(np.float64)
-        jac, c_ab, c_ba = overlaps(values, offsets, oriented)
+        jac, c_ab, c_ba = overlaps(values, offsets, oriented, engine)
         scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(pairs) else np.empty((0, 4))
     with _timed(t, "verify"):
         maybe = _may_match(scores, s)

@@ -444,28 +444,32 @@ def _band_key(columns: np.ndarray, band: int) -> np.ndarray:
     return h
 
 
-def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray,
-                 chunk: int = 160_000) -> np.ndarray:  # fmt: skip
+def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
+                 engine: Engine | None = None, chunk: int = 160_000) -> np.ndarray:  # fmt: skip
     """Size of the intersection of flat sets ``pairs[:, 0]`` and ``pairs[:, 1]``.
 
     Set ``i`` is ``values[offsets[i]:offsets[i+1]]``, sorted and unique (as
     ``Signer.passage_shingles`` returns them). The sets are rows of a sparse
     0/1 matrix whose columns are the 32-bit hash values themselves, so no
     renumbering sort of all values is needed; the element-wise product of two
-    row blocks merges their sorted indices.
+    row blocks merges their sorted indices. Blocks of pairs run on ``engine``.
     """
-    out = np.zeros(len(pairs), dtype=np.float64)
-    n = len(offsets) - 1
     if len(pairs) == 0 or len(values) == 0:
-        return out
-    m = sp.csr_matrix((np.ones(len(values), dtype=np.int32), np.asarray(values, dtype=np.int64),
-                       np.asarray(offsets, dtype=np.int64)), shape=(n, 1 << 32))  # fmt: skip
+        return np.zeros(len(pairs), dtype=np.float64)
+    size = min(chunk, max(10_000, -(-len(pairs) // _BAND_TASKS)))
+    tasks = [(values, offsets, pairs[lo : lo + size]) for lo in range(0, len(pairs), size)]
+    parts = (engine.map if engine is not None else map)(_overlap_block, tasks)
+    return np.concatenate(list(parts))
+
+
+def _overlap_block(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    values, offsets, pairs = task
+    data = np.ones(len(values), dtype=np.int32)
+    cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+    m = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))
     m.has_sorted_indices = True
-    a_idx, b_idx = pairs[:, 0], pairs[:, 1]
-    for lo in range(0, len(pairs), chunk):
-        hi = lo + chunk
-        out[lo:hi] = np.asarray(m[a_idx[lo:hi]].multiply(m[b_idx[lo:hi]]).sum(axis=1)).ravel()
-    return out
+    inter = m[pairs[:, 0]].multiply(m[pairs[:, 1]]).sum(axis=1)
+    return np.asarray(inter, dtype=np.float64).ravel()
 
 
 def _unique_rows(pairs: np.ndarray) -> np.ndarray:
