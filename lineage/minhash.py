@@ -368,7 +368,7 @@ def lsh_candidates(
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     bands, _ = lsh_params(threshold, num_perm)
-    per_task = max(1, -(-bands // _BAND_TASKS))
+    per_task = bands if n < _PARALLEL_MIN_ROWS else max(1, -(-bands // _BAND_TASKS))
     tasks = [_BandTask(signatures, groups, threshold, lo, min(bands, lo + per_task), max_bucket)
              for lo in range(0, bands, per_task)]  # fmt: skip
     parts = (engine.map if engine is not None else map)(_band_pairs, tasks)
@@ -379,6 +379,7 @@ def lsh_candidates(
 
 
 _BAND_TASKS = 4  # band groups per LSH run: enough to keep two to four workers busy
+_PARALLEL_MIN_ROWS = 50_000  # fewer signatures (or pairs) than this run in one task
 
 
 @dataclass(slots=True)
@@ -456,7 +457,7 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     """
     if len(pairs) == 0 or len(values) == 0:
         return np.zeros(len(pairs), dtype=np.float64)
-    size = min(chunk, max(10_000, -(-len(pairs) // _BAND_TASKS)))
+    size = min(chunk, max(_PARALLEL_MIN_ROWS, -(-len(pairs) // _BAND_TASKS)))
     tasks = [(values, offsets, pairs[lo : lo + size]) for lo in range(0, len(pairs), size)]
     parts = (engine.map if engine is not None else map)(_overlap_block, tasks)
     return np.concatenate(list(parts))
