@@ -54,8 +54,11 @@ _POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P*
 @functools.cache
 def _word_table() -> np.ndarray:
     """Word characters of the Basic Multilingual Plane, as ``re``'s ``\\w`` sees them."""
-    return np.fromiter((chr(c).isalnum() or c == 0x5F for c in range(0x10000)), dtype=bool,
-                       count=0x10000)  # fmt: skip
+    table = np.zeros(0x10000, dtype=bool)
+    plane = "".join(map(chr, range(0x10000)))
+    for m in _TOKEN.finditer(plane):  # runs of word characters: ask re itself
+        table[m.start() : m.end()] = True
+    return table
 
 
 def _word_mask(cp: np.ndarray) -> np.ndarray:
