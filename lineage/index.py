@@ -36,6 +36,7 @@ import numpy as np
 from lineage import facts as factlib
 from lineage.config import Settings
 from lineage.ingest import read_articles
+from lineage.match import shingle_table
 from lineage.minhash import Signer
 from lineage.models import Article, Document, Fact, Match, Passage
 from lineage.normalize import normalize
@@ -70,7 +71,8 @@ def prepare(articles: Sequence[Article], settings: Settings, *, attributions: bo
     s = settings
     docs, passages = _docs(articles, s)
     signer = signer or Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
-    sigs = signer.signatures([signer.shingles(p.text) for p in passages])
+    values, offsets = shingle_table(docs, passages, s)  # each article tokenised once
+    sigs = signer.signatures_flat(values, offsets)
     by_article: dict[str, list[StoredPassage]] = defaultdict(list)
     fact_keys: dict[str, set[str]] = defaultdict(set)
     for p, sig in zip(passages, sigs, strict=True):
