@@ -78,16 +78,24 @@ def peak_rss_mb() -> float:
 
 
 def run(folder: Path, engine: str = "local", scheduler: str | None = None,
-        workers: int = 1) -> dict[str, Any]:  # fmt: skip
-    """Scan ``folder/articles.jsonl`` and measure."""
+        workers: int = 1, out: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    """Scan ``folder/articles.jsonl`` and measure; with ``out``, also write the run and report.
+
+    With ``out`` the wall time covers what ``lineage scan --out`` does: ingest
+    to report (every JSON file, report.html, report.md).
+    """
     from lineage.config import Settings
-    from lineage.pipeline import scan
+    from lineage.pipeline import scan, write_run
 
     articles = folder / "articles.jsonl"
     mb = articles.stat().st_size / 1e6
     settings = Settings(engine=engine, scheduler=scheduler, workers=workers)
     start = time.perf_counter()
     result = scan([articles], settings)
+    if out is not None:
+        write_start = time.perf_counter()
+        write_run(result, out)
+        result.timings["write_run"] = round(time.perf_counter() - write_start, 4)
     wall = time.perf_counter() - start
     truth = load_truth(folder)
     pairs = [(m.article_a, m.article_b) for m in result.matches]
@@ -95,7 +103,8 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
     n = result.counts["articles"]
     return {
         "corpus": str(folder), "articles": n, "mb": round(mb, 2), "engine": engine,
-        "workers": workers, "wall_s": round(wall, 2), "articles_per_s": round(n / wall, 1),
+        "workers": workers, "written": out is not None, "wall_s": round(wall, 2),
+        "articles_per_s": round(n / wall, 1),
         "mb_per_s": round(mb / wall, 3), "peak_rss_mb": round(peak_rss_mb()),
         "timings": result.timings, "counts": result.counts,
         "all_matches": score_pairs(pairs, truth),
@@ -111,8 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--scheduler", default=None, help="dask scheduler address")
     ap.add_argument("--workers", type=int, default=1, help="local worker processes")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--out", type=Path, help="write the run folder and report here (timed)")
     args = ap.parse_args(argv)
-    out = run(args.corpus, args.engine, args.scheduler, args.workers)
+    out = run(args.corpus, args.engine, args.scheduler, args.workers, args.out)
     text = json.dumps(out, indent=1, sort_keys=True)
     print(text)
     if args.json:
