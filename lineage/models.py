@@ -8,9 +8,13 @@ where it stands.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +61,59 @@ class Block:
         return asdict(self)
 
 
+class OffsetMap(Sequence[int]):
+    """Clean-text position -> original position, stored as runs.
+
+    Normalization mostly copies characters one for one, so the map is a few
+    runs of consecutive positions; storing the run starts instead of one
+    integer per character keeps documents small (an int per character was 4
+    bytes per character of text, 0.8 GB at 100,000 articles) and cheap to send
+    to worker processes. Indexing gives exactly what the full list would.
+    """
+
+    __slots__ = ("_length", "_origin", "_starts")
+
+    def __init__(self, offsets: Sequence[int]) -> None:
+        arr = (np.frombuffer(offsets, dtype=np.int32) if isinstance(offsets, array)
+               and offsets.typecode == "i" else np.asarray(offsets, dtype=np.int64))  # fmt: skip
+        runs = np.flatnonzero(np.r_[True, np.diff(arr) != 1]) if len(arr) else arr[:0]
+        self._starts = array("i", runs.astype(np.int32).tobytes())
+        self._origin = array("i", arr[runs].astype(np.int32).tobytes())
+        self._length = len(arr)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._length))]
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError("offset index out of range")
+        k = bisect_right(self._starts, i) - 1
+        return self._origin[k] + (i - self._starts[k])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash((self._length, bytes(self._starts), bytes(self._origin)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_offset_map, (self._length, self._starts, self._origin))
+
+
+def _offset_map(length: int, starts: array[int], origin: array[int]) -> OffsetMap:
+    m = OffsetMap.__new__(OffsetMap)
+    m._length, m._starts, m._origin = length, starts, origin
+    return m
+
+
 @dataclass(slots=True)
 class Document:
     """An article after normalization.
@@ -72,6 +129,10 @@ class Document:
     clean: str
     offsets: Sequence[int]
     blocks: list[Block]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.offsets, OffsetMap):
+            self.offsets = OffsetMap(self.offsets)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of ``clean`` to the original text."""
