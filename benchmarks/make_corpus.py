@@ -79,6 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.7,
         help="share of words replaced in synthetic originals (only past ~1,000)",
     )
+    ap.add_argument(
+        "--original-share",
+        type=float,
+        default=0.45,
+        help="share of originals; the rest are planted children (0.45: reuse-dense, 0.9: a news "
+        "day where one article in ten reuses another)",
+    )
     args = ap.parse_args(argv)
     if not args.source.is_file():
         print(f"error: {args.source} not found; pass --source path/to/10kgnad/articles.csv",
@@ -93,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if need > len(usable):
             rows += scrambled(usable, need - len(usable), args.scramble, args.seed)
         try:
-            corpus = build_corpus(rows, args.n, seed=args.seed)
+            corpus = build_corpus(rows, args.n, seed=args.seed, original_share=args.original_share)
             break
         except ValueError:
             if factor == 1.2:
