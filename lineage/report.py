@@ -58,6 +58,33 @@ KIND_CSS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of a batch the report shows, so it stays readable (and small) at any size.
+
+    A batch under every limit (like ``seeds/``) is shown whole. Above a limit the
+    report keeps the strongest findings and says, where it cuts, how much it left
+    out and where the rest is (the run folder's JSON files and ``lineage review
+    export`` always hold everything).
+    """
+
+    articles: int = 2000  # articles table rows and detail cards (flagged, most derived first)
+    heatmap: int = 30  # articles in the similarity heatmap (those in the most matches)
+    graph_articles: int = 60  # articles drawn in the graph (and embedded as JSON), by edge weight
+    graph_sources: int = 30  # sources drawn with them (cited by the most drawn articles)
+    edges: int = 300  # rows of the edge table (article-to-article edges first)
+    pairs: int = 50  # article pairs side by side, best score first ...
+    story_pairs: int = 6  # ... and at most this many within one story
+    stories: int = 100  # stories listed (those with a pair shown first, then the largest)
+    story_members: int = 40  # articles named per story
+    roots: int = 10  # originals named at a glance
+    review: int = 300  # review items listed (most urgent first)
+    rejected: int = 300  # rejected inputs listed
+
+
+LIMITS = Limits()
+
+
 @dataclass(slots=True)
 class RunData:
     """Everything a report reads from a run folder (missing optional files are empty)."""
@@ -122,17 +149,25 @@ def highlight(text: str, marks: list[tuple[int, int, int, str, str]]) -> Markup:
     for s, e, *_ in marks:
         cuts.update((max(0, min(n, s)), max(0, min(n, e))))
     bounds = sorted(cuts)
+    # sweep: a mark covers the stretch [s, next cut) iff it starts at or before s and
+    # ends after s; of those, the strongest wins, the earliest listed on a tie
+    starts = sorted(range(len(marks)), key=lambda i: marks[i][0])
+    nxt = 0
+    active: list[int] = []
     out: list[str] = []
     prev_label: tuple[int, str, str] | None = None
     buf = ""
     for s, e in itertools.pairwise(bounds):
-        best: tuple[int, int, str, str] | None = None
-        for ms, me, level, kind, title in marks:
-            if ms <= s and e <= me:
-                cand = (level, KIND_RANK.get(kind, 0), kind, title)
-                if best is None or cand[:2] > best[:2]:
-                    best = cand
-        label = (best[0], best[2], best[3]) if best else None
+        while nxt < len(starts) and marks[starts[nxt]][0] <= s:
+            active.append(starts[nxt])
+            nxt += 1
+        active = [i for i in active if marks[i][1] > s]
+        label: tuple[int, str, str] | None = None
+        if active:
+            _, _, level, kind, title = marks[
+                max(active, key=lambda i: (marks[i][2], KIND_RANK.get(marks[i][3], 0), -i))
+            ]
+            label = (level, kind, title)
         if label != prev_label:
             out.append(_wrap(buf, prev_label))
             buf, prev_label = "", label
@@ -195,43 +230,20 @@ def _article_label(a: dict[str, Any]) -> str:
     return " ".join(str(a.get("title") or a.get("outlet") or a["id"]).split())
 
 
-def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[dict[str, Any]]:
-    """Article pairs with matches, each side with highlighted text, best first."""
+def _pair_index(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[dict[str, Any]]:
+    """Every article pair with matches (counts, kinds, score: cheap), best first.
+
+    The highlighted texts, the expensive part, are added by :func:`_pair_detail`
+    only for the pairs the report shows.
+    """
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in run.matches:
         a, b = sorted((m["article_a"], m["article_b"]), key=lambda x: (order.get(x, 1 << 30), x))
         by_pair[(a, b)].append(m)
-    texts = {a["id"]: a.get("text", "") for a in run.articles}
     pairs: list[dict[str, Any]] = []
     for (a, b), ms in by_pair.items():
-        marks: dict[str, list[tuple[int, int, int, str, str]]] = {a: [], b: []}
-        kinds: Counter[str] = Counter()
-        shared: set[str] = set()
-        changed: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        for m in sorted(ms, key=lambda m: m["id"]):
-            kinds[m.get("kind", "")] += 1
-            shared.update(fact_label(f) for f in m.get("shared_facts", []))
-            flip = m["article_a"] != a
-            title = f"{m.get('kind', '')} · score {float(m.get('score', 0)):.2f} · {m['id']}"
-            title = f"{m['id']}\x1f{title}"
-            for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
-                p = run.passages.get(pid)
-                if p:
-                    marks[art].append((p["start"], p["end"], 1, m.get("kind", ""), title))
-                for sp in m.get("spans", []):
-                    marks[art].append(
-                        (sp[f"{side}_start"], sp[f"{side}_end"], 2, m.get("kind", ""), title)
-                    )
-            for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
-                p = run.passages.get(pid)
-                values = [str(cf.get(side) or "") for cf in m.get("changed_facts", [])]
-                if p and texts.get(art):
-                    for s, e in find_terms(texts[art], p["start"], p["end"], values):
-                        marks[art].append((s, e, 3, "fact", "changed fact"))
-            for cf in m.get("changed_facts", []):
-                va, vb = (cf.get("b"), cf.get("a")) if flip else (cf.get("a"), cf.get("b"))
-                key = (str(cf.get("kind")), str(cf.get("fact")), str(va), str(vb))
-                changed[key] = {"kind": key[0], "fact": key[1], "a": va, "b": vb}
+        kinds = Counter(m.get("kind", "") for m in ms)
+        shared = {fact_label(f) for m in ms for f in m.get("shared_facts", [])}
         pairs.append(
             {
                 "a": a,
@@ -242,37 +254,152 @@ def _pairs(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[d
                 "count": len(ms),
                 "kinds": dict(sorted(kinds.items())),
                 "score": round(sum(float(m.get("score", 0)) for m in ms), 4),
-                "html_a": highlight(texts.get(a, ""), marks[a]),
-                "html_b": highlight(texts.get(b, ""), marks[b]),
                 "shared_facts": sorted(shared),
-                "changed_facts": [changed[k] for k in sorted(changed) if k[0] != "hedge"],
-                "hedges": [changed[k] for k in sorted(changed) if k[0] == "hedge"],
+                "matches": ms,
             }
         )
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
     return pairs
 
 
-def _heatmap(run: RunData, names: dict[str, str]) -> dict[str, Any]:
+def _pair_detail(pair: dict[str, Any], run: RunData, texts: dict[str, str]) -> None:
+    """Add both sides' highlighted text and the changed facts to a pair that is shown."""
+    a, b = pair["a"], pair["b"]
+    marks: dict[str, list[tuple[int, int, int, str, str]]] = {a: [], b: []}
+    changed: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for m in sorted(pair["matches"], key=lambda m: m["id"]):
+        flip = m["article_a"] != a
+        title = f"{m.get('kind', '')} · score {float(m.get('score', 0)):.2f} · {m['id']}"
+        title = f"{m['id']}\x1f{title}"
+        for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
+            p = run.passages.get(pid)
+            if p:
+                marks[art].append((p["start"], p["end"], 1, m.get("kind", ""), title))
+            for sp in m.get("spans", []):
+                marks[art].append(
+                    (sp[f"{side}_start"], sp[f"{side}_end"], 2, m.get("kind", ""), title)
+                )
+        for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
+            p = run.passages.get(pid)
+            values = [str(cf.get(side) or "") for cf in m.get("changed_facts", [])]
+            if p and texts.get(art):
+                for s, e in find_terms(texts[art], p["start"], p["end"], values):
+                    marks[art].append((s, e, 3, "fact", "changed fact"))
+        for cf in m.get("changed_facts", []):
+            va, vb = (cf.get("b"), cf.get("a")) if flip else (cf.get("a"), cf.get("b"))
+            key = (str(cf.get("kind")), str(cf.get("fact")), str(va), str(vb))
+            changed[key] = {"kind": key[0], "fact": key[1], "a": va, "b": vb}
+    pair["html_a"] = highlight(texts.get(a, ""), marks[a])
+    pair["html_b"] = highlight(texts.get(b, ""), marks[b])
+    pair["changed_facts"] = [changed[k] for k in sorted(changed) if k[0] != "hedge"]
+    pair["hedges"] = [changed[k] for k in sorted(changed) if k[0] == "hedge"]
+
+
+def _heatmap(run: RunData, names: dict[str, str], ids: list[str]) -> dict[str, Any]:
     """Row article's share of passages that match a passage of the column article."""
     per_article: Counter[str] = Counter(p["article"] for p in run.passages.values())
+    stored = {a["id"]: a.get("passages", 0) for a in run.articles}
+    chosen = set(ids)
     hit: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m in run.matches:
-        hit[(m["article_a"], m["article_b"])].add(m["a"])
-        hit[(m["article_b"], m["article_a"])].add(m["b"])
-    ids = [a["id"] for a in run.articles]
+        if m["article_a"] in chosen and m["article_b"] in chosen:
+            hit[(m["article_a"], m["article_b"])].add(m["a"])
+            hit[(m["article_b"], m["article_a"])].add(m["b"])
     rows = []
     for r in ids:
+        total = per_article.get(r) or stored.get(r, 0)
         cells = []
         for c in ids:
-            total = per_article.get(r) or next(
-                (a.get("passages", 0) for a in run.articles if a["id"] == r), 0
-            )
             n = len(hit.get((r, c), ()))
             share = n / total if total and r != c else None
             cells.append({"share": share, "n": n, "total": total, "col": c})
         rows.append({"id": r, "name": names[r], "cells": cells})
     return {"ids": ids, "rows": rows}
+
+
+def _heatmap_ids(run: RunData, limit: int) -> list[str]:
+    """All articles if they fit, else those in the most matches (in publication order)."""
+    ids = [a["id"] for a in run.articles]
+    if len(ids) <= limit:
+        return ids
+    involved: Counter[str] = Counter()
+    for m in run.matches:
+        involved[m["article_a"]] += 1
+        involved[m["article_b"]] += 1
+    keep = set(sorted(ids, key=lambda i: (-involved[i], i))[:limit])
+    return [i for i in ids if i in keep]
+
+
+def _subgraph(graph: dict[str, Any], n_articles: int, n_sources: int) -> tuple[dict[str, Any], int]:
+    """The graph itself if it is small, else its strongest articles and what they cite.
+
+    Articles are ranked by the summed confidence of their article-to-article
+    edges; sources by how many kept articles cite or draw on them. Returns the
+    graph and how many articles it kept.
+    """
+    nodes = graph.get("nodes", [])
+    links = graph.get("links", [])
+    arts = sorted(n["id"] for n in nodes if n.get("kind") == "article")
+    if len(arts) <= n_articles:
+        return graph, len(arts)
+    weight: dict[str, float] = defaultdict(float)
+    for lk in links:
+        src, dst = lk["source"], lk["target"]
+        if lk.get("kind") in ("derives_from", "shares_content") and dst.startswith("article:"):
+            conf = float(lk.get("confidence") or 0)
+            weight[src] += conf
+            weight[dst] += conf
+    keep = set(sorted(arts, key=lambda i: (-weight[i], i))[:n_articles])
+    cited: Counter[str] = Counter()
+    outlets: set[str] = set()
+    for lk in links:
+        src, dst, kind = lk["source"], lk["target"], lk.get("kind")
+        if src in keep and dst.startswith("source:") and kind in ("cites", "derives_from"):
+            cited[dst] += 1
+        elif kind == "publishes" and dst in keep:
+            outlets.add(src)
+    keep.update(sorted(cited, key=lambda s: (-cited[s], s))[:n_sources])
+    keep.update(outlets)
+    return (
+        {
+            **graph,
+            "nodes": [n for n in nodes if n["id"] in keep],
+            "links": [lk for lk in links if lk["source"] in keep and lk["target"] in keep],
+        },
+        n_articles,
+    )
+
+
+EDGE_RANK: dict[
+    tuple[Any, bool], int
+] = {  # (kind, target is an article) → rank; the edge table keeps low ranks first
+    ("derives_from", True): 0,
+    ("shares_content", True): 1,
+    ("derives_from", False): 2,
+    ("cites", False): 3,
+}
+
+
+def _edge_rank(lk: dict[str, Any]) -> tuple[int, float, str, str]:
+    """Which edges the table keeps when it must cut: article-to-article first, then confidence."""
+    rank = EDGE_RANK.get((lk.get("kind"), str(lk["target"]).startswith("article:")), 4)
+    return rank, -float(lk.get("confidence") or 0), lk["source"], lk["target"]
+
+
+def _story_cut(shown: int, total: int) -> str | None:
+    """What a story leaves out of its pairs (None when it shows all)."""
+    if shown >= total:
+        return None
+    if not shown:
+        return f"None of its {total:,} article pairs is among those shown side by side."
+    return f"Showing its best {shown:,} of {total:,} article pairs."
+
+
+def _cut(shown: int, total: int, what: str, where: str) -> str | None:
+    """The sentence a section shows when it leaves something out (None when it shows all)."""
+    if shown >= total:
+        return None
+    return f"Showing {shown:,} of {total:,} {what}; {where}."
 
 
 def _cell_style(share: float | None) -> str:
@@ -303,7 +430,11 @@ def _node_name(nodes: dict[str, dict[str, Any]], names: dict[str, str], nid: str
 
 
 def _origins(
-    run: RunData, names: dict[str, str], nodes: dict[str, Any], anchors: dict[str, str]
+    run: RunData,
+    names: dict[str, str],
+    nodes: dict[str, Any],
+    anchors: dict[str, str],
+    n_roots: int,
 ) -> dict[str, Any]:
     """Where the story came from, who rewrote whom, and the sources behind it."""
     links = (run.graph or {}).get("links", [])
@@ -341,7 +472,8 @@ def _origins(
     dated = [a for a in run.articles if a.get("published")]
     earliest = dated[0] if dated else None
     return {
-        "roots": roots,
+        "roots": roots[:n_roots],
+        "roots_more": max(0, len(roots) - n_roots),
         "copies": sorted(copies, key=lambda c: (-c["confidence"], c["derived"]))[:5],
         "sources": sources,
         "earliest": earliest
@@ -362,94 +494,168 @@ def fact_label(fact: str) -> str:
 
 
 def build_context(
-    run: RunData, verdicts: dict[str, dict[str, Any]] | None = None
+    run: RunData,
+    verdicts: dict[str, dict[str, Any]] | None = None,
+    limits: Limits = LIMITS,
 ) -> dict[str, Any]:
-    """Everything the templates show, computed once (sorted, deterministic)."""
+    """Everything the templates show, computed once (sorted, deterministic).
+
+    Every loop here is linear in the run (articles, matches, links, items); the
+    costly parts (highlighted texts, heatmap cells, SVG) are made only for what
+    ``limits`` lets the report show.
+    """
     verdicts = verdicts or {}
+    lim = limits
     names = {a["id"]: display_name(a) for a in run.articles}
     dup = Counter(names.values())
     for a in run.articles:  # two articles of one outlet: add the id to tell them apart
         if dup[names[a["id"]]] > 1:
             names[a["id"]] = f"{names[a['id']]} ({a['id'][:12]})"
     order = {a["id"]: i for i, a in enumerate(run.articles)}
+    texts = {a["id"]: a.get("text", "") for a in run.articles}
     nodes = _graph_nodes(run)
-    items = build_items(run.path)
+
+    # articles: all of them if they fit, else those with uncredited reuse, then most derived
+    def priority(a: dict[str, Any]) -> tuple[int, float, int]:
+        flag = run.flags.get(a["id"], {})
+        share = -float(flag.get("derived_share") or 0)
+        return (0 if flag.get("uncredited") else 1, share, order[a["id"]])
+
+    shown_articles = run.articles
+    if len(run.articles) > lim.articles:
+        keep = {a["id"] for a in sorted(run.articles, key=priority)[: lim.articles]}
+        shown_articles = [a for a in run.articles if a["id"] in keep]
+    art_anchor: dict[str, str] = {a["id"]: anchor("art", a["id"]) for a in shown_articles}
+
+    # review items: all counted, the most urgent listed
+    items = build_items(run.path, run)
     by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
     review = []
-    for it in items:
+    for i, it in enumerate(items):
         row = {**it.to_dict(), "verdict": verdicts.get(it.id), "anchor": anchor("item", it.id)}
         row["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
+        row["shown"] = i < lim.review
         review.append(row)
         by_article[it.article].append(row)
-    pairs = _pairs(run, names, order)
-    pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in pairs}
+    todo = [r for r in review if not r["verdict"]]
+
+    # pairs side by side: best score first, at most lim.story_pairs per story when cutting
+    pairs = _pair_index(run, names, order)
+    stories_sorted = sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"]))
+    story_of: dict[str, list[int]] = defaultdict(list)
+    for i, st in enumerate(stories_sorted):
+        for aid in set(st.get("articles", [])):
+            story_of[aid].append(i)
+    in_story: list[list[dict[str, Any]]] = [[] for _ in stories_sorted]
+    for p in pairs:
+        p["stories"] = sorted(set(story_of.get(p["a"], ())) & set(story_of.get(p["b"], ())))
+        for i in p["stories"]:
+            in_story[i].append(p)
+    per_story_cap = lim.story_pairs if len(pairs) > lim.pairs else len(pairs)
+    per_story: Counter[int] = Counter()
+    shown_pairs: list[dict[str, Any]] = []
+    for p in pairs:
+        if len(shown_pairs) >= lim.pairs:
+            break
+        if any(per_story[i] >= per_story_cap for i in p["stories"]):
+            continue
+        per_story.update(p["stories"])
+        shown_pairs.append(p)
+    shown_ids = {p["id"] for p in shown_pairs}
+    for p in shown_pairs:
+        _pair_detail(p, run, texts)
+    pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in shown_pairs}
     for row in review:  # where the evidence stands: the pair side by side, else the article
-        row["evidence_anchor"] = pair_of.get(frozenset((row["article"], row["other"]))) or anchor(
-            "art", row["article"]
+        row["evidence_anchor"] = pair_of.get(
+            frozenset((row["article"], row["other"]))
+        ) or art_anchor.get(row["article"])
+
+    # stories: those with a pair shown, then the largest, up to lim.stories
+    keep_story = {i for p in shown_pairs for i in p["stories"]}
+    for i in range(len(stories_sorted)):
+        if len(keep_story) >= lim.stories:
+            break
+        keep_story.add(i)
+    story_order = sorted(keep_story)
+    if len(shown_pairs) < len(pairs):  # cut: the stories with a pair shown come first
+        story_order.sort(key=lambda i: (not any(p["id"] in shown_ids for p in in_story[i]), i))
+    stories = []
+    for i in story_order:
+        st = stories_sorted[i]
+        members = sorted(set(st.get("articles", [])), key=lambda x: (order.get(x, 1 << 30), x))
+        story_pairs = [p for p in in_story[i] if p["id"] in shown_ids]
+        stories.append(
+            {
+                **st,
+                "anchor": anchor("story", st["id"]),
+                "members": [
+                    {"id": m, "name": names.get(m, m), "anchor": art_anchor.get(m)}
+                    for m in members[: lim.story_members]
+                ],
+                "more_members": max(0, len(members) - lim.story_members),
+                "pairs": story_pairs,
+                "pairs_cut": _story_cut(len(story_pairs), len(in_story[i])),
+            }
         )
+    loose_pairs = [p for p in shown_pairs if not p["stories"]]
+    # the one pair open on load: the first of the first story (or loose pair); the best if cut
+    first = (stories[0]["pairs"] if stories else loose_pairs)[:1]
+    if len(shown_pairs) < len(pairs):
+        first = shown_pairs[:1]
+    open_pair = first[0]["id"] if first else None
+
+    # per-article details, only for the articles shown
     attributions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for at in sorted(run.attributions, key=lambda x: (x["article"], x.get("sentence_start", 0))):
-        text = next((a.get("text", "") for a in run.articles if a["id"] == at["article"]), "")
+    for at in sorted(
+        (x for x in run.attributions if x["article"] in art_anchor),
+        key=lambda x: (x["article"], x.get("sentence_start", 0)),
+    ):
+        text = texts.get(at["article"], "")
         at = {**at, "sentence": text[at.get("sentence_start", 0) : at.get("sentence_end", 0)]}
         attributions[at["article"]].append(at)
-    articles: list[dict[str, Any]] = []
-    for a in run.articles:
-        flag = run.flags.get(a["id"], {})
-        links = []
-        for d in flag.get("derived_from", []):
+
+    def linked(entries: list[dict[str, Any]], aid: str) -> list[dict[str, Any]]:
+        out = []
+        for d in entries:
             other = d["node"][8:] if d["node"].startswith("article:") else d["node"]
-            links.append(
+            out.append(
                 {
                     **d,
                     "name": _node_name(nodes, names, d["node"]),
-                    "pair": pair_of.get(frozenset((a["id"], other))),
+                    "pair": pair_of.get(frozenset((aid, other))),
                 }
             )
-        uncredited = []
-        for u in flag.get("uncredited", []):
-            other = u["node"][8:] if u["node"].startswith("article:") else u["node"]
-            uncredited.append(
-                {
-                    **u,
-                    "name": _node_name(nodes, names, u["node"]),
-                    "pair": pair_of.get(frozenset((a["id"], other))),
-                }
-            )
+        return out
+
+    articles: list[dict[str, Any]] = []
+    for a in shown_articles:
+        flag = run.flags.get(a["id"], {})
         articles.append(
             {
                 **{k: a.get(k) for k in ("id", "title", "outlet", "url", "published", "language")},
                 "name": names[a["id"]],
                 "label": _article_label(a),
-                "anchor": anchor("art", a["id"]),
+                "anchor": art_anchor[a["id"]],
                 "class": flag.get("class") or "unknown",
                 "derived_share": flag.get("derived_share"),
-                "derived_from": links,
-                "uncredited": uncredited,
+                "derived_from": linked(flag.get("derived_from", []), a["id"]),
+                "uncredited": linked(flag.get("uncredited", []), a["id"]),
                 "attributions": attributions.get(a["id"], []),
                 "items": by_article.get(a["id"], []),
                 "review_counts": _review_counts(by_article.get(a["id"], [])),
                 "chars": len(a.get("text", "")),
             }
         )
-    art_anchor: dict[str, str] = {a["id"]: a["anchor"] for a in articles}
-    stories = []
-    for st in sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"])):
-        members = set(st.get("articles", []))
-        stories.append(
-            {
-                **st,
-                "anchor": anchor("story", st["id"]),
-                "members": [
-                    {"id": i, "name": names.get(i, i), "anchor": art_anchor.get(i)}
-                    for i in sorted(members, key=lambda x: order.get(x, 1 << 30))
-                ],
-                "pairs": [p for p in pairs if p["a"] in members and p["b"] in members],
-            }
-        )
-    in_story = {p["id"] for st in stories for p in st["pairs"]}
-    loose_pairs = [p for p in pairs if p["id"] not in in_story]
+
+    # the graph: its strongest part as SVG and JSON; the edge table, most telling first
+    graph = run.graph or {"nodes": [], "links": []}
+    shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
+    all_links = graph.get("links", [])
+    table_links = all_links
+    if len(all_links) > lim.edges:
+        table_links = sorted(all_links, key=_edge_rank)[: lim.edges]
     edges = []
-    for lk in (run.graph or {}).get("links", []):
+    for lk in table_links:
         ev = lk.get("evidence") or {}
         edges.append(
             {
@@ -466,49 +672,113 @@ def build_context(
         )
     edges.sort(key=lambda e: (-e["confidence"], e["kind"], e["source"], e["target"]))
     graph_anchors = {f"article:{i}": f"#{anc}" for i, anc in art_anchor.items()}
-    classes = Counter(a["class"] for a in articles)
+
+    flags = [run.flags.get(a["id"], {}) for a in run.articles]
+    classes = Counter(f.get("class") or "unknown" for f in flags)
     outlets = sorted({str(a["outlet"]) for a in run.articles if a.get("outlet")})
-    shares = [float(a["derived_share"]) for a in articles if a["derived_share"] is not None]
-    todo = [r for r in review if not r["verdict"]]
-    heat = _heatmap(run, names)
-    for row in heat["rows"]:
-        for cell in row["cells"]:
+    shares = [float(f["derived_share"]) for f in flags if f.get("derived_share") is not None]
+    heat = _heatmap(run, names, _heatmap_ids(run, lim.heatmap))
+    for hrow in heat["rows"]:
+        for cell in hrow["cells"]:
             cell["style"] = _cell_style(cell["share"])
             cell["col_name"] = names.get(cell["col"], cell["col"])
-        row["short"] = display_name({"id": row["id"], "title": row["name"]}, 22)
+        hrow["short"] = display_name({"id": hrow["id"], "title": hrow["name"]}, 22)
+    review_shown = review[: lim.review]
+    n_art = len(run.articles)
+    graph_arts = sum(1 for n in graph.get("nodes", []) if n.get("kind") == "article")
+    cut = {
+        "articles": _cut(
+            len(articles),
+            n_art,
+            "articles (those with uncredited reuse first, then the most derived)",
+            "all of them are in articles.jsonl and flags.jsonl",
+        ),
+        "heatmap": _cut(
+            len(heat["ids"]),
+            n_art,
+            "articles (those in the most matches)",
+            "every match is in matches.jsonl",
+        ),
+        "graph": _cut(
+            graph_articles,
+            graph_arts,
+            "articles in the graph (those with the strongest links, with the sources they "
+            "cite most)",
+            "the whole graph is in graph.json (`lineage graph RUN_DIR -f graphml` exports it)",
+        ),
+        "edges": _cut(
+            len(edges),
+            len(all_links),
+            "edges (article to article first, then the most confident)",
+            "all of them are in graph.json",
+        ),
+        "pairs": _cut(
+            len(shown_pairs),
+            len(pairs),
+            f"article pairs side by side (best score first, at most {per_story_cap} per story)",
+            "every matched passage is in matches.jsonl, and `lineage review serve RUN_DIR` "
+            "shows the evidence of each review item",
+        ),
+        "stories": _cut(
+            len(stories),
+            len(run.stories),
+            "stories (those with a pair shown, then the largest)",
+            "all of them are in stories.jsonl",
+        ),
+        "review": _cut(
+            len(review_shown),
+            len(review),
+            "review items (the most urgent first)",
+            "all of them, with their evidence, are in `lineage review export RUN_DIR`",
+        ),
+        "rejected": _cut(
+            min(len(run.rejected), lim.rejected),
+            len(run.rejected),
+            "rejected inputs",
+            "all of them are in rejected.jsonl",
+        ),
+    }
     return {
         "run": run.run,
         "notes": run.notes,
+        "cut": cut,
+        "large": any(cut.values()),
         "summary": {
-            "articles": len(run.articles),
+            "articles": n_art,
             "outlets": len(outlets),
             "stories": len(run.stories),
             "matches": len(run.matches),
             "classes": {k: classes.get(k, 0) for k in svg.CLASS_COLORS},
             "mean_share": sum(shares) / len(shares) if shares else None,
-            "uncredited": sum(1 for a in articles if a["uncredited"]),
+            "uncredited": sum(1 for f in flags if f.get("uncredited")),
             "rejected": len(run.rejected),
             "review": len(review),
             "judged": len(review) - len(todo),
         },
-        "origins": _origins(run, names, nodes, art_anchor),
+        "origins": _origins(run, names, nodes, art_anchor, lim.roots),
         "check_first": (todo or review)[:5],
-        "closest": [p for p in pairs if p["count"]][:3],
+        "closest": [
+            {**p, "shared_facts": p["shared_facts"][:8], "facts_more": len(p["shared_facts"]) - 8}
+            for p in shown_pairs[:3]
+        ],
+        "open_pair": open_pair,
         "articles": articles,
-        "pairs": pairs,
+        "pairs": shown_pairs,
         "stories": stories,
         "loose_pairs": loose_pairs,
         "edges": edges,
-        "graph_svg": svg.render_graph(run.graph, graph_anchors) if run.graph else None,
+        "graph_svg": svg.render_graph(shown_graph, graph_anchors) if run.graph else None,
         "graph_legend": svg.EDGE_LABELS,
         "class_colors": svg.CLASS_COLORS,
         "heatmap": heat,
-        "review": review,
-        "rejected": run.rejected,
+        "review": review_shown,
+        "rejected": run.rejected[: lim.rejected],
         "verdict_labels": VERDICT_LABELS,
         "data": {
-            "graph": run.graph or {"nodes": [], "links": []},
-            "items": [{"id": r["id"], "kind": r["kind"], "verdict": r["verdict"]} for r in review],
+            "graph": shown_graph,
+            "items": [
+                {"id": r["id"], "kind": r["kind"], "verdict": r["verdict"]} for r in review_shown
+            ],
         },
     }
 

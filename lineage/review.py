@@ -155,12 +155,19 @@ class ReviewItem:
 class _Index:
     """Lookups over a run folder that items need."""
 
-    def __init__(self, run_dir: Path) -> None:
-        self.articles = {a["id"]: a for a in read_jsonl(run_dir / "articles.jsonl")}
-        self.passages = {p["id"]: p for p in read_jsonl(run_dir / "passages.jsonl")}
-        self.matches = read_jsonl(run_dir / "matches.jsonl")
-        self.flags = read_jsonl(run_dir / "flags.jsonl")
-        self.graph = read_json(run_dir / "graph.json")
+    def __init__(self, run_dir: Path, loaded: Any = None) -> None:
+        if loaded is not None:  # a report's RunData: the same files, already read
+            self.articles = {a["id"]: a for a in loaded.articles}
+            self.passages = loaded.passages
+            self.matches = loaded.matches
+            self.flags = list(loaded.flags.values())
+            self.graph = loaded.graph
+        else:
+            self.articles = {a["id"]: a for a in read_jsonl(run_dir / "articles.jsonl")}
+            self.passages = {p["id"]: p for p in read_jsonl(run_dir / "passages.jsonl")}
+            self.matches = read_jsonl(run_dir / "matches.jsonl")
+            self.flags = read_jsonl(run_dir / "flags.jsonl")
+            self.graph = read_json(run_dir / "graph.json")
         self.by_pair: dict[frozenset[str], list[dict[str, Any]]] = {}
         for m in self.matches:
             self.by_pair.setdefault(frozenset((m["article_a"], m["article_b"])), []).append(m)
@@ -331,9 +338,13 @@ def _fact_items(ix: _Index) -> Iterator[ReviewItem]:
             a, b = m["article_a"], m["article_b"]
 
 
-def build_items(run_dir: Path) -> list[ReviewItem]:
-    """All review items of a run, most urgent first, one per stable id."""
-    ix = _Index(check_run_dir(Path(run_dir)))
+def build_items(run_dir: Path, loaded: Any = None) -> list[ReviewItem]:
+    """All review items of a run, most urgent first, one per stable id.
+
+    ``loaded`` (the report's ``RunData`` of the same folder) spares reading the
+    files a second time.
+    """
+    ix = _Index(check_run_dir(Path(run_dir)), loaded)
     items: dict[str, ReviewItem] = {}
     for it in (*_uncredited_items(ix), *_derives_items(ix), *_fact_items(ix)):
         if it.id in items:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -493,3 +494,263 @@ def test_check_first_links_to_the_evidence(run_dir: Path) -> None:
     assert first["evidence_anchor"] == ctx["pairs"][0]["id"]
     html = report.render_html(ctx)
     assert f'id="{first["evidence_anchor"]}" open' in html
+
+
+# --------------------------------------------------------------------------- big batches
+
+
+def write_big_run(folder: Path, groups: int = 5, size: int = 8) -> Path:
+    """``groups`` stories of ``size`` articles; each article rewrites its story's first one.
+
+    Every pair within a story matches (one verbatim line), so pairs grow as
+    size² while articles grow as size: enough to cross every small limit.
+    """
+    write_sample_run(folder)  # run.json, rejected.jsonl; the rest is overwritten below
+    articles, passages, matches, flags, attributions, stories = [], [], [], [], [], []
+    nodes: list[dict[str, Any]] = [{"id": "outlet:wire", "kind": "outlet", "label": "Wire"}]
+    links: list[dict[str, Any]] = []
+    for g in range(groups):
+        wire = f"Story {g}: the <council> voted {100 + g} to {g} on the new bridge."
+        ids = [f"g{g}a{i:02d}" for i in range(size)]
+        for i, aid in enumerate(ids):
+            lines = [wire, f"Article {aid} adds its own view & more.", "Readers wrote in."]
+            text = "\n".join(lines)
+            pos = 0
+            for k, line in enumerate(lines):
+                passages.append(
+                    {
+                        "id": f"{aid}#p{k}",
+                        "article": aid,
+                        "index": k,
+                        "start": pos,
+                        "end": pos + len(line),
+                        "text": line,
+                    }
+                )
+                pos += len(line) + 1
+            articles.append(
+                {
+                    "id": aid,
+                    "text": text,
+                    "title": f"Bridge vote {g} <{i}>",
+                    "outlet": f"Outlet {i}",
+                    "url": None,
+                    "published": f"2024-0{1 + g}-{10 + i}",
+                    "language": "en",
+                    "passages": len(lines),
+                }
+            )
+            nodes.append(
+                {
+                    "id": f"article:{aid}",
+                    "kind": "article",
+                    "label": f"Bridge vote {g} <{i}>",
+                    "published": f"2024-0{1 + g}-{10 + i}",
+                    "class": "wholly-derived" if i else "non-derived",
+                    "derived_share": 0.33 if i else 0.0,
+                    "uncredited": bool(i),
+                }
+            )
+            links.append({"source": "outlet:wire", "target": f"article:{aid}", "kind": "publishes"})
+            links.append(
+                {
+                    "source": f"article:{aid}",
+                    "target": f"source:s{i % 3}",
+                    "kind": "cites",
+                    "confidence": 0.5,
+                    "explanation": "says",
+                }
+            )
+            attributions.append(
+                {
+                    "article": aid,
+                    "sentence_start": 0,
+                    "sentence_end": len(wire),
+                    "mention": "council",
+                    "cue": "voted",
+                    "confidence": 0.5,
+                    "source_name": "City <Council>",
+                    "source_type": "authority",
+                    "via_person": None,
+                }
+            )
+            head = ids[0]
+            flags.append(
+                {
+                    "article": aid,
+                    "class": "wholly-derived" if i else "non-derived",
+                    "derived_share": 0.33 if i else 0.0,
+                    "derived_from": [{"node": f"article:{head}", "share": 0.33, "credited": False}]
+                    if i
+                    else [],
+                    "uncredited": [
+                        {"node": f"article:{head}", "share": 0.33, "passages": [f"{aid}#p0"]}
+                    ]
+                    if i
+                    else [],
+                }
+            )
+            if i:
+                links.append(
+                    {
+                        "source": f"article:{aid}",
+                        "target": f"article:{head}",
+                        "kind": "derives_from",
+                        "confidence": 0.9 - i / 100,
+                        "explanation": "repeats <the> wire",
+                        "evidence": {"matches": [f"m{head}-{aid}"]},
+                    }
+                )
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                wl = len(wire)
+                matches.append(
+                    {
+                        "id": f"m{a}-{b}",
+                        "a": f"{a}#p0",
+                        "b": f"{b}#p0",
+                        "article_a": a,
+                        "article_b": b,
+                        "kind": "verbatim",
+                        "shared_facts": [f"number:{100 + g}"],
+                        "changed_facts": [],
+                        "spans": [{"a_start": 0, "a_end": wl, "b_start": 0, "b_end": wl}],
+                        "score": 0.9 - (int(b[-2:]) - int(a[-2:])) / 100,
+                    }
+                )
+        stories.append({"id": f"s{g}", "articles": ids, "clusters": [], "label": f"Bridge {g}"})
+    nodes += [{"id": f"source:s{k}", "kind": "source", "label": f"Source {k}"} for k in range(3)]
+    _jsonl(folder / "articles.jsonl", articles)
+    _jsonl(folder / "passages.jsonl", passages)
+    _jsonl(folder / "matches.jsonl", matches)
+    _jsonl(folder / "stories.jsonl", stories)
+    _jsonl(folder / "flags.jsonl", flags)
+    _jsonl(folder / "attributions.jsonl", attributions)
+    _jsonl(folder / "clusters.jsonl", [])
+    _jsonl(
+        folder / "rejected.jsonl",
+        [{"path": f"in/bad{k}.bin", "line": None, "reason": "binary file"} for k in range(5)],
+    )
+    (folder / "graph.json").write_text(
+        json.dumps({"directed": True, "multigraph": True, "nodes": nodes, "links": links}),
+        encoding="utf-8",
+    )
+    return folder
+
+
+SMALL = report.Limits(
+    articles=10,
+    heatmap=5,
+    graph_articles=6,
+    graph_sources=2,
+    edges=8,
+    pairs=4,
+    story_pairs=2,
+    stories=3,
+    story_members=4,
+    roots=2,
+    review=5,
+    rejected=2,
+)
+
+
+def _render(run_dir: Path, limits: report.Limits) -> tuple[dict[str, Any], str, str]:
+    ctx = report.build_context(report.load_run(run_dir), limits=limits)
+    return ctx, report.render_html(ctx), report.render_markdown(ctx)
+
+
+def _dangling(html: str) -> set[str]:
+    """In-page links whose target id is not in the page."""
+    return set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r' id="([^"]+)"', html))
+
+
+def test_big_run_shows_at_most_the_limits(tmp_path: Path) -> None:
+    run_dir = write_big_run(tmp_path / "big")  # 40 articles, 140 pairs, 5 stories
+    ctx, html, md_text = _render(run_dir, SMALL)
+    assert html.count('<details class="pair"') == 4 == len(ctx["pairs"])
+    assert html.count(" open>") == 1
+    assert all(len(st["pairs"]) <= 2 for st in ctx["stories"]) and len(ctx["stories"]) == 3
+    assert html.count('<div class="article" id=') == 10
+    assert html.count('<th class="rot"') == 5
+    assert html.count('class="node node-article"') == 6
+    assert html.count('class="node node-source"') <= 2
+    assert html.count('<tr id="item-') == 5
+    assert html.count("in/bad") == 2
+    assert html.split('id="edges-table"', 1)[1].split("</table>", 1)[0].count("<tr>") == 8 + 1
+    data = json.loads(html.split('id="lineage-data">', 1)[1].split("</script>", 1)[0])
+    assert sum(n["kind"] == "article" for n in data["graph"]["nodes"]) == 6
+    assert len(data["items"]) == 5
+    assert _dangling(html) == set()
+    # every cut is said, in both files
+    for text in (
+        "Showing 4 of 140 article pairs side by side",
+        "Showing 10 of 40 articles",
+        "Showing 5 of 40 articles (those in the most matches)",
+        "Showing 6 of 40 articles in the graph",
+        "Showing 3 of 5 stories",
+        "Showing 2 of 5 rejected inputs",
+        "and 4 more",
+    ):
+        assert text in html, text
+    for text in ("Showing 4 of 140 article pairs", "Showing 10 of 40 articles", "Showing 5 of "):
+        assert text in md_text, text
+    assert f"Showing 5 of {ctx['summary']['review']} review items" in html
+    assert "lineage review export RUN\\_DIR" in md_text
+    # the summary still counts everything
+    assert ctx["summary"]["articles"] == 40 and ctx["summary"]["uncredited"] == 35
+    # the kept articles are the flagged ones, the heatmap the most matched
+    assert all(a["uncredited"] for a in ctx["articles"])
+    # hostile text stays escaped in what is shown
+    assert "<council>" not in html and "&lt;council&gt;" in html
+    assert "<council>" not in md_text
+
+
+def test_big_run_is_deterministic(tmp_path: Path) -> None:
+    run_dir = write_big_run(tmp_path / "big")
+    assert _render(run_dir, SMALL)[1:] == _render(run_dir, SMALL)[1:]
+
+
+def test_small_run_is_shown_whole(run_dir: Path, tmp_path: Path) -> None:
+    _ctx, html, md_text = _render(run_dir, report.LIMITS)
+    assert "Showing" not in html and "Showing" not in md_text
+    assert "large batch" not in html.lower()
+    assert _dangling(html) == set()
+    big = write_big_run(tmp_path / "big", groups=2, size=4)  # 8 articles, 12 pairs: all fit
+    ctx, html, _md = _render(big, report.LIMITS)
+    assert not ctx["large"] and len(ctx["pairs"]) == 12
+    assert html.count('<div class="article" id=') == 8
+
+
+def _highlight_reference(text: str, marks: list[tuple[int, int, int, str, str]]) -> str:
+    """The plain quadratic definition: each stretch takes its strongest covering mark."""
+    n = len(text)
+    bounds = sorted({0, n} | {max(0, min(n, x)) for m in marks for x in m[:2]})
+    out, prev, buf = [], None, ""
+    for s, e in itertools.pairwise(bounds):
+        best = None
+        for ms, me, level, kind, title in marks:
+            if ms <= s and e <= me:
+                cand = (level, report.KIND_RANK.get(kind, 0), kind, title)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+        label = (best[0], best[2], best[3]) if best else None
+        if label != prev:
+            out.append(report._wrap(buf, prev))
+            buf, prev = "", label
+        buf += text[s:e]
+    out.append(report._wrap(buf, prev))
+    return "".join(out)
+
+
+def test_highlight_sweep_equals_reference() -> None:
+    import random
+
+    rng = random.Random(7)
+    kinds = ["verbatim", "near-verbatim", "rewritten", "fact", "other"]
+    for _ in range(300):
+        text = "".join(rng.choice("ab <&>\n") for _ in range(rng.randint(0, 40)))
+        marks = []
+        for _ in range(rng.randint(0, 8)):
+            s = rng.randint(-5, 45)
+            marks.append((s, s + rng.randint(-2, 20), rng.randint(1, 3), rng.choice(kinds), "t"))
+        assert str(report.highlight(text, marks)) == _highlight_reference(text, marks)
