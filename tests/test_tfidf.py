@@ -1,0 +1,144 @@
+"""TF-IDF stage: vectors, cosines and candidates equal scikit-learn's whole-matrix path.
+
+The reference is built with plain ``TfidfVectorizer`` and scipy, as the stage
+did before it built vectors on demand; the comparisons are exact (same bits,
+same order of entries in each row).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+import lineage.tfidf as tf
+from lineage.engine import LocalEngine
+from lineage.tfidf import PassageScorer
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    """Windows of two sentences (step one) over the seed articles, as passages overlap."""
+    out: list[str] = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        sents = [s for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if s]
+        out += [" ".join(sents[k : k + 2]) for k in range(max(1, len(sents) - 1))]
+    return out
+
+
+def _reference(texts: list[str], min_df: int = 1, max_features: int = 200_000) -> sp.csr_matrix:
+    words = TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=min_df,
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b\w+\b",
+        dtype=np.float32,
+    ).fit_transform(texts)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
+                            sublinear_tf=True, dtype=np.float32,
+                            max_features=max_features).fit_transform(texts)  # fmt: skip
+    return (sp.hstack([words, chars]).tocsr() * np.float32(np.sqrt(0.5))).tocsr()
+
+
+def _reference_cosine(m: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
+    out = np.empty(len(pairs), dtype=np.float32)
+    for lo in range(0, len(pairs), tf._PAIR_CHUNK):
+        a, b = pairs[lo : lo + tf._PAIR_CHUNK, 0], pairs[lo : lo + tf._PAIR_CHUNK, 1]
+        out[lo : lo + len(a)] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
+    return np.clip(out, 0.0, 1.0)
+
+
+def _same(x: sp.csr_matrix, y: sp.csr_matrix) -> None:
+    assert x.shape == y.shape
+    assert np.array_equal(x.indptr, y.indptr)
+    assert np.array_equal(x.indices, y.indices)  # same entries in the same order
+    assert np.array_equal(x.data, y.data)  # bit for bit
+
+
+def _pairs(n: int, k: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    p = rng.integers(0, n, size=(k, 2))
+    p = p[p[:, 0] != p[:, 1]]
+    return np.vstack([p, [[0, 1], [1, 2], [2, 0]]])
+
+
+def test_vectors_equal_scikit_learn(texts: list[str]) -> None:
+    assert len(texts) > 100
+    _same(PassageScorer().fit(texts).matrix_, _reference(texts))
+
+
+def test_character_limit_and_min_df_equal_scikit_learn(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a small limit: many n-grams tie on frequency at the cut, as scikit-learn breaks ties
+    monkeypatch.setattr(tf, "_CHAR_MAX_FEATURES", 500)
+    _same(PassageScorer().fit(texts).matrix_, _reference(texts, max_features=500))
+    _same(PassageScorer(min_df=2).fit(texts).matrix_, _reference(texts, min_df=2, max_features=500))
+
+
+def test_words_only(texts: list[str]) -> None:
+    ref = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                          dtype=np.float32).fit_transform(texts)  # fmt: skip
+    scorer = PassageScorer(char_ngrams=False).fit(texts)
+    _same(scorer.matrix_, ref)
+    pairs = _pairs(len(texts), 2000)
+    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+
+
+@pytest.mark.parametrize("engine", [None, LocalEngine(2)])
+def test_cosine_in_blocks_equals_whole_matrix(
+    texts: list[str], engine: LocalEngine | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pairs = _pairs(len(texts), 3000)
+    ref = _reference_cosine(_reference(texts), pairs)
+    assert np.array_equal(PassageScorer(engine=engine).fit(texts).cosine(pairs), ref)
+    # tiny blocks and chunks: vectors rebuilt per block, pairs split over the engine
+    monkeypatch.setattr(tf, "_PAIR_CHUNK", 16)
+    monkeypatch.setattr(tf, "_BLOCK_ROWS", 40)
+    monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
+    monkeypatch.setattr(tf, "_DF_CHUNK", 50)
+    monkeypatch.setattr(tf, "_TEXT_CHUNK", 45)
+    ref = _reference_cosine(_reference(texts), pairs)
+    scorer = PassageScorer(engine=engine).fit(texts)
+    assert len(scorer._blocks(pairs)) > 1
+    assert np.array_equal(scorer.cosine(pairs), ref)
+    assert scorer.cosine(np.empty((0, 2), dtype=np.int64)).shape == (0,)
+
+
+def test_candidates_equal_whole_matrix(texts: list[str]) -> None:
+    groups = np.arange(len(texts)) // 7
+    scorer = PassageScorer().fit(texts)
+    # rare shared terms: from the word vectors only
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                            dtype=np.float32).fit_transform(texts)  # fmt: skip
+    binary = (words > 0).astype(np.int32).tocsc()
+    df = np.diff(binary.indptr)
+    rare = binary[:, np.flatnonzero((df >= 2) & (df <= 20))].tocsr()
+    shared = (rare @ rare.T).tocoo()
+    mask = (shared.row < shared.col) & (shared.data >= 2)
+    mask &= groups[shared.row] != groups[shared.col]
+    expected = np.unique(np.stack([shared.row[mask], shared.col[mask]], axis=1), axis=0)
+    got = scorer.candidates(groups, exhaustive_max=0)
+    assert len(got) and np.array_equal(got, expected)
+    # the word vectors are not re-sorted by it (their row order matters for the cosines)
+    _same(scorer.matrix_, _reference(texts))
+    near = scorer.candidates(groups, min_cosine=0.2, top_k=3)
+    assert len(near) and (groups[near[:, 0]] != groups[near[:, 1]]).all()
+
+
+def test_order_of_alphabet_is_order_of_token_tuples() -> None:
+    texts = ["ab c", "a z", "a", "ab", "a b c", "ä ab_1 a9"]
+    ref = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                          dtype=np.float32).fit_transform(texts)  # fmt: skip
+    _same(PassageScorer(char_ngrams=False).fit(texts).matrix_, ref)
+
+
+def test_empty_vocabulary_raises() -> None:
+    with pytest.raises(ValueError):
+        PassageScorer().fit(["!!", "?"])
