@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import networkx as nx
+import numpy as np
 
 from lineage.models import Cluster, Match, Passage, Story
 
@@ -25,10 +26,13 @@ def cluster_passages(
 ) -> list[list[str]]:
     """Groups of passage ids (each with passages of at least two articles)."""
     by_id = {p.id: p for p in passages}
-    links: set[tuple[str, str]] = set()
+    involved = sorted({pid for m in matches for pid in (m.a, m.b)})
+    num = {pid: i for i, pid in enumerate(involved)}  # numbers in id order: int pairs sort as ids
+    score: dict[tuple[int, int], float] = {}
     for m in matches:
-        links.add((min(m.a, m.b), max(m.a, m.b)))
-    involved = sorted({pid for pair in links for pid in pair})
+        i, j = num[m.a], num[m.b]
+        score[(i, j) if i < j else (j, i)] = m.score  # the last match of a pair wins
+    links = set(score)
     by_article: dict[str, list[Passage]] = defaultdict(list)
     for pid in involved:
         by_article[by_id[pid].article].append(by_id[pid])
@@ -36,23 +40,36 @@ def cluster_passages(
         group.sort(key=lambda p: p.index)
         for x, y in itertools.pairwise(group):
             if y.cstart < x.cend:  # overlapping windows share a sentence
-                links.add((x.id, y.id))
-    member: dict[str, int] = {pid: i for i, pid in enumerate(involved)}
-    clusters: dict[int, set[str]] = {i: {pid} for i, pid in enumerate(involved)}
-    score = {(min(m.a, m.b), max(m.a, m.b)): m.score for m in matches}
-    for a, b in sorted(links, key=lambda ab: (-score.get(ab, 0.0), ab)):
-        ca, cb = member[a], member[b]
+                links.add((num[x.id], num[y.id]))
+    # links between two clusters are counted from the smaller one's members (not by
+    # testing every member pair). Only links stored in (low, high) order count, as they
+    # always have: a window link such as ("x#p9", "x#p10") can merge but adds no cohesion.
+    neighbours: list[list[int]] = [[] for _ in involved]
+    for i, j in links:
+        if i < j:
+            neighbours[i].append(j)
+            neighbours[j].append(i)
+    member = list(range(len(involved)))
+    clusters: dict[int, list[int]] = {i: [i] for i in member}
+    ordered = list(links)
+    pairs = np.array(ordered, dtype=np.int64).reshape(-1, 2)
+    weights = np.array([score.get(ij, 0.0) for ij in ordered], dtype=np.float64)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], -weights))  # strongest first, then by ids
+    for i, j in pairs[order].tolist():
+        ca, cb = member[i], member[j]
         if ca == cb:
             continue
         A, B = clusters[ca], clusters[cb]
-        between = sum(1 for x in A for y in B if (min(x, y), max(x, y)) in links)
+        small, other = (A, cb) if len(A) <= len(B) else (B, ca)
+        between = sum(1 for k in small for n in neighbours[k] if member[n] == other)
         if between / (len(A) * len(B)) < min_cohesion:
             continue
-        keep, drop = (ca, cb) if ca < cb else (cb, ca)
-        clusters[keep] |= clusters.pop(drop)
-        for pid in clusters[keep]:
-            member[pid] = keep
-    groups = [sorted(c) for c in clusters.values()]
+        keep, drop = (ca, cb) if len(A) >= len(B) else (cb, ca)  # relabel the smaller one
+        dropped = clusters.pop(drop)
+        clusters[keep].extend(dropped)
+        for k in dropped:
+            member[k] = keep
+    groups = [[involved[k] for k in sorted(c)] for c in clusters.values()]
     groups = [g for g in groups if len({by_id[p].article for p in g}) >= 2]
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
@@ -66,11 +83,10 @@ def build_clusters(
     """Clusters (with their shared facts and a label) and the stories they form."""
     by_id = {p.id: p for p in passages}
     groups = cluster_passages(passages, matches, min_cohesion)
+    arts_of = [sorted({by_id[p].article for p in group}) for group in groups]
     article_graph = nx.Graph()
-    for group in groups:
-        arts = sorted({by_id[p].article for p in group})
-        for x, y in itertools.pairwise(arts):
-            article_graph.add_edge(x, y)
+    for arts in arts_of:
+        article_graph.add_edges_from(itertools.pairwise(arts))
     story_of: dict[str, str] = {}
     components = sorted(
         (sorted(c) for c in nx.connected_components(article_graph)), key=lambda c: c[0]
@@ -79,21 +95,22 @@ def build_clusters(
         for art in comp:
             story_of[art] = f"s{k}"
     clusters: list[Cluster] = []
-    for k, group in enumerate(groups, start=1):
-        arts = sorted({by_id[p].article for p in group})
+    of_story: dict[str, list[Cluster]] = defaultdict(list)
+    for k, (group, arts) in enumerate(zip(groups, arts_of, strict=True), start=1):
         counts: dict[str, int] = defaultdict(int)
         for pid in group:
             for f in set(facts_by_passage.get(pid, [])):
                 counts[f] += 1
         common = sorted(f for f, c in counts.items() if c >= 2)
         label = _label(by_id[group[0]].text)
-        clusters.append(Cluster(f"c{k}", story_of[arts[0]], group, arts, common, label))
+        cluster = Cluster(f"c{k}", story_of[arts[0]], group, arts, common, label)
+        clusters.append(cluster)
+        of_story[cluster.story].append(cluster)
     stories = []
     for k, comp in enumerate(components, start=1):
         sid = f"s{k}"
-        cids = [c.id for c in clusters if c.story == sid]
-        first = next(c for c in clusters if c.story == sid)
-        stories.append(Story(sid, comp, cids, first.label))
+        own = of_story[sid]
+        stories.append(Story(sid, comp, [c.id for c in own], own[0].label))
     return clusters, stories
 
 
