@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -40,13 +41,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from lineage import facts as factlib
 from lineage.align import Aligner
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, make_engine
 from lineage.minhash import Signer, lsh_candidates, set_overlaps
-from lineage.models import Document, Fact, Match, Passage
+from lineage.models import AlignedSpan, Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
 
 
@@ -123,19 +125,31 @@ def _may_match(scores: np.ndarray, s: Settings) -> np.ndarray:
     )
 
 
+def blocking_keys(fs: Sequence[Fact]) -> set[str]:
+    """Keys that make two passages candidates: a strong fact, a count's unit and magnitude."""
+    keys = set()
+    for f in fs:
+        if factlib.is_strong(f):
+            keys.add(f"{f.kind}:{f.key}")
+            if f.kind == "number" and f.unit:
+                keys.add(f"unit:{f.unit}:{int(np.log10(max(float(f.key), 1)))}")
+    return keys
+
+
 def fact_candidates(
     facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
 ) -> np.ndarray:
     """Pairs of passages (different groups) sharing a strong fact or a count's unit+magnitude."""
+    return key_candidates([blocking_keys(fs) for fs in facts], groups, max_postings)
+
+
+def key_candidates(
+    keys: Sequence[set[str]], groups: np.ndarray, max_postings: int = 50
+) -> np.ndarray:
+    """Pairs of passages (different groups) sharing a key held by at most ``max_postings``."""
     postings: dict[str, list[int]] = defaultdict(list)
-    for i, fs in enumerate(facts):
-        keys = set()
-        for f in fs:
-            if factlib.is_strong(f):
-                keys.add(f"{f.kind}:{f.key}")
-                if f.kind == "number" and f.unit:
-                    keys.add(f"unit:{f.unit}:{int(np.log10(max(float(f.key), 1)))}")
-        for k in keys:
+    for i, ks in enumerate(keys):
+        for k in ks:
             postings[k].append(i)
     pairs = []
     for k in sorted(postings):
@@ -160,7 +174,10 @@ def _uncovered(spans: list[tuple[int, int]], covered: list[tuple[int, int]]) -> 
     """Characters of ``spans`` outside ``covered``."""
     total = 0
     for s, e in spans:
-        inside = sum(max(0, min(e, ce) - max(s, cs)) for cs, ce in covered)
+        inside = 0  # overlaps with each covered span, counted as often as they overlap
+        for cs, ce in covered:
+            if cs < e and s < ce:
+                inside += (ce if ce < e else e) - (cs if cs > s else s)
         total += max(0, (e - s) - inside)
     return total
 
@@ -175,85 +192,122 @@ def _span_cover(p: Passage, others: list[Passage]) -> float:
 
 
 def _dedupe(
-    matches: list[Match], by_id: dict[str, Passage], aligner: Aligner, new_chars: int = 20
-) -> list[Match]:
-    """Per article pair, drop window pairs that repeat a better match's evidence; align the rest.
+    cands: Sequence[tuple[float, Passage, Passage, str]], aligner: Aligner, new_chars: int = 20
+) -> list[tuple[int, list[AlignedSpan]]]:
+    """One article pair's candidates ``(score, a, b, kind)``: the kept ones and their spans.
 
-    Overlapping windows report one reuse several times. A match that overlaps
-    a better one on both sides is kept only if it aligns at least
-    ``new_chars`` characters of text the kept matches do not already align
-    (a match lying wholly inside kept passages on both sides is dropped
-    without aligning it).
+    Overlapping windows report one reuse several times. Candidates are taken
+    best first (score, then passage ids); one that overlaps a kept one on both
+    sides is kept only if it aligns at least ``new_chars`` characters of text
+    the kept ones do not already align (one lying wholly inside kept passages
+    on both sides is dropped without aligning it). Returns ``(position in
+    cands, spans)`` in the order taken.
     """
-    kept: list[Match] = []
-    grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
-    for m in matches:
-        grouped[(m.article_a, m.article_b)].append(m)
-    for key in sorted(grouped):
-        chosen: list[Match] = []
-        aligned: list[tuple[int, int]] = []
-        for m in sorted(grouped[key], key=lambda m: (-m.score, m.a, m.b)):
-            pa, pb = by_id[m.a], by_id[m.b]
-            conflict = [
-                c for c in chosen if _overlaps(pa, by_id[c.a]) and _overlaps(pb, by_id[c.b])
-            ]
-            cover_a = _span_cover(pa, [by_id[c.a] for c in conflict])
-            cover_b = _span_cover(pb, [by_id[c.b] for c in conflict])
-            if conflict and min(cover_a, cover_b) >= 0.95:
-                continue
-            m.spans = aligner.align(pa, pb, min_words=3 if m.kind == "rewritten" else 4)
-            spans = [(sp.a_start, sp.a_end) for sp in m.spans]
-            if conflict and _uncovered(spans, aligned) < new_chars:
-                continue
-            chosen.append(m)
-            aligned.extend(spans)
-        kept.extend(chosen)
+    kept: list[tuple[int, list[AlignedSpan]]] = []
+    chosen: list[tuple[Passage, Passage]] = []
+    aligned: list[tuple[int, int]] = []
+    order = sorted(range(len(cands)), key=lambda k: (-cands[k][0], cands[k][1].id, cands[k][2].id))
+    for k in order:
+        _, pa, pb, kind = cands[k]
+        a0, a1, b0, b1 = pa.cstart, pa.cend, pb.cstart, pb.cend  # _overlaps inlined (hot loop)
+        conflict = [(ca, cb) for ca, cb in chosen
+                    if ca.cstart < a1 and a0 < ca.cend
+                    and cb.cstart < b1 and b0 < cb.cend]  # fmt: skip
+        if conflict and min(_span_cover(pa, [ca for ca, _ in conflict]),
+                            _span_cover(pb, [cb for _, cb in conflict])) >= 0.95:  # fmt: skip
+            continue
+        spans = aligner.align(pa, pb, min_words=3 if kind == "rewritten" else 4)
+        a_spans = [(sp.a_start, sp.a_end) for sp in spans]
+        if conflict and _uncovered(a_spans, aligned) < new_chars:
+            continue
+        kept.append((k, spans))
+        chosen.append((pa, pb))
+        aligned.extend(a_spans)
     return kept
+
+
+_KINDS = ("verbatim", "near-verbatim", "rewritten")
+"""Match kinds by code (``_classify_many``)."""
 
 
 @dataclass(slots=True)
 class _DedupeTask:
-    matches: list[Match]
-    passages: dict[str, Passage]
+    """Accepted candidates of whole article pairs, as arrays, and what aligning them needs.
+
+    Arrays and the few records the chunk touches, nothing per match: cheap to
+    make, and to send to a Dask worker.
+    """
+
+    pairs: np.ndarray  # (n, 2) passage numbers (oriented), grouped by article pair
+    kinds: np.ndarray  # (n,) codes into _KINDS
+    scores: np.ndarray  # (n, 4) Jaccard, containment a in b, b in a, cosine
+    passages: dict[int, Passage]
     docs: dict[str, Document]
-    facts: dict[str, list[Fact]]
+    facts: dict[int, list[Fact]]
     settings: Settings
 
 
 def _dedupe_chunk(task: _DedupeTask) -> list[Match]:
-    """Dedupe and align the matches of whole article pairs; add their changed facts."""
-    kept = _dedupe(task.matches, task.passages, Aligner(task.docs))
-    for m in kept:
-        pa, pb = task.passages[m.a], task.passages[m.b]
-        m.changed_facts = factlib.changed(pa.text, pb.text, task.facts[m.a], task.facts[m.b],
-                                          task.settings.number_drift_ratio)  # fmt: skip
-    return kept
+    """Dedupe and align the candidates of whole article pairs; the kept ones as matches."""
+    ps, fs, s = task.passages, task.facts, task.settings
+    aligner = Aligner(task.docs)
+    pairs, kinds, scores = task.pairs.tolist(), task.kinds.tolist(), task.scores.tolist()
+    keys: dict[int, set[str]] = {}
+    out: list[Match] = []
+    lo = 0
+    while lo < len(pairs):
+        arts = (ps[pairs[lo][0]].article, ps[pairs[lo][1]].article)
+        hi = lo + 1
+        while hi < len(pairs) and (ps[pairs[hi][0]].article, ps[pairs[hi][1]].article) == arts:
+            hi += 1
+        cands = [(round(max(scores[k][0], scores[k][3]), 4), ps[pairs[k][0]], ps[pairs[k][1]],
+                  _KINDS[kinds[k]]) for k in range(lo, hi)]  # fmt: skip
+        for pos, spans in _dedupe(cands, aligner):
+            k = lo + pos
+            i, j = pairs[k]
+            pa, pb = ps[i], ps[j]
+            for x in (i, j):
+                if x not in keys:
+                    keys[x] = {f"{f.kind}:{f.key}" for f in fs[x]}
+            jac, c_ab, c_ba, cos = scores[k]
+            out.append(Match(
+                id=match_id(pa, pb), a=pa.id, b=pb.id, article_a=pa.article,
+                article_b=pb.article, kind=cands[pos][3], jaccard=round(jac, 4),
+                cosine=round(cos, 4), containment_ab=round(c_ab, 4), containment_ba=round(c_ba, 4),
+                shared_facts=sorted(keys[i] & keys[j]),  # == factlib.shared(fs[i], fs[j])
+                changed_facts=factlib.changed(pa.text, pb.text, fs[i], fs[j],
+                                              s.number_drift_ratio),
+                spans=spans, score=cands[pos][0],
+            ))  # fmt: skip
+        lo = hi
+    return out
 
 
-def _dedupe_tasks(raw: list[Match], by_id: dict[str, Passage], docs: dict[str, Document],
-                  facts: dict[str, list[Fact]], s: Settings) -> list[_DedupeTask]:  # fmt: skip
-    """Chunks of about ``_MATCHES_PER_DEDUPE`` matches that never split an article pair."""
-    grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
-    for m in raw:
-        grouped[(m.article_a, m.article_b)].append(m)
-    tasks: list[_DedupeTask] = []
-    current: list[Match] = []
-    for key in sorted(grouped):
-        current.extend(grouped[key])
-        if len(current) >= _MATCHES_PER_DEDUPE:
-            tasks.append(_dedupe_task(current, by_id, docs, facts, s))
-            current = []
-    if current:
-        tasks.append(_dedupe_task(current, by_id, docs, facts, s))
+def _dedupe_tasks(pairs: np.ndarray, kinds: np.ndarray, scores: np.ndarray, groups: np.ndarray,
+                  passages: Sequence[Passage], docs: dict[str, Document],
+                  fact_list: Sequence[list[Fact]], s: Settings) -> list[_DedupeTask]:  # fmt: skip
+    """Chunks of about ``_MATCHES_PER_DEDUPE`` candidates that never split an article pair."""
+    if len(pairs) == 0:
+        return []
+    ga, gb = groups[pairs[:, 0]], groups[pairs[:, 1]]
+    order = np.lexsort((gb, ga))  # article ids are numbered in sorted order
+    pairs, kinds, scores, ga, gb = pairs[order], kinds[order], scores[order], ga[order], gb[order]
+    starts = np.flatnonzero(np.r_[True, (ga[1:] != ga[:-1]) | (gb[1:] != gb[:-1])]).tolist()
+    cuts, last = [0], 0
+    for start in [*starts[1:], len(pairs)]:
+        if start - last >= _MATCHES_PER_DEDUPE:
+            cuts.append(start)
+            last = start
+    if cuts[-1] != len(pairs):
+        cuts.append(len(pairs))
+    tasks = []
+    for lo, hi in itertools.pairwise(cuts):
+        idx = np.unique(pairs[lo:hi]).tolist()
+        arts = {passages[i].article for i in idx}
+        tasks.append(_DedupeTask(pairs[lo:hi], kinds[lo:hi], scores[lo:hi],
+                                 {i: passages[i] for i in idx}, {a: docs[a] for a in sorted(arts)},
+                                 {i: fact_list[i] for i in idx}, s))  # fmt: skip
     return tasks
-
-
-def _dedupe_task(ms: list[Match], by_id: dict[str, Passage], docs: dict[str, Document],
-                 facts: dict[str, list[Fact]], s: Settings) -> _DedupeTask:  # fmt: skip
-    pids = {m.a for m in ms} | {m.b for m in ms}
-    arts = {m.article_a for m in ms} | {m.article_b for m in ms}
-    return _DedupeTask(ms, {p: by_id[p] for p in pids}, {a: docs[a] for a in arts},
-                       {p: facts[p] for p in pids}, s)  # fmt: skip
 
 
 def match_id(a: Passage, b: Passage) -> str:
@@ -425,60 +479,101 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
     return pairs[keep]
 
 
+def _classify_many(scores: np.ndarray, evidence: np.ndarray, s: Settings) -> np.ndarray:
+    """``_classify`` of every row: codes into ``_KINDS``, -1 for no match.
+
+    ``scores`` rows are (jac, c_ab, c_ba, cos), ``evidence`` rows (strong
+    facts, drifted counts, names); keep in step with ``_classify``.
+    """
+    if len(scores) == 0:
+        return np.zeros(0, dtype=np.int8)
+    jac, c_ab, c_ba, cos = scores.T
+    strong, drift, names = evidence.T
+    near = (jac >= s.near_verbatim_min_jaccard) | (
+        np.maximum(c_ab, c_ba) >= s.near_verbatim_min_containment
+    )
+    rewritten = (
+        (cos >= s.rewritten_strong_cosine)
+        | ((cos >= s.rewritten_min_cosine) & ((strong > 0) | (drift > 0)))
+        | ((cos >= s.rewritten_names_cosine) & (names >= 2))
+    )
+    return np.select([jac >= s.verbatim_min_jaccard, near, rewritten], [0, 1, 2], -1).astype(
+        np.int8
+    )
+
+
 @dataclass(slots=True)
-class _VerifyTask:
-    pairs: list[tuple[int, int]]
-    scores: list[tuple[float, float, float, float]]
-    passages: dict[int, Passage]
-    facts: dict[int, list[Fact]]
-    settings: Settings
+class _FactKeys:
+    """Fact keys (``kind:key``) of distinct fact lists as sparse 0/1 rows: many pairs at once."""
+
+    all: sp.csr_matrix
+    strong: sp.csr_matrix  # keys of strong facts (``factlib.is_strong``)
+    names: sp.csr_matrix  # ``name:`` keys
+    units: np.ndarray  # bool: a count with a unit (drift is possible)
+
+    @classmethod
+    def of(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactKeys:
+        """Rows in the order of ``fact_lists``."""
+        vocab: dict[str, int] = {}
+        cols: tuple[list[int], list[int], list[int]] = ([], [], [])
+        ptrs: tuple[list[int], list[int], list[int]] = ([0], [0], [0])
+        units = np.zeros(len(fact_lists), dtype=bool)
+        for r, fs in enumerate(fact_lists):
+            all_k, strong_k = set(), set()
+            for f in fs:
+                key = vocab.setdefault(f"{f.kind}:{f.key}", len(vocab))
+                all_k.add(key)
+                if factlib.is_strong(f):
+                    strong_k.add(key)
+                if f.kind == "number" and f.unit:
+                    units[r] = True
+            name_k = {vocab[f"name:{f.key}"] for f in fs if f.kind == "name"}
+            for c, p, ks in zip(cols, ptrs, (all_k, strong_k, name_k), strict=True):
+                c.extend(sorted(ks))
+                p.append(len(c))
+        shape = (len(fact_lists), max(1, len(vocab)))
+        mats = [sp.csr_matrix((np.ones(len(c), dtype=np.int32), np.array(c, dtype=np.int64),
+                               np.array(p, dtype=np.int64)), shape=shape)
+                for c, p in zip(cols, ptrs, strict=True)]  # fmt: skip
+        return cls(mats[0], mats[1], mats[2], units)
 
 
-def _verify_chunk(task: _VerifyTask) -> list[Match]:
-    """Classify and align one chunk of oriented candidate pairs."""
-    s = task.settings
-    out: list[Match] = []
-    keys: dict[int, tuple[set[str], set[str], bool]] = {}  # per passage, not per pair
-    for i, fs in task.facts.items():
-        keys[i] = ({f"{f.kind}:{f.key}" for f in fs},
-                   {f"{f.kind}:{f.key}" for f in fs if factlib.is_strong(f)},
-                   any(f.kind == "number" and f.unit for f in fs))  # fmt: skip
-    for (i, j), (jac, c_ab, c_ba, cos) in zip(task.pairs, task.scores, strict=True):
-        pa, pb = task.passages[i], task.passages[j]
-        (ka, sa, ua), (kb, _, ub) = keys[i], keys[j]
-        common = ka & kb
-        shared = sorted(common)  # == factlib.shared(fa, fb)
-        strong = len(sa & common)
-        drift = (len(factlib.drifted_numbers(task.facts[i], task.facts[j], s.number_drift_ratio))
-                 if ua and ub else 0)  # fmt: skip
-        names = sum(1 for x in shared if x.startswith("name:"))
-        kind = _classify(jac, c_ab, c_ba, cos, (strong, drift, names), s)
-        if kind is None:
-            continue
-        m = Match(
-            id=match_id(pa, pb), a=pa.id, b=pb.id, article_a=pa.article, article_b=pb.article,
-            kind=kind, jaccard=round(jac, 4), cosine=round(cos, 4), containment_ab=round(c_ab, 4),
-            containment_ba=round(c_ba, 4), shared_facts=shared, changed_facts=[], spans=[],
-            score=round(max(jac, cos), 4),
-        )  # fmt: skip
-        out.append(m)
+def _shared_counts(x: sp.csr_matrix, y: sp.csr_matrix, a: np.ndarray,
+                   b: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Per pair ``(a[k], b[k])``: keys in both row ``a[k]`` of ``x`` and row ``b[k]`` of ``y``."""
+    out = np.zeros(len(a), dtype=np.int64)
+    for lo, hi in chunked(len(a), 10 * _PAIRS_PER_CHUNK):
+        out[lo:hi] = np.asarray(x[a[lo:hi]].multiply(y[b[lo:hi]]).sum(axis=1)).ravel()
     return out
 
 
-def _verify_tasks(pairs: np.ndarray, scores: np.ndarray, passages: Sequence[Passage],
-                  fact_list: Sequence[list[Fact]], docs: dict[str, Document],
-                  s: Settings) -> list[_VerifyTask]:  # fmt: skip
-    tasks = []
-    for lo, hi in chunked(len(pairs), _PAIRS_PER_CHUNK):
-        chunk = pairs[lo:hi].tolist()
-        idx = sorted({i for pr in chunk for i in pr})
-        tasks.append(_VerifyTask(
-            pairs=[(int(i), int(j)) for i, j in chunk],
-            scores=[tuple(x) for x in scores[lo:hi].tolist()],
-            passages={i: passages[i] for i in idx}, facts={i: fact_list[i] for i in idx},
-            settings=s,
-        ))  # fmt: skip
-    return tasks
+def _evidence(pairs: np.ndarray, scores: np.ndarray, keys: _FactKeys, uid: np.ndarray,
+              fact_list: Sequence[list[Fact]], s: Settings) -> np.ndarray:  # fmt: skip
+    """(strong facts, drifted counts, names) per pair, where they can change ``_classify``.
+
+    Pairs that Jaccard, containment or a strong cosine already decide keep
+    zeros; drifted counts are looked for only where no strong fact already
+    decides. ``uid`` maps a passage to its row in ``keys``.
+    """
+    ev = np.zeros((len(pairs), 3), dtype=np.int64)
+    if len(pairs) == 0:
+        return ev
+    jac, c_ab, c_ba, cos = scores.T
+    decided = (
+        (jac >= min(s.verbatim_min_jaccard, s.near_verbatim_min_jaccard))
+        | (np.maximum(c_ab, c_ba) >= s.near_verbatim_min_containment)
+        | (cos >= s.rewritten_strong_cosine)
+    )
+    need = np.flatnonzero(~decided)
+    ua, ub = uid[pairs[need, 0]], uid[pairs[need, 1]]
+    ev[need, 0] = _shared_counts(keys.strong, keys.all, ua, ub)
+    ev[need, 2] = _shared_counts(keys.names, keys.names, ua, ub)
+    drift = need[keys.units[ua] & keys.units[ub] & (cos[need] >= s.rewritten_min_cosine)
+                 & (ev[need, 0] == 0)]  # fmt: skip
+    for k in drift.tolist():
+        i, j = pairs[k]
+        ev[k, 1] = len(factlib.drifted_numbers(fact_list[i], fact_list[j], s.number_drift_ratio))
+    return ev
 
 
 def _engine_for(s: Settings, engine: Engine | None) -> tuple[Engine, Callable[[], None]]:
@@ -562,11 +657,17 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
                                      exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
     with _timed(t, "facts"):
-        texts = [p.text for p in passages]
-        fact_list = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
-                     chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)
+        uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
+                          len(passages))  # fmt: skip
+        texts = list(first)
+        unique_facts = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
+                        chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        fact_list = [list(unique_facts[u]) for u in uid.tolist()]
         facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
-        fact_pairs = fact_candidates(fact_list, groups)
+        blocking = [blocking_keys(fs) for fs in unique_facts]
+        fact_pairs = key_candidates([blocking[u] for u in uid.tolist()], groups)
+        fact_keys = _FactKeys.of(unique_facts)
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
     if boiler_passages:
@@ -587,12 +688,14 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(pairs) else np.empty((0, 4))
     with _timed(t, "verify"):
         maybe = _may_match(scores, s)
-        tasks = _verify_tasks(oriented[maybe], scores[maybe], passages, fact_list, docs, s)
-        raw = [m for part in engine.map(_verify_chunk, tasks) for m in part]
+        cand, cand_scores = oriented[maybe], scores[maybe]
+        evidence = _evidence(cand, cand_scores, fact_keys, uid, fact_list, s)
+        kinds = _classify_many(cand_scores, evidence, s)
+        found = kinds >= 0
     with _timed(t, "dedupe"):
-        by_id = {p.id: p for p in passages}
-        tasks_d = _dedupe_tasks(raw, by_id, docs, facts, s)
-        matches = [m for part in engine.map(_dedupe_chunk, tasks_d) for m in part]
+        tasks = _dedupe_tasks(cand[found], kinds[found], cand_scores[found], groups, passages,
+                              docs, fact_list, s)  # fmt: skip
+        matches = [m for part in engine.map(_dedupe_chunk, tasks) for m in part]
         matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):

@@ -13,6 +13,7 @@ never on the clock: the same inputs give byte-identical reports.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import itertools
 import json
@@ -93,7 +94,6 @@ class RunData:
     articles: list[dict[str, Any]]
     passages: dict[str, dict[str, Any]]
     matches: list[dict[str, Any]]
-    clusters: list[dict[str, Any]]
     stories: list[dict[str, Any]]
     attributions: list[dict[str, Any]]
     flags: dict[str, dict[str, Any]]
@@ -118,7 +118,6 @@ def load_run(run_dir: Path) -> RunData:
         articles=articles,
         passages={p["id"]: p for p in read_jsonl(run_dir / "passages.jsonl")},
         matches=read_jsonl(run_dir / "matches.jsonl"),
-        clusters=read_jsonl(run_dir / "clusters.jsonl"),
         stories=read_jsonl(run_dir / "stories.jsonl"),
         attributions=read_jsonl(run_dir / "attributions.jsonl"),
         flags={f["article"]: f for f in read_jsonl(run_dir / "flags.jsonl")},
@@ -528,7 +527,7 @@ def build_context(
     art_anchor: dict[str, str] = {a["id"]: anchor("art", a["id"]) for a in shown_articles}
 
     # review items: all counted, the most urgent listed
-    items = build_items(run.path, run)
+    items = build_items(run.path, run, evidence=False)
     by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
     review = []
     for i, it in enumerate(items):
@@ -831,12 +830,23 @@ def load_verdicts(run_dir: Path, db: Path | None = None) -> dict[str, dict[str, 
 
 
 def write_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` into ``run_dir``; returns their paths."""
-    run = load_run(Path(run_dir))
-    ctx = build_context(run, load_verdicts(run.path, db))
-    html_path, md_path = run.path / "report.html", run.path / "report.md"
-    html_path.write_text(render_html(ctx), encoding="utf-8")
-    md_path.write_text(render_markdown(ctx), encoding="utf-8")
+    """Write ``report.html`` and ``report.md`` into ``run_dir``; returns their paths.
+
+    The cyclic garbage collector is paused meanwhile: a big run folder parses
+    into millions of acyclic objects, and its full passes over them would cost
+    more than the whole report.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run = load_run(Path(run_dir))
+        ctx = build_context(run, load_verdicts(run.path, db))
+        html_path, md_path = run.path / "report.html", run.path / "report.md"
+        html_path.write_text(render_html(ctx), encoding="utf-8")
+        md_path.write_text(render_markdown(ctx), encoding="utf-8")
+    finally:
+        if was_enabled:
+            gc.enable()
     return html_path, md_path
 
 

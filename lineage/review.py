@@ -155,7 +155,8 @@ class ReviewItem:
 class _Index:
     """Lookups over a run folder that items need."""
 
-    def __init__(self, run_dir: Path, loaded: Any = None) -> None:
+    def __init__(self, run_dir: Path, loaded: Any = None, evidence: bool = True) -> None:
+        self.evidence = evidence
         if loaded is not None:  # a report's RunData: the same files, already read
             self.articles = {a["id"]: a for a in loaded.articles}
             self.passages = loaded.passages
@@ -184,6 +185,8 @@ class _Index:
 
     def pair_evidence(self, a: str, b: str, limit: int = 6) -> list[dict[str, Any]]:
         """Side-by-side passage pairs for articles a and b, best first, a on the left."""
+        if not self.evidence:
+            return []
         out = []
         ranked = sorted(self.by_pair.get(frozenset((a, b)), []), key=lambda m: -m.get("score", 0))
         for m in ranked[:limit]:
@@ -223,6 +226,8 @@ def display_name(article: dict[str, Any], width: int = 40) -> str:
 
 def _attribution_evidence(ix: _Index, link: dict[str, Any]) -> list[dict[str, Any]]:
     """The sentences where an article names a source, the mention highlighted."""
+    if not ix.evidence:
+        return []
     out = []
     label = ix.labels.get(link["target"], link["target"])
     for at in (link.get("evidence") or {}).get("attributions", [])[:4]:
@@ -338,13 +343,14 @@ def _fact_items(ix: _Index) -> Iterator[ReviewItem]:
             a, b = m["article_a"], m["article_b"]
 
 
-def build_items(run_dir: Path, loaded: Any = None) -> list[ReviewItem]:
+def build_items(run_dir: Path, loaded: Any = None, *, evidence: bool = True) -> list[ReviewItem]:
     """All review items of a run, most urgent first, one per stable id.
 
     ``loaded`` (the report's ``RunData`` of the same folder) spares reading the
-    files a second time.
+    files a second time; ``evidence=False`` leaves the side-by-side passages out
+    (the report lists items and links to its own side-by-side view).
     """
-    ix = _Index(check_run_dir(Path(run_dir)), loaded)
+    ix = _Index(check_run_dir(Path(run_dir)), loaded, evidence)
     items: dict[str, ReviewItem] = {}
     for it in (*_uncredited_items(ix), *_derives_items(ix), *_fact_items(ix)):
         if it.id in items:

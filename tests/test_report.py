@@ -754,3 +754,11 @@ def test_highlight_sweep_equals_reference() -> None:
             s = rng.randint(-5, 45)
             marks.append((s, s + rng.randint(-2, 20), rng.randint(1, 3), rng.choice(kinds), "t"))
         assert str(report.highlight(text, marks)) == _highlight_reference(text, marks)
+
+
+def test_items_from_the_loaded_run_equal_items_from_the_folder(tmp_path: Path) -> None:
+    for run_dir in (write_sample_run(tmp_path / "s"), write_big_run(tmp_path / "b", 2, 4)):
+        full = [i.to_dict() for i in build_items(run_dir)]
+        assert any(i["evidence"] for i in full)
+        lean = [i.to_dict() for i in build_items(run_dir, report.load_run(run_dir), evidence=False)]
+        assert lean == [{**i, "evidence": []} for i in full]
