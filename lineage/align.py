@@ -47,15 +47,15 @@ class Aligner:
         if cached is None:
             seg = self.docs[passage.article].clean[passage.cstart : passage.cend]
             pieces = _GAPS.split(seg)  # word, gap, word, ..., word ('' at an end: no word)
-            ends = list(itertools.accumulate(map(len, pieces), initial=passage.cstart))[1:]
-            runs, run_ends = pieces[0::2], ends[0::2]
+            # piece k spans bounds[k]:bounds[k + 1]; words are the even pieces
+            bounds = list(itertools.accumulate(map(len, pieces), initial=passage.cstart))
+            runs = pieces[0::2]
             lo = 1 if runs and not runs[0] else 0
             hi = len(runs) - 1 if len(runs) > lo and not runs[-1] else len(runs)
-            runs, run_ends = runs[lo:hi], run_ends[lo:hi]
+            runs = runs[lo:hi]
             # one lower() of the joined words (same as per word: words hold no spaces)
             words = " ".join(runs).lower().split(" ") if runs else []
-            starts = [e - len(r) for e, r in zip(run_ends, runs, strict=True)]
-            cached = (words, starts, run_ends)
+            cached = (words, bounds[0::2][lo:hi], bounds[1::2][lo:hi])
             self._words[passage.id] = cached
         return cached
 
@@ -90,40 +90,63 @@ def common_runs(
     w = max(1, min_words)
     if len(a) < w or len(b) < w:
         return []
-    where: dict[tuple[str, ...], list[int]] = {}
-    for j in range(len(b) - w + 1):
-        where.setdefault(tuple(b[j : j + w]), []).append(j)
+    # w-grams as tuples (zip stops at the shortest slice: one per start position)
+    grams_b = list(zip(*(b[k:] for k in range(w)), strict=False))
+    grams_a = zip(*(a[k:] for k in range(w)), strict=False)
     runs: list[list[int]] = []  # [a start, length in w-grams, diagonal j - i]
-    open_runs: dict[int, list[int]] = {}
-    for i in range(len(a) - w + 1):
-        for j in where.get(tuple(a[i : i + w]), ()):
-            run = open_runs.get(j - i)
-            if run is not None and run[0] + run[1] == i:
-                run[1] += 1
+    first = dict(zip(grams_b, range(len(grams_b)), strict=True))
+    if len(first) == len(grams_b):  # usual: no w-gram twice in b, at most one seed per i
+        last = -2
+        for i, j in enumerate(map(first.get, grams_a)):
+            if j is None:
+                last = -2
+                continue
+            if j == last + 1:
+                runs[-1][1] += 1
             else:
-                run = open_runs[j - i] = [i, 1, j - i]
-                runs.append(run)
-    if not runs:
-        return []
-    spans = [(i, i + n + w - 1, d) for i, n, d in runs]  # a range [i, end) on diagonal d
+                runs.append([i, 1, j - i])
+            last = j
+    else:
+        where: dict[tuple[str, ...], list[int]] = {}
+        for j, gram in enumerate(grams_b):
+            where.setdefault(gram, []).append(j)
+        open_runs: dict[int, list[int]] = {}
+        for i, gram in enumerate(grams_a):
+            for j in where.get(gram, ()):
+                run = open_runs.get(j - i)
+                if run is not None and run[0] + run[1] == i:
+                    run[1] += 1
+                else:
+                    run = open_runs[j - i] = [i, 1, j - i]
+                    runs.append(run)
     blocks: list[tuple[int, int, int]] = []
-    gaps = [(0, len(a), 0, len(b))]
+    # per gap: (alo, ahi, blo, bhi, runs that may reach into it as (a start, a end, diagonal))
+    gaps = [(0, len(a), 0, len(b), [(i, i + n + w - 1, d) for i, n, d in runs])]
     while gaps:
-        alo, ahi, blo, bhi = gaps.pop()
+        alo, ahi, blo, bhi, spans = gaps.pop()
         best, bi, bd = 0, 0, 0
-        for i, end, d in spans:
-            lo = max(i, alo, blo - d)
-            size = min(end, ahi, bhi - d) - lo
-            if size > best or (size == best and (lo, lo + d) < (bi, bi + bd)):
+        inside = []
+        for span in spans:
+            i, end, d = span
+            lo = i if i > alo else alo
+            if blo - d > lo:
+                lo = blo - d
+            size = (end if end < ahi else ahi) - lo
+            if bhi - d - lo < size:
+                size = bhi - d - lo
+            if size < w:
+                continue
+            inside.append(span)
+            if size > best or (size == best and (lo < bi or (lo == bi and d < bd))):
                 best, bi, bd = size, lo, d
         if best < w:
             continue
         bj = bi + bd
         blocks.append((bi, bj, best))
         if alo < bi and blo < bj:
-            gaps.append((alo, bi, blo, bj))
+            gaps.append((alo, bi, blo, bj, inside))
         if bi + best < ahi and bj + best < bhi:
-            gaps.append((bi + best, ahi, bj + best, bhi))
+            gaps.append((bi + best, ahi, bj + best, bhi, inside))
     return blocks
 
 

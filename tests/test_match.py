@@ -114,3 +114,54 @@ def test_boilerplate_of_one_outlet_does_not_link() -> None:
         docs[art.id] = normalize(art)
     ps = [p for k in sorted(docs) for p in passages(docs[k], 1, 5)]
     assert find_matches(docs, ps, s).matches == []
+
+
+def test_classify_many_equals_classify() -> None:
+    import numpy as np
+
+    from lineage.match import _KINDS, _classify, _classify_many
+
+    s = Settings()
+    rng = np.random.default_rng(0)
+    grid = np.array([0.0, 0.12, 0.2, 0.5, 0.6, 0.8, 0.9, 1.0])
+    scores = np.concatenate([rng.choice(grid, (2000, 4)), rng.random((2000, 4))])
+    evidence = rng.integers(0, 3, (len(scores), 3))
+    codes = _classify_many(scores, evidence, s)
+    for row, ev, code in zip(scores.tolist(), evidence.tolist(), codes.tolist(), strict=True):
+        kind = _classify(*row, tuple(ev), s)
+        assert (_KINDS[code] if code >= 0 else None) == kind
+
+
+def test_evidence_equals_fact_set_comparison() -> None:
+    import numpy as np
+
+    from lineage import facts as factlib
+    from lineage.match import _evidence, _FactKeys
+
+    quote = '"das ist eine Lage ohne Ende"'
+    texts = [ORIGINAL, LIGHT, REWRITE, UNRELATED, TOPIC, COPY,
+             f"Rund 12.000 Soldaten und Mark Rutte, NATO, in Kursk: {quote}.",
+             f"Etwa 10.000 Soldaten, sagte Mark Rutte (NATO): {quote}."]  # fmt: skip
+    fl = [factlib.extract(t) for t in texts]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j])
+    scores = np.tile([0.1, 0.1, 0.1, 0.3], (len(pairs), 1))
+    ev = _evidence(pairs, scores, _FactKeys.of(fl), np.arange(len(texts)), fl, Settings())
+    for (i, j), (strong, drift, names) in zip(pairs.tolist(), ev.tolist(), strict=True):
+        common = set(factlib.shared(fl[i], fl[j]))
+        assert strong == sum(1 for f in fl[i] if factlib.is_strong(f)
+                             and f"{f.kind}:{f.key}" in common)  # fmt: skip
+        assert names == sum(1 for k in common if k.startswith("name:"))
+        if strong == 0:
+            assert drift == len(factlib.drifted_numbers(fl[i], fl[j]))
+    assert ev[:, 0].any() and ev[:, 1].any() and (ev[:, 2] >= 2).any()
+
+
+def test_dedupe_chunks_and_workers_do_not_change_matches(monkeypatch) -> None:
+    import lineage.match as match
+
+    texts = {"a": ORIGINAL, "b": COPY, "c": LIGHT, "d": REWRITE, "e": UNRELATED}
+    whole = [m.to_dict() for m in _run(texts)]
+    monkeypatch.setattr(match, "_MATCHES_PER_DEDUPE", 1)
+    assert [m.to_dict() for m in _run(texts)] == whole
+    assert [m.to_dict() for m in _run(texts, workers=2)] == whole
+    assert len(whole) >= 3
