@@ -44,6 +44,7 @@ from lineage.cues import (
     Sentence,
     confidence_table,
     cue_data,
+    lemma_of,
     reports_speech,
     verb_regex,
     whole_word,
@@ -161,6 +162,11 @@ class AttributionParser(CueRules):
         ]
 
     # ------------------------------------------------------------------ public
+    def warm(self) -> None:
+        """Load the lemmatizer dictionaries now (seconds), so forked workers inherit them."""
+        for lang in self.langs:
+            lemma_of("lineage", lang.name)  # any word: the first lookup loads the dictionary
+
     def parse(
         self,
         article_id: str,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 
@@ -107,17 +108,9 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) -> list[Passage]:
-    """Overlapping windows of ``size`` sentences over ``doc``'s similarity blocks.
-
-    Args:
-        doc: A normalized document.
-        size: Sentences per window; 1 gives one passage per sentence.
-        min_words: Sentences shorter than this are merged into the next one.
-
-    Returns:
-        Passages in reading order, ids ``"<article>#p<index>"``.
-    """
+def windows(doc: Document, size: int = 2, min_words: int = 8, step: int = 1
+            ) -> list[tuple[int, int]]:  # fmt: skip
+    """Spans of ``doc.clean`` covered by each passage (see ``passages``), in reading order."""
     units: list[tuple[int, int]] = []
     pending: tuple[int, int] | None = None
     for s in sentences(doc):
@@ -132,28 +125,44 @@ def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) ->
             units[-1] = (units[-1][0], pending[1])
         else:
             units.append(pending)
-    windows = [units] if len(units) <= size else []
-    if len(units) > size:
-        starts = list(range(0, len(units) - size + 1, step))
-        if starts[-1] != len(units) - size:
-            starts.append(len(units) - size)  # the tail is always covered
-        windows = [units[i : i + size] for i in starts]
-    elif not units:
-        windows = []
-    out = []
-    for index, window in enumerate(windows):
-        cstart, cend = window[0][0], window[-1][1]
-        ostart, oend = doc.to_original(cstart, cend)
-        out.append(
-            Passage(
-                id=f"{doc.article.id}#p{index}",
-                article=doc.article.id,
-                index=index,
-                start=ostart,
-                end=oend,
-                cstart=cstart,
-                cend=cend,
-                text=doc.clean[cstart:cend],
-            )
+    if not units:
+        return []
+    if len(units) <= size:
+        return [(units[0][0], units[-1][1])]
+    starts = list(range(0, len(units) - size + 1, step))
+    if starts[-1] != len(units) - size:
+        starts.append(len(units) - size)  # the tail is always covered
+    return [(units[i][0], units[i + size - 1][1]) for i in starts]
+
+
+def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) -> list[Passage]:
+    """Overlapping windows of ``size`` sentences over ``doc``'s similarity blocks.
+
+    Args:
+        doc: A normalized document.
+        size: Sentences per window; 1 gives one passage per sentence.
+        min_words: Sentences shorter than this are merged into the next one.
+
+    Returns:
+        Passages in reading order, ids ``"<article>#p<index>"``.
+    """
+    spans = windows(doc, size, min_words, step)
+    return from_windows(doc, [(c, e, *doc.to_original(c, e)) for c, e in spans])
+
+
+def from_windows(doc: Document, spans: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
+    """Passages of ``doc`` from ``(cstart, cend, start, end)`` spans, in order."""
+    aid = doc.article.id
+    return [
+        Passage(
+            id=f"{aid}#p{index}",
+            article=aid,
+            index=index,
+            start=start,
+            end=end,
+            cstart=cstart,
+            cend=cend,
+            text=doc.clean[cstart:cend],
         )
-    return out
+        for index, (cstart, cend, start, end) in enumerate(spans)
+    ]
