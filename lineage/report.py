@@ -450,8 +450,10 @@ def _origins(
                 {
                     "derived": _node_name(nodes, names, src),
                     "derived_anchor": anchors.get(src[8:]),
+                    "derived_id": src[8:],
                     "origin": _node_name(nodes, names, dst),
                     "origin_anchor": anchors.get(dst[8:]),
+                    "origin_id": dst[8:],
                     "confidence": float(lk.get("confidence") or 0),
                     "explanation": lk.get("explanation", ""),
                 }
@@ -459,7 +461,12 @@ def _origins(
         elif kind in ("derives_from", "cites") and dst.startswith("source:"):
             drawn_on[dst].add(src)
     roots = [
-        {"name": _node_name(nodes, names, n), "anchor": anchors.get(n[8:]), "count": c}
+        {
+            "name": _node_name(nodes, names, n),
+            "anchor": anchors.get(n[8:]),
+            "id": n[8:],
+            "count": c,
+        }
         for n, c in sorted(origins.items(), key=lambda kv: (-kv[1], kv[0]))
         if n not in derives
     ]
@@ -479,6 +486,7 @@ def _origins(
         and {
             "name": names[earliest["id"]],
             "anchor": anchors.get(earliest["id"]),
+            "id": earliest["id"],
             "published": earliest["published"],
         },
         "undated": len(run.articles) - len(dated),
@@ -513,18 +521,6 @@ def build_context(
     order = {a["id"]: i for i, a in enumerate(run.articles)}
     texts = {a["id"]: a.get("text", "") for a in run.articles}
     nodes = _graph_nodes(run)
-
-    # articles: all of them if they fit, else those with uncredited reuse, then most derived
-    def priority(a: dict[str, Any]) -> tuple[int, float, int]:
-        flag = run.flags.get(a["id"], {})
-        share = -float(flag.get("derived_share") or 0)
-        return (0 if flag.get("uncredited") else 1, share, order[a["id"]])
-
-    shown_articles = run.articles
-    if len(run.articles) > lim.articles:
-        keep = {a["id"] for a in sorted(run.articles, key=priority)[: lim.articles]}
-        shown_articles = [a for a in run.articles if a["id"] in keep]
-    art_anchor: dict[str, str] = {a["id"]: anchor("art", a["id"]) for a in shown_articles}
 
     # review items: all counted, the most urgent listed
     items = build_items(run.path, run, evidence=False)
@@ -561,6 +557,37 @@ def build_context(
         per_story.update(p["stories"])
         shown_pairs.append(p)
     shown_ids = {p["id"] for p in shown_pairs}
+    graph = run.graph or {"nodes": [], "links": []}
+    shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
+    heat_ids = _heatmap_ids(run, lim.heatmap)
+    origins = _origins(run, names, nodes, {}, lim.roots)
+
+    # articles: all if they fit, else first those the report points to (pairs, graph,
+    # heatmap, originals, what to check first), then uncredited reuse, then most derived
+    must = {x for p in shown_pairs for x in (p["a"], p["b"])} | set(heat_ids)
+    must.update(n["id"][8:] for n in shown_graph.get("nodes", []) if n.get("kind") == "article")
+    must.update(r["id"] for r in origins["roots"])
+    must.update(x for c in origins["copies"] for x in (c["derived_id"], c["origin_id"]))
+    must.update([origins["earliest"]["id"]] if origins["earliest"] else [])
+    must.update(r["article"] for r in (todo or review)[:5])
+
+    def priority(a: dict[str, Any]) -> tuple[int, int, float, int]:
+        flag = run.flags.get(a["id"], {})
+        share = -float(flag.get("derived_share") or 0)
+        return (a["id"] not in must, not flag.get("uncredited"), share, order[a["id"]])
+
+    shown_articles = run.articles
+    if len(run.articles) > lim.articles:
+        keep = {a["id"] for a in sorted(run.articles, key=priority)[: lim.articles]}
+        shown_articles = [a for a in run.articles if a["id"] in keep]
+    art_anchor: dict[str, str] = {a["id"]: anchor("art", a["id"]) for a in shown_articles}
+    for r in origins["roots"]:
+        r["anchor"] = art_anchor.get(r["id"])
+    for c in origins["copies"]:
+        c["derived_anchor"] = art_anchor.get(c["derived_id"])
+        c["origin_anchor"] = art_anchor.get(c["origin_id"])
+    if origins["earliest"]:
+        origins["earliest"]["anchor"] = art_anchor.get(origins["earliest"]["id"])
     for p in shown_pairs:
         _pair_detail(p, run, texts)
     pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in shown_pairs}
@@ -647,8 +674,6 @@ def build_context(
         )
 
     # the graph: its strongest part as SVG and JSON; the edge table, most telling first
-    graph = run.graph or {"nodes": [], "links": []}
-    shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
     all_links = graph.get("links", [])
     table_links = all_links
     if len(all_links) > lim.edges:
@@ -676,7 +701,7 @@ def build_context(
     classes = Counter(f.get("class") or "unknown" for f in flags)
     outlets = sorted({str(a["outlet"]) for a in run.articles if a.get("outlet")})
     shares = [float(f["derived_share"]) for f in flags if f.get("derived_share") is not None]
-    heat = _heatmap(run, names, _heatmap_ids(run, lim.heatmap))
+    heat = _heatmap(run, names, heat_ids)
     for hrow in heat["rows"]:
         for cell in hrow["cells"]:
             cell["style"] = _cell_style(cell["share"])
@@ -754,7 +779,7 @@ def build_context(
             "review": len(review),
             "judged": len(review) - len(todo),
         },
-        "origins": _origins(run, names, nodes, art_anchor, lim.roots),
+        "origins": origins,
         "check_first": (todo or review)[:5],
         "closest": [
             {**p, "shared_facts": p["shared_facts"][:8], "facts_more": len(p["shared_facts"]) - 8}

@@ -698,8 +698,24 @@ def test_big_run_shows_at_most_the_limits(tmp_path: Path) -> None:
     assert "lineage review export RUN\\_DIR" in md_text
     # the summary still counts everything
     assert ctx["summary"]["articles"] == 40 and ctx["summary"]["uncredited"] == 35
-    # the kept articles are the flagged ones, the heatmap the most matched
-    assert all(a["uncredited"] for a in ctx["articles"])
+    assert len(ctx["articles"]) == 10
+    assert "<council>" not in html and "&lt;council&gt;" in html
+    assert "<council>" not in md_text
+
+
+def test_big_run_keeps_the_articles_it_points_to(tmp_path: Path) -> None:
+    import dataclasses
+
+    run_dir = write_big_run(tmp_path / "big")
+    ctx, html, md_text = _render(run_dir, dataclasses.replace(SMALL, articles=25))
+    shown = {a["id"] for a in ctx["articles"]}
+    pointed = {x for p in ctx["pairs"] for x in (p["a"], p["b"])} | set(ctx["heatmap"]["ids"])
+    pointed |= {n["id"][8:] for n in ctx["data"]["graph"]["nodes"] if n["kind"] == "article"}
+    assert pointed <= shown and len(shown) == 25
+    # the rest of the room goes to uncredited reuse
+    assert all(a["uncredited"] for a in ctx["articles"] if a["id"] not in pointed)
+    assert all(r["anchor"] for r in ctx["origins"]["roots"])
+    assert _dangling(html) == set()
     # hostile text stays escaped in what is shown
     assert "<council>" not in html and "&lt;council&gt;" in html
     assert "<council>" not in md_text
