@@ -136,29 +136,55 @@ def blocking_keys(fs: Sequence[Fact]) -> set[str]:
     return keys
 
 
+_FACT_MAX_POSTINGS = 50
+"""A blocking key held by more passages is too common to make candidates."""
+
+
 def fact_candidates(
-    facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = 50
+    facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = _FACT_MAX_POSTINGS
 ) -> np.ndarray:
     """Pairs of passages (different groups) sharing a strong fact or a count's unit+magnitude."""
     return key_candidates([blocking_keys(fs) for fs in facts], groups, max_postings)
 
 
 def key_candidates(
-    keys: Sequence[set[str]], groups: np.ndarray, max_postings: int = 50
+    keys: Sequence[set[str]], groups: np.ndarray, max_postings: int = _FACT_MAX_POSTINGS
 ) -> np.ndarray:
     """Pairs of passages (different groups) sharing a key held by at most ``max_postings``."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, ks in enumerate(keys):
-        for k in ks:
-            postings[k].append(i)
+    return _posting_pairs(*_key_ids(keys, np.arange(len(keys))), groups, max_postings)
+
+
+def _key_ids(keys: Sequence[set[str]], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(passage, key number) of every key of passage ``p``, whose keys are ``keys[which[p]]``."""
+    vocab: dict[str, int] = {}
+    ids = [vocab.setdefault(k, len(vocab)) for ks in keys for k in ks]
+    sizes = np.fromiter(map(len, keys), np.int64, len(keys))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    n = sizes[which]
+    rows = np.repeat(np.arange(len(which), dtype=np.int64), n)
+    first = np.repeat(starts[which] - np.r_[0, np.cumsum(n)[:-1]], n)
+    cols = np.asarray(ids, dtype=np.int64)[first + np.arange(len(rows))] if len(rows) else rows
+    return rows, cols
+
+
+def _posting_pairs(rows: np.ndarray, cols: np.ndarray, groups: np.ndarray,
+                   max_postings: int) -> np.ndarray:  # fmt: skip
+    """Sorted unique pairs ``a < b`` (different groups) of rows sharing a column.
+
+    Columns held by fewer than 2 or more than ``max_postings`` rows are
+    ignored. Postings of one size are expanded together (no loop per key).
+    """
+    order = np.lexsort((rows, cols))
+    rows, cols = rows[order], cols[order]
+    bounds = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1], True]) if len(cols) else cols
+    sizes = np.diff(bounds)
     pairs = []
-    for k in sorted(postings):
-        idx = postings[k]
-        if len(idx) < 2 or len(idx) > max_postings:
+    for size in np.unique(sizes).tolist():
+        if size < 2 or size > max_postings:
             continue
-        arr = np.array(idx)
-        ii, jj = np.triu_indices(len(arr), k=1)
-        a, b = arr[ii], arr[jj]
+        members = rows[bounds[:-1][sizes == size][:, None] + np.arange(size)]
+        ii, jj = np.triu_indices(size, k=1)
+        a, b = members[:, ii].ravel(), members[:, jj].ravel()
         keep = groups[a] != groups[b]
         pairs.append(np.stack([a[keep], b[keep]], axis=1))
     if not pairs:
@@ -344,13 +370,19 @@ def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
 
 
 def _facts_chunk(texts: list[str]) -> list[list[Fact]]:
-    """Facts per text; a text seen before (a copied passage) is not extracted again."""
+    """Facts per text; a text seen before (a copied passage) is not extracted again.
+
+    Equal facts share one (immutable) object, so each is pickled and rebuilt
+    once per chunk: the main process unpickles a quarter of the objects.
+    """
+    same: dict[tuple[str, str, str, str], Fact] = {}
     seen: dict[str, list[Fact]] = {}
     out = []
     for t in texts:
         fs = seen.get(t)
         if fs is None:
-            fs = seen[t] = factlib.extract(t)
+            fs = seen[t] = [same.setdefault((f.kind, f.key, f.text, f.unit), f)
+                            for f in factlib.extract(t)]  # fmt: skip
         out.append(list(fs))
     return out
 
@@ -666,7 +698,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         fact_list = [list(unique_facts[u]) for u in uid.tolist()]
         facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
         blocking = [blocking_keys(fs) for fs in unique_facts]
-        fact_pairs = key_candidates([blocking[u] for u in uid.tolist()], groups)
+        fact_pairs = _posting_pairs(*_key_ids(blocking, uid), groups, _FACT_MAX_POSTINGS)
         fact_keys = _FactKeys.of(unique_facts)
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)

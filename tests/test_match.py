@@ -165,3 +165,23 @@ def test_dedupe_chunks_and_workers_do_not_change_matches(monkeypatch) -> None:
     assert [m.to_dict() for m in _run(texts)] == whole
     assert [m.to_dict() for m in _run(texts, workers=2)] == whole
     assert len(whole) >= 3
+
+
+def test_key_candidates_equal_pairs_per_posting_list() -> None:
+    import itertools
+
+    import numpy as np
+
+    from lineage.match import key_candidates
+
+    rng = np.random.default_rng(1)
+    keys = [{f"k{x}" for x in rng.integers(0, 40, rng.integers(0, 5))} for _ in range(300)]
+    groups = rng.integers(0, 60, len(keys))
+    want = set()
+    for k in {k for ks in keys for k in ks}:
+        held = [i for i, ks in enumerate(keys) if k in ks]
+        if 2 <= len(held) <= 12:
+            want |= {(a, b) for a, b in itertools.combinations(held, 2) if groups[a] != groups[b]}
+    got = key_candidates(keys, groups, max_postings=12)
+    assert [tuple(p) for p in got.tolist()] == sorted(want) and len(want) > 100
+    assert key_candidates([set(), set()], groups[:2]).shape == (0, 2)
