@@ -59,6 +59,23 @@ KIND_CSS = {
 }
 
 
+# the fields of passages and matches the report and its review items read; the rest
+# (passage text, similarity figures) is left out so a big run folder fits in memory
+PASSAGE_KEYS = ("id", "article", "start", "end")
+MATCH_KEYS = (
+    "id",
+    "a",
+    "b",
+    "article_a",
+    "article_b",
+    "kind",
+    "score",
+    "spans",
+    "shared_facts",
+    "changed_facts",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How much of a batch the report shows, so it stays readable (and small) at any size.
@@ -116,8 +133,13 @@ def load_run(run_dir: Path) -> RunData:
     return RunData(
         path=run_dir,
         articles=articles,
-        passages={p["id"]: p for p in read_jsonl(run_dir / "passages.jsonl")},
-        matches=read_jsonl(run_dir / "matches.jsonl"),
+        passages={
+            p["id"]: {k: p[k] for k in PASSAGE_KEYS if k in p}
+            for p in read_jsonl(run_dir / "passages.jsonl")
+        },
+        matches=[
+            {k: m[k] for k in MATCH_KEYS if k in m} for m in read_jsonl(run_dir / "matches.jsonl")
+        ],
         stories=read_jsonl(run_dir / "stories.jsonl"),
         attributions=read_jsonl(run_dir / "attributions.jsonl"),
         flags={f["article"]: f for f in read_jsonl(run_dir / "flags.jsonl")},
