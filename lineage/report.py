@@ -8,6 +8,11 @@ a missed escape could not run anything.
 
 The output depends only on the run folder (and the verdicts in the review db),
 never on the clock: the same inputs give byte-identical reports.
+
+A big batch is cut to what an editor can read (:class:`Limits`): the strongest
+pairs, articles, graph and review items, each section saying what it leaves
+out. Building the context is linear in the run folder; the costly parts
+(highlighted texts, heatmap, SVG) are made only for what is shown.
 """
 
 from __future__ import annotations
@@ -417,7 +422,11 @@ def _story_cut(shown: int, total: int) -> str | None:
 
 
 def _cut(shown: int, total: int, what: str, where: str) -> str | None:
-    """The sentence a section shows when it leaves something out (None when it shows all)."""
+    """The sentence a section shows when it leaves something out (None when it shows all).
+
+    Only counts and the report's own words go in: report.md shows it unescaped,
+    so its commands stay code.
+    """
     if shown >= total:
         return None
     return f"Showing {shown:,} of {total:,} {what}; {where}."

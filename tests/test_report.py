@@ -695,7 +695,7 @@ def test_big_run_shows_at_most_the_limits(tmp_path: Path) -> None:
     for text in ("Showing 4 of 140 article pairs", "Showing 10 of 40 articles", "Showing 5 of "):
         assert text in md_text, text
     assert f"Showing 5 of {ctx['summary']['review']} review items" in html
-    assert "lineage review export RUN\\_DIR" in md_text
+    assert "`lineage review export RUN_DIR`" in md_text
     # the summary still counts everything
     assert ctx["summary"]["articles"] == 40 and ctx["summary"]["uncredited"] == 35
     assert len(ctx["articles"]) == 10
