@@ -288,6 +288,15 @@ def _hstack_rows(a: Any, b: Any, offset: int) -> sp.csr_matrix:
     return out
 
 
+def _rows_task(task: tuple[Any, _Chars | None, np.ndarray]) -> sp.csr_matrix:
+    """Combined rows of some passages: word vectors, then character vectors (scaled)."""
+    words_, chars, which = task
+    words = words_[which]
+    if chars is None:
+        return words
+    return _hstack_rows(words, chars.rows(which), words_.shape[1])
+
+
 def _chunk_dots(task: tuple[Any, np.ndarray, np.ndarray]) -> np.ndarray:
     """Dot products of row pairs, ``_PAIR_CHUNK`` pairs per scipy product (bounded memory).
 
@@ -370,9 +379,13 @@ class PassageScorer:
         Built ``_ROW_CHUNK`` passages at a time, so temporaries stay small.
         """
         which = np.asarray(which, dtype=np.int64)
-        parts = [self._rows(which[lo:hi]) for lo, hi in chunked(len(which), _ROW_CHUNK)]
+        tasks = [(self.words_, self.chars_, which[lo:hi]) for lo, hi in
+                 chunked(len(which), _ROW_CHUNK)]  # fmt: skip
+        parts = (self.engine.map(_rows_task, tasks) if self.engine is not None and len(tasks) > 1
+                 else [_rows_task(t) for t in tasks])  # fmt: skip
+        del tasks
         if len(parts) < 2:
-            return parts[0] if parts else self._rows(which)
+            return parts[0] if parts else _rows_task((self.words_, self.chars_, which))
         offsets = np.cumsum([0] + [p.nnz for p in parts[:-1]])
         indptr = np.concatenate(
             [np.zeros(1, np.int64)]
@@ -384,12 +397,6 @@ class PassageScorer:
         out = sp.csr_matrix((data, indices, indptr), shape=(len(which), self.n_features_))
         out.has_sorted_indices = False
         return out
-
-    def _rows(self, which: np.ndarray) -> sp.csr_matrix:
-        words = self.words_[which]
-        if self.chars_ is None:
-            return words
-        return _hstack_rows(words, self.chars_.rows(which), self.words_.shape[1])
 
     @property
     def matrix_(self) -> sp.csr_matrix:
