@@ -204,3 +204,26 @@ def test_review_verdict_survives_restart(driver: Any, run_dir: Path, tmp_path: P
     driver.get(html.as_uri())
     row = driver.find_element(By.ID, report.anchor("item", item))
     assert "Confirmed" in row.text and "Copied from the wire <b>x</b>" in row.text
+
+
+def test_big_report_says_what_it_cuts(driver: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from test_report import SMALL, write_big_run
+
+    run_dir = write_big_run(tmp_path / "big")
+    ctx = report.build_context(report.load_run(run_dir), limits=SMALL)
+    page = run_dir / "report.html"
+    page.write_text(report.render_html(ctx), encoding="utf-8")
+    driver.get(page.as_uri())
+    _no_alert(driver)
+    assert _errors(driver) == []
+    notes = [n.text for n in driver.find_elements(By.CSS_SELECTOR, "p.note.cut")]
+    assert any(n.startswith("Showing 4 of 140 article pairs") for n in notes)
+    assert len(notes) >= 7
+    # the best pair is open and its marks are visible; in-page links land on something
+    marks = driver.find_elements(By.CSS_SELECTOR, "details.pair[open] mark.hl-verbatim")
+    assert marks and marks[0].is_displayed()
+    assert driver.execute_script(
+        "return Array.from(document.querySelectorAll('a[href^=\"#\"]')).every("
+        "a => document.getElementById(a.getAttribute('href').slice(1)))"
+    )
