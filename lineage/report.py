@@ -264,10 +264,11 @@ def _pair_index(run: RunData, names: dict[str, str], order: dict[str, int]) -> l
     """
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in run.matches:
-        a, b = sorted((m["article_a"], m["article_b"]), key=lambda x: (order.get(x, 1 << 30), x))
-        by_pair[(a, b)].append(m)
+        x, y = m["article_a"], m["article_b"]
+        by_pair[(x, y) if x <= y else (y, x)].append(m)
     pairs: list[dict[str, Any]] = []
-    for (a, b), ms in by_pair.items():
+    for (x, y), ms in by_pair.items():
+        a, b = sorted((x, y), key=lambda i: (order.get(i, 1 << 30), i))  # earlier one first
         kinds = Counter(m.get("kind", "") for m in ms)
         shared = {fact_label(f) for m in ms for f in m.get("shared_facts", [])}
         pairs.append(
