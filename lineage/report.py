@@ -746,7 +746,7 @@ def build_context(
         "articles": _cut(
             len(articles),
             n_art,
-            "articles (those with uncredited reuse first, then the most derived)",
+            "articles (those the report links to, then uncredited reuse, then the most derived)",
             "all of them are in articles.jsonl and flags.jsonl",
         ),
         "heatmap": _cut(
