@@ -640,7 +640,10 @@ def build_context(
     stories = []
     for i in story_order:
         st = stories_sorted[i]
-        members = sorted(set(st.get("articles", [])), key=lambda x: (order.get(x, 1 << 30), x))
+        members = sorted(  # those with a card first (all of them unless cut), by date
+            set(st.get("articles", [])),
+            key=lambda x: (x not in art_anchor, order.get(x, 1 << 30), x),
+        )
         story_pairs = [p for p in in_story[i] if p["id"] in shown_ids]
         stories.append(
             {
