@@ -41,6 +41,8 @@ ARTICLES_PER_CHUNK = 50
 """Articles per task of the per-article stages (normalize, segment, attribution)."""
 CHUNKS_PER_WAVE = 8
 """Tasks per worker handed to the engine at once; ``progress`` moves after each wave."""
+MAX_WAVES = 20
+"""Waves per stage at most (larger waves on big batches: each wave starts its workers)."""
 
 
 def _no_progress(items: Sequence[T], label: str) -> Iterable[T]:
@@ -192,7 +194,7 @@ def _attribution_chunk(task: tuple[list[Document], tuple[str, ...]]) -> list[dic
 def _in_waves(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], label: str,
               progress: Progress[Any]) -> list[R]:  # fmt: skip
     """``engine.map(fn, chunks)``, a few chunks per worker at a time so ``progress`` moves."""
-    wave = max(1, CHUNKS_PER_WAVE * engine.workers)
+    wave = max(1, CHUNKS_PER_WAVE * engine.workers, -(-len(chunks) // MAX_WAVES))
     out: list[R] = []
     results: list[R] = []
     for i in progress(range(len(chunks)), label):
