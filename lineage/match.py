@@ -644,6 +644,23 @@ def find_matches(
 
 
 @contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic GC while a stage builds many acyclic objects (facts, matches from workers).
+
+    Each full collection rescans every unfrozen object (fact lists, matches);
+    the stage makes no reference cycles worth collecting. Nested use is a no-op.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@contextmanager
 def _frozen_gc() -> Iterator[None]:
     """Keep the cyclic GC off the documents and passages while matching.
 
@@ -688,7 +705,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
                                      exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
-    with _timed(t, "facts"):
+    with _gc_paused(), _timed(t, "facts"):
         first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)
         uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
                           len(passages))  # fmt: skip
@@ -724,7 +741,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         evidence = _evidence(cand, cand_scores, fact_keys, uid, fact_list, s)
         kinds = _classify_many(cand_scores, evidence, s)
         found = kinds >= 0
-    with _timed(t, "dedupe"):
+    with _gc_paused(), _timed(t, "dedupe"):
         tasks = _dedupe_tasks(cand[found], kinds[found], cand_scores[found], groups, passages,
                               docs, fact_list, s)  # fmt: skip
         matches = [m for part in engine.map(_dedupe_chunk, tasks) for m in part]
