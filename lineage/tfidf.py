@@ -30,6 +30,18 @@ summed over chunks of passages (in parallel on an ``engine``), and character
 rows are rebuilt with one sparse product when a block needs them. The word
 1–2-gram rows are small (≈ 70 entries a passage) and kept.
 
+Bit for bit also means: every row keeps scikit-learn's order of entries
+(features in first-seen order, labelled alphabetically), since a norm or a
+dot product summed in another order can differ in the last float32 bit; and
+pairs are multiplied ``_PAIR_CHUNK`` at a time as before (scipy's summation
+order depends on whether a whole chunk has sorted rows).
+
+Up to ``_BLOCK_ROWS`` passages (the 10k-article benchmark) the cosine builds
+all vectors once. Beyond, pairs are cut into blocks in their given order and a
+passage's vector is rebuilt for every block that needs it: memory stays
+bounded, time grows with how scattered the pairs are (a next step would be to
+build each block of rows once and keep it on disk between pair tiles).
+
 Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 
 * exhaustive nearest neighbours when the batch is small (at most
@@ -59,7 +71,7 @@ _CHAR_RANGE = (3, 5)
 _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per document-frequency chunk
 _TEXT_CHUNK = 20_000  # passages per tokenizing chunk
-_PAIR_CHUNK = 8192  # pairs per scipy product in the reference computation
+_PAIR_CHUNK = 8192  # pairs per scipy product (as the whole-matrix computation did)
 _ROW_CHUNK = 20_000  # passages whose vectors are built in one step
 _BLOCK_ROWS = 150_000  # passages whose vectors are built at once for the cosine
 
