@@ -40,3 +40,21 @@ def test_offset_map_out_of_range_and_document_conversion() -> None:
     assert isinstance(doc.offsets, OffsetMap)
     assert doc.to_original(3, 5) == (4, 6)
     assert doc.to_original(2, 2) == (2, 2)
+
+
+def test_record_matches_asdict_in_json() -> None:
+    import dataclasses
+    import json
+
+    from lineage.models import AlignedSpan, Match
+
+    m = Match(id="m1", a="x#p1", b="y#p2", article_a="x", article_b="y", kind="rewritten",
+              jaccard=0.1, cosine=0.5, containment_ab=0.2, containment_ba=0.3,
+              shared_facts=["number:1100"],
+              changed_facts=[{"kind": "number", "a": "10", "b": "12"}],
+              spans=[AlignedSpan(1, 5, 2, 6, 1)], score=0.5)  # fmt: skip
+    assert json.dumps(m.to_dict(), sort_keys=True) == json.dumps(dataclasses.asdict(m),
+                                                                 sort_keys=True)  # fmt: skip
+    d = m.to_dict()
+    d["spans"][0]["words"] = 99  # a copy: the record is not changed
+    assert m.spans[0].words == 1
