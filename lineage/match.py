@@ -393,6 +393,24 @@ def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
     return values, np.r_[0, np.cumsum(sizes)].astype(np.int64)
 
 
+_CHARS_PER_CHUNK = 3_000_000
+"""Text per shingling task: below this a batch runs in-process (forking costs more)."""
+_PASSAGES_PER_SIGN_CHUNK = 40_000
+
+
+def _by_size(items: list[str], sizes: list[int], limit: int) -> list[list[str]]:
+    """``items`` in order, grouped so each group's ``sizes`` add up to about ``limit``."""
+    groups: list[list[str]] = [[]]
+    total = 0
+    for item, size in zip(items, sizes, strict=True):
+        if total >= limit:
+            groups.append([])
+            total = 0
+        groups[-1].append(item)
+        total += size
+    return [g for g in groups if g]
+
+
 def shingle_table(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
                   engine: Engine | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Shingle sets of all passages, flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
@@ -407,9 +425,9 @@ def shingle_table(docs: dict[str, Document], passages: Sequence[Passage], settin
     arts = sorted(by_article)
     order = [i for a in arts for i in by_article[a]]
     tasks = []
-    for lo, hi in chunked(len(arts), _ARTICLES_PER_CHUNK):
+    for group in _by_size(arts, [len(docs[a].clean) for a in arts], _CHARS_PER_CHUNK):
         texts, spans = [], []
-        for a in arts[lo:hi]:
+        for a in group:
             clean = docs[a].clean
             ps = [passages[i] for i in by_article[a]]
             if all(clean[p.cstart : p.cend] == p.text for p in ps):
@@ -467,7 +485,7 @@ def signatures(values: np.ndarray, offsets: np.ndarray, settings: Settings,
     engine = engine or LocalEngine()
     n = len(offsets) - 1
     tasks = [(settings, values[offsets[lo] : offsets[hi]], offsets[lo : hi + 1] - offsets[lo])
-             for lo, hi in chunked(n, 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
+             for lo, hi in chunked(n, _PASSAGES_PER_SIGN_CHUNK)]  # fmt: skip
     parts = engine.map(_sign_chunk, tasks)
     return np.concatenate(parts) if parts else np.empty((0, settings.num_perm), np.uint32)
 
@@ -700,7 +718,8 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     counts["lsh_candidates"] = len(lsh_pairs)
     with _timed(t, "tfidf_fit"):
-        scorer = PassageScorer(char_ngrams=s.char_ngrams).fit([p.text for p in passages])
+        scorer = PassageScorer(char_ngrams=s.char_ngrams, engine=engine)
+        scorer.fit([p.text for p in passages])
     with _timed(t, "tfidf_candidates"):
         tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
                                      exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
