@@ -358,10 +358,12 @@ def _signer(s: Settings) -> Signer:
     return Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
 
 
-def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int]]]]
-                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    s, texts, spans = task
-    return _signer(s).passage_shingles(texts, spans)
+def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int]]], bool]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
+    s, texts, spans, sign = task
+    signer = _signer(s)
+    values, offsets = signer.passage_shingles(texts, spans)
+    return values, offsets, signer.signatures_flat(values, offsets) if sign else None
 
 
 def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -394,7 +396,7 @@ def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
 
 
 _CHARS_PER_CHUNK = 3_000_000
-"""Text per shingling task: below this a batch runs in-process (forking costs more)."""
+"""Most text per shingling task; a batch with less runs in-process (forking costs more)."""
 _PASSAGES_PER_SIGN_CHUNK = 40_000
 
 
@@ -418,32 +420,68 @@ def shingle_table(docs: dict[str, Document], passages: Sequence[Passage], settin
     Each article is tokenised once (``Signer.passage_shingles``), in chunks of
     articles run by ``engine``; equal to ``Signer.shingles(p.text)`` per passage.
     """
+    values, offsets, _ = _shingle_sets(docs, passages, settings, engine, sign=False)
+    return values, offsets
+
+
+def shingles_and_signatures(
+    docs: dict[str, Document],
+    passages: Sequence[Passage],
+    settings: Settings,
+    engine: Engine | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``shingle_table`` and the sets' MinHash signatures, made in the same engine tasks.
+
+    One pass over the workers instead of two: each task signs the sets it has
+    just made, so the shingles never travel between processes before signing.
+    """
+    values, offsets, sigs = _shingle_sets(docs, passages, settings, engine, sign=True)
+    assert sigs is not None
+    return values, offsets, sigs
+
+
+def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
+                  engine: Engine | None, *, sign: bool
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
     engine = engine or LocalEngine()
     by_article: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(passages):
         by_article[p.article].append(i)
     arts = sorted(by_article)
-    order = [i for a in arts for i in by_article[a]]
     tasks = []
-    for group in _by_size(arts, [len(docs[a].clean) for a in arts], _CHARS_PER_CHUNK):
+    sizes = [len(docs[a].clean) for a in arts]
+    n_tasks = -(-sum(sizes) // _CHARS_PER_CHUNK)
+    n_tasks += n_tasks % 2 if n_tasks > 1 else 0  # an even count keeps two or four workers busy
+    for group in _by_size(arts, sizes, -(-sum(sizes) // max(1, n_tasks))):
         texts, spans = [], []
         for a in group:
             clean = docs[a].clean
             ps = [passages[i] for i in by_article[a]]
-            if all(clean[p.cstart : p.cend] == p.text for p in ps):
+            if all(p.cend - p.cstart == len(p.text) and clean.startswith(p.text, p.cstart)
+                   for p in ps):  # fmt: skip
                 texts.append(clean)
                 spans.append([(p.cstart, p.cend) for p in ps])
             else:  # passages not cut from the document: shingle their own text
                 texts.extend(p.text for p in ps)
                 spans.extend([[(0, len(p.text))] for p in ps])
-        tasks.append((settings, texts, spans))
-    values, offsets = _merge_flat(engine.map(_shingle_chunk, tasks))
-    if order != list(range(len(passages))):
+        tasks.append((settings, texts, spans, sign))
+    parts = engine.map(_shingle_chunk, tasks)
+    values, offsets = _merge_flat([(v, o) for v, o, _ in parts])
+    sigs = None
+    if sign:
+        sigs = (np.concatenate([g for _, _, g in parts if g is not None]) if parts
+                else np.empty((0, settings.num_perm), np.uint32))  # fmt: skip
+    order = np.array([i for a in arts for i in by_article[a]], dtype=np.int64)
+    if not np.array_equal(order, np.arange(len(passages))):
+        # passages were not grouped by article in sorted order: put sets back in input order
+        back = np.argsort(order, kind="stable")
         sets = np.split(values, offsets[1:-1])
-        back = [sets[k] for k in np.argsort(np.array(order, dtype=np.int64), kind="stable")]
-        values, offsets = _merge_flat([(np.concatenate(back or [values[:0]]),
-                                        np.r_[0, np.cumsum([len(x) for x in back])])])  # fmt: skip
-    return values, offsets
+        sizes = np.array([len(sets[k]) for k in back], dtype=np.int64)
+        values = np.concatenate([sets[k] for k in back] or [values[:0]])
+        offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        if sigs is not None:
+            sigs = sigs[back]
+    return values, offsets, sigs
 
 
 def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
@@ -520,8 +558,7 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
     s = settings
     art_index = {a: i for i, a in enumerate(sorted(docs))}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
-    values, offsets = shingle_table(docs, passages, s, engine)
-    sigs = signatures(values, offsets, s, engine)
+    values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine)
     pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     jac, c_ab, c_ba = overlaps(values, offsets, pairs, engine)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
@@ -704,16 +741,19 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     article_ids = sorted(docs)
     art_index = {a: i for i, a in enumerate(article_ids)}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
-    with _timed(t, "shingles"):
-        values, offsets = shingle_table(docs, passages, s, engine)
+    with _timed(t, "minhash"):  # shingles and signatures in one pass over the workers
+        values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine)
     with _timed(t, "boilerplate"):
+        before = offsets
         values, offsets, dropped, boiler_passages = _drop_boilerplate(
             values, offsets, groups, [docs[p.article].article.outlet for p in passages],
             [docs[a].article.outlet for a in article_ids], s)  # fmt: skip
+        if dropped:  # sign again only the sets that lost boilerplate shingles
+            changed = np.flatnonzero(np.diff(offsets) != np.diff(before))
+            sigs[changed] = _signer(s).signatures([values[offsets[i] : offsets[i + 1]]
+                                                   for i in changed.tolist()])  # fmt: skip
     counts["boilerplate_shingles"] = dropped
     counts["boilerplate_passages"] = len(boiler_passages)
-    with _timed(t, "signatures"):
-        sigs = signatures(values, offsets, s, engine)
     with _timed(t, "lsh"):
         lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     counts["lsh_candidates"] = len(lsh_pairs)

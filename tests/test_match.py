@@ -113,7 +113,21 @@ def test_boilerplate_of_one_outlet_does_not_link() -> None:
         art = Article(id=f"x{i}", text=f"{t} {plug}", outlet="beispiel.de")
         docs[art.id] = normalize(art)
     ps = [p for k in sorted(docs) for p in passages(docs[k], 1, 5)]
-    assert find_matches(docs, ps, s).matches == []
+    result = find_matches(docs, ps, s)
+    assert result.matches == []
+    assert result.counts["boilerplate_shingles"] > 0
+    # signatures made with the shingles, then re-signed where boilerplate went, equal
+    # signatures of the final sets made the plain way
+    import numpy as np
+
+    from lineage.match import _drop_boilerplate, shingle_table, signatures
+
+    values, offsets = shingle_table(docs, ps, s)
+    groups = np.array([sorted(docs).index(p.article) for p in ps])
+    values, offsets, _, _ = _drop_boilerplate(values, offsets, groups,
+                                              ["beispiel.de"] * len(ps),
+                                              ["beispiel.de"] * len(docs), s)  # fmt: skip
+    assert np.array_equal(result.signatures, signatures(values, offsets, s))
 
 
 def test_classify_many_equals_classify() -> None:
