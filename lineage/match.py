@@ -358,9 +358,24 @@ def _signer(s: Settings) -> Signer:
     return Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
 
 
-def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int]]], bool]
+def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int, str]]], bool]
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
-    s, texts, spans, sign = task
+    """Shingle sets (and signatures) of the passages of some articles.
+
+    A passage is a span of its article's clean text when its text is found
+    there (always, for passages made by ``segment``); otherwise its own text
+    is shingled.
+    """
+    s, docs, cuts, sign = task
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for clean, ps in zip(docs, cuts, strict=True):
+        if all(e - b == len(t) and clean.startswith(t, b) for b, e, t in ps):
+            texts.append(clean)
+            spans.append([(b, e) for b, e, _ in ps])
+        else:
+            texts.extend(t for _, _, t in ps)
+            spans.extend([[(0, len(t))] for _, _, t in ps])
     signer = _signer(s)
     values, offsets = signer.passage_shingles(texts, spans)
     return values, offsets, signer.signatures_flat(values, offsets) if sign else None
@@ -453,18 +468,10 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     n_tasks = -(-sum(sizes) // _CHARS_PER_CHUNK)
     n_tasks += n_tasks % 2 if n_tasks > 1 else 0  # an even count keeps two or four workers busy
     for group in _by_size(arts, sizes, -(-sum(sizes) // max(1, n_tasks))):
-        texts, spans = [], []
-        for a in group:
-            clean = docs[a].clean
-            ps = [passages[i] for i in by_article[a]]
-            if all(p.cend - p.cstart == len(p.text) and clean.startswith(p.text, p.cstart)
-                   for p in ps):  # fmt: skip
-                texts.append(clean)
-                spans.append([(p.cstart, p.cend) for p in ps])
-            else:  # passages not cut from the document: shingle their own text
-                texts.extend(p.text for p in ps)
-                spans.extend([[(0, len(p.text))] for p in ps])
-        tasks.append((settings, texts, spans, sign))
+        texts = [docs[a].clean for a in group]
+        cuts = [[(passages[i].cstart, passages[i].cend, passages[i].text) for i in by_article[a]]
+                for a in group]  # fmt: skip
+        tasks.append((settings, texts, cuts, sign))
     parts = engine.map(_shingle_chunk, tasks)
     values, offsets = _merge_flat([(v, o) for v, o, _ in parts])
     sigs = None

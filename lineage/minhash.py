@@ -400,7 +400,7 @@ def _band_pairs(task: _BandTask) -> np.ndarray:
     groups = task.groups
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
-    bins = 1 << max(10, min(24, int(np.ceil(np.log2(n))) + 3))
+    bins = 1 << max(10, min(22, int(np.ceil(np.log2(n))) + 3))  # <= 32 MB of counts
     pairs: list[np.ndarray] = []
     for band in range(task.lo, task.hi):
         keys = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)

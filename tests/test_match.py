@@ -199,3 +199,35 @@ def test_key_candidates_equal_pairs_per_posting_list() -> None:
     got = key_candidates(keys, groups, max_postings=12)
     assert [tuple(p) for p in got.tolist()] == sorted(want) and len(want) > 100
     assert key_candidates([set(), set()], groups[:2]).shape == (0, 2)
+
+
+def test_shingle_table_equals_shingles_of_each_passage_text() -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from lineage.match import shingle_table, shingles_and_signatures
+    from lineage.minhash import Signer
+
+    s = Settings()
+    docs = {}
+    texts = [
+        "Die Stadtwerke erhöhen zum 1. März die Preise für Fernwärme um 14 Prozent. Betroffen "
+        "sind rund 12.000 Haushalte im Stadtgebiet, sagte ein Sprecher am Montag. Der "
+        "Mieterbund kritisierte die Erhöhung scharf und kündigte eine Prüfung an.",
+        "Im Tierpark ist ein Elefant geboren worden, teilte der Zoo am Dienstag mit. Das "
+        "Jungtier wiegt rund 100 Kilogramm und ist wohlauf. Besucher können es ab Samstag sehen.",
+    ]
+    for i, text in enumerate(texts):
+        art = Article(id=f"d{i}", text=text)
+        docs[art.id] = normalize(art)
+    ps = [p for k in sorted(docs) for p in passages(docs[k], 2, 5)]
+    ps[1] = dataclasses.replace(ps[1], text=ps[1].text + " ein angehängter Satz")  # not cut
+    ps = ps[::-1]  # not in article order either
+    values, offsets = shingle_table(docs, ps, s)
+    signer = Signer()
+    for k, p in enumerate(ps):
+        assert np.array_equal(values[offsets[k] : offsets[k + 1]], signer.shingles(p.text))
+    v2, o2, sigs = shingles_and_signatures(docs, ps, s)
+    assert np.array_equal(v2, values) and np.array_equal(o2, offsets)
+    assert np.array_equal(sigs, signer.signatures_flat(values, offsets))
