@@ -562,7 +562,12 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
     Jaccard/containment), for benchmarks and quick dedup. Boilerplate removal
     is not applied.
     """
-    s = settings
+    with _frozen_gc():
+        return _near_duplicates(docs, passages, settings, engine)
+
+
+def _near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
+                     engine: Engine | None) -> np.ndarray:  # fmt: skip
     art_index = {a: i for i, a in enumerate(sorted(docs))}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
     values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine)
