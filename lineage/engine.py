@@ -18,9 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from lineage.errors import ConfigError
@@ -124,3 +126,23 @@ def make_engine(engine: str = "local", scheduler: str | None = None, workers: in
 def chunked(n: int, size: int) -> list[tuple[int, int]]:
     """``[(lo, hi), ...]`` ranges covering ``range(n)`` in steps of ``size``."""
     return [(lo, min(lo + size, n)) for lo in range(0, n, max(1, size))]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a stage.
+
+    The stages make hundreds of thousands of lasting, acyclic objects (documents,
+    passages, facts, matches, graph evidence); each full collection would rescan
+    everything made so far (10k articles: graph 1.6 s of GC). Forked workers
+    inherit the pause, so they do not copy pages by scanning inherited objects
+    either. Nested use is a no-op.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

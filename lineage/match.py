@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from lineage import facts as factlib
 from lineage.align import Aligner
 from lineage.config import Settings
-from lineage.engine import Engine, LocalEngine, chunked, make_engine
+from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.minhash import Signer, lsh_candidates, set_overlaps
 from lineage.models import AlignedSpan, Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
@@ -483,9 +483,9 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
         # passages were not grouped by article in sorted order: put sets back in input order
         back = np.argsort(order, kind="stable")
         sets = np.split(values, offsets[1:-1])
-        sizes = np.array([len(sets[k]) for k in back], dtype=np.int64)
+        set_sizes = np.array([len(sets[k]) for k in back], dtype=np.int64)
         values = np.concatenate([sets[k] for k in back] or [values[:0]])
-        offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        offsets = np.r_[0, np.cumsum(set_sizes)].astype(np.int64)
         if sigs is not None:
             sigs = sigs[back]
     return values, offsets, sigs
@@ -711,23 +711,6 @@ def find_matches(
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC while a stage builds many acyclic objects (facts, matches from workers).
-
-    Each full collection rescans every unfrozen object (fact lists, matches);
-    the stage makes no reference cycles worth collecting. Nested use is a no-op.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@contextmanager
 def _frozen_gc() -> Iterator[None]:
     """Keep the cyclic GC off the documents and passages while matching.
 
@@ -776,7 +759,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
                                      exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
-    with _gc_paused(), _timed(t, "facts"):
+    with gc_paused(), _timed(t, "facts"):
         first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)
         uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
                           len(passages))  # fmt: skip
@@ -812,7 +795,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         evidence = _evidence(cand, cand_scores, fact_keys, uid, fact_list, s)
         kinds = _classify_many(cand_scores, evidence, s)
         found = kinds >= 0
-    with _gc_paused(), _timed(t, "dedupe"):
+    with gc_paused(), _timed(t, "dedupe"):
         tasks = _dedupe_tasks(cand[found], kinds[found], cand_scores[found], groups, passages,
                               docs, fact_list, s)  # fmt: skip
         matches = [m for part in engine.map(_dedupe_chunk, tasks) for m in part]

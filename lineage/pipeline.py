@@ -11,7 +11,6 @@ from Python::
 
 from __future__ import annotations
 
-import gc
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,7 +23,7 @@ from typing import IO, Any, TypeVar
 
 from lineage import __version__
 from lineage.config import Settings
-from lineage.engine import Engine, LocalEngine, chunked, make_engine
+from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.errors import EmptyCorpusError
 from lineage.ingest import IngestResult, read_articles
 from lineage.match import find_matches, match_timings
@@ -85,26 +84,6 @@ class _Timings(dict[str, float]):
         super().__setitem__(stage, seconds)
         if self.on_stage is not None:
             self.on_stage(stage, seconds)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a stage.
-
-    The stages after ingest make hundreds of thousands of lasting objects (documents,
-    passages, clusters, graph evidence) and almost no cyclic garbage; each full
-    collection would rescan everything made so far (10k articles: graph 1.6 s of gc).
-    Forked workers inherit the pause, so they do not copy pages by scanning
-    inherited objects either.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @contextmanager
@@ -291,14 +270,14 @@ def scan(
     articles = sorted(ingested.articles, key=lambda a: a.id)
     engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) per scan
     try:
-        with _gc_paused(), _timed(timings, "normalize"):
+        with gc_paused(), _timed(timings, "normalize"):
             docs = normalized(articles, engine, progress)
-        with _gc_paused(), _timed(timings, "segment"):
+        with gc_paused(), _timed(timings, "segment"):
             passages = segmented(docs, s, engine, progress)
         with _timed(timings, "match"):
             matched = find_matches(docs, passages, s, engine)
         timings.update(match_timings(matched))
-        with _gc_paused(), _timed(timings, "cluster"):
+        with gc_paused(), _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
 
             fact_keys = {
@@ -308,7 +287,7 @@ def scan(
                 passages, matched.matches, fact_keys, s.cluster_min_cohesion
             )
             _label_stories(stories, clusters, {a.id: a for a in articles})
-        with _gc_paused(), _timed(timings, "attribution"):
+        with gc_paused(), _timed(timings, "attribution"):
             attributions = attribution_records(docs, s, progress, engine)
     finally:
         getattr(engine, "close", lambda: None)()
@@ -327,7 +306,7 @@ def scan(
         inputs=ingested.inputs,
         timings=timings,
     )
-    with _gc_paused(), _timed(timings, "graph"):
+    with gc_paused(), _timed(timings, "graph"):
         from lineage.graph import build_graph
 
         build_graph(result)
