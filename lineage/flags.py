@@ -9,7 +9,7 @@ Classes follow the METER corpus of British journalism: ``wholly-derived``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -20,15 +20,20 @@ if TYPE_CHECKING:
     from lineage.graph import LineageBuilder
 
 
-def coverage(ids: set[str], by_id: dict[str, Passage], total: int) -> float:
-    """Share of ``total`` characters covered by the union of the passages ``ids``."""
-    spans = sorted((by_id[p].cstart, by_id[p].cend) for p in ids)
+def covered_chars(passages: Iterable[Passage]) -> int:
+    """Characters of the normalized text inside the union of ``passages``' spans."""
     covered, end = 0, -1
-    for s, e in spans:
+    for s, e in sorted((p.cstart, p.cend) for p in passages):
         if e <= end:
             continue
         covered += e - max(s, end)
         end = e
+    return covered
+
+
+def coverage(ids: set[str], by_id: dict[str, Passage], total: int) -> float:
+    """Share of ``total`` characters covered by the union of the passages ``ids``."""
+    covered = covered_chars(by_id[p] for p in ids)
     return round(covered / total, 4) if total else 0.0
 
 

@@ -40,7 +40,7 @@ from typing import Any
 import networkx as nx
 
 from lineage.config import Settings
-from lineage.flags import article_flags
+from lineage.flags import article_flags, covered_chars
 from lineage.flags import coverage as _coverage
 from lineage.gazetteer import Gazetteer, provisional_id
 from lineage.models import Article, Match, Passage
@@ -122,7 +122,7 @@ class LineageBuilder:
         for p in passages:
             per_art[p.article].append(p)
         for art, ps in per_art.items():
-            self.total[art] = _span_total(ps)
+            self.total[art] = covered_chars(ps)
         self.outlets = {a.id: outlet_source(a, self.gaz) for a in articles}
         self.cited = self._citations(attributions)
         g = nx.MultiDiGraph()
@@ -486,17 +486,6 @@ class LineageBuilder:
             )
 
     # -- flags ----------------------------------------------------------------
-
-
-def _span_total(ps: Sequence[Passage]) -> int:
-    spans = sorted((p.cstart, p.cend) for p in ps)
-    total, end = 0, -1
-    for s, e in spans:
-        if e <= end:
-            continue
-        total += e - max(s, end)
-        end = e
-    return total
 
 
 def _fact_text(key: str) -> str:
