@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_scan import load_truth, peak_rss_mb, score_pairs
+from benchmarks.bench_scan import emit, load_truth, peak_rss_mb, score_pairs
 
 _TOKEN = re.compile(r"\w+")
 
@@ -113,10 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        **score_pairs(base, truth)},
         "speedup": round(t_base / t_ours, 2),
     }  # fmt: skip
-    text = json.dumps(out, indent=1, sort_keys=True)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    emit(out, args.json)
     return 0
 
 

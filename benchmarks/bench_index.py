@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_scan import load_truth, peak_rss_mb
+from benchmarks.bench_scan import emit, load_truth, peak_rss_mb
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,10 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "query_max_s": round(max(latencies), 3) if latencies else None,
         "parent_found": found, "peak_rss_mb": round(peak_rss_mb()),
     }  # fmt: skip
-    text = json.dumps(out, indent=1, sort_keys=True)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    emit(out, args.json)
     return 0
 
 

@@ -72,6 +72,14 @@ def score_pairs(pairs: Iterable[tuple[str, str]], truth: Sequence[dict[str, Any]
     }
 
 
+def emit(figures: dict[str, Any], path: Path | None) -> None:
+    """Print the figures as JSON, and also write them to ``path`` if given."""
+    text = json.dumps(figures, indent=1, sort_keys=True)
+    print(text)
+    if path:
+        path.write_text(text + "\n")
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process (MB; Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -122,11 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--out", type=Path, help="write the run folder and report here (timed)")
     args = ap.parse_args(argv)
-    out = run(args.corpus, args.engine, args.scheduler, args.workers, args.out)
-    text = json.dumps(out, indent=1, sort_keys=True)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    emit(run(args.corpus, args.engine, args.scheduler, args.workers, args.out), args.json)
     return 0
 
 
