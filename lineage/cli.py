@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,12 @@ class InputArgs:
         return load_settings(self.config_file, given)
 
 
+def format_option(choices: list[str], default: str, help: str) -> Callable[[Any], Any]:
+    """The ``-f/--format`` option every command that prints has, with its own choices."""
+    return click.option("-f", "--format", "fmt", default=default, help=help,
+                        type=click.Choice(choices, case_sensitive=False))  # fmt: skip
+
+
 def input_options(f: Any) -> Any:
     """Add the shared input options; the command receives them as ``inputs: InputArgs``."""
 
@@ -173,13 +180,10 @@ def input_options(f: Any) -> Any:
     default=Path("reports/scan"),
     help="Folder for the results.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["summary", "table", "jsonl", "none"], case_sensitive=False),
-    default="summary",
-    help="What to print on stdout: a summary, the article pairs as a table or JSONL, or nothing.",
+@format_option(
+    ["summary", "table", "jsonl", "none"],
+    "summary",
+    "What to print on stdout: a summary, the article pairs as a table or JSONL, or nothing.",
 )
 @click.option("--seed", type=int, help="MinHash seed.  [default: 1]")
 @click.option("--no-report", is_flag=True, help="Skip report.html / report.md.")
@@ -299,14 +303,7 @@ def config_cmd(config_file: Path | None) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("articles", nargs=-1, required=True)
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "table"], case_sensitive=False),
-    default="jsonl",
-    help="Output format.",
-)
+@format_option(["jsonl", "table"], "jsonl", "Output format.")
 @input_options
 def attributions(
     articles: tuple[str, ...],
@@ -357,14 +354,7 @@ def attributions(
 
 @cli.command("graph", context_settings=CONTEXT)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "graphml", "dot", "gexf"], case_sensitive=False),
-    default="json",
-    help="Output format.",
-)
+@format_option(["json", "graphml", "dot", "gexf"], "json", "Output format.")
 @click.option(
     "-o",
     "--output",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli import CONTEXT, InputArgs, cli, input_options
+from lineage.cli import CONTEXT, InputArgs, cli, format_option, input_options
 from lineage.output import dumps
 
 
@@ -84,15 +84,7 @@ def index_add(
 @index_group.command("query", context_settings=CONTEXT)
 @click.argument("articles", nargs=-1, required=True)
 @DB_OPTION
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "table"], case_sensitive=False),
-    default="jsonl",
-    show_default=True,
-    help="One JSON answer per article, or a table.",
-)
+@format_option(["jsonl", "table"], "jsonl", "One JSON answer per article, or a table.")
 @click.option(
     "--limit",
     type=int,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli import CONTEXT, cli
+from lineage.cli import CONTEXT, cli, format_option
 from lineage.output import atomic_write_text
 
 
@@ -28,13 +28,8 @@ def review_group() -> None:
 
 @review_group.command("export", context_settings=CONTEXT)
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "csv"], case_sensitive=False),
-    default="jsonl",
-    help="JSONL keeps the evidence; CSV is flat, for spreadsheets.",
+@format_option(
+    ["jsonl", "csv"], "jsonl", "JSONL keeps the evidence; CSV is flat, for spreadsheets."
 )
 @click.option(
     "-o",
