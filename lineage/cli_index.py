@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from lineage.cli import CONTEXT, InputArgs, cli, format_option, input_options
+from lineage.cli import CONTEXT, EXIT_REJECTED, InputArgs, cli, format_option, input_options
+from lineage.models import Rejection
 from lineage.output import dumps
 
 
@@ -71,14 +73,18 @@ def index_add(
         attributions=not no_attributions,
         progress=progress,
     )
+    for r in stats.rejected:
+        click.echo(f"skipped {r}", err=True)
     for aid in stats.conflicts:
         click.echo(f"conflict: {aid} is stored with other text; not changed", err=True)
     if not inputs.quiet:
         click.echo(
             f"lineage: {stats.added} added, {stats.unchanged} already stored, "
-            f"{len(stats.conflicts)} conflicts -> {db}",
+            f"{len(stats.conflicts)} conflicts, {len(stats.rejected)} rejected -> {db}",
             err=True,
         )
+    if stats.rejected:
+        sys.exit(EXIT_REJECTED)
 
 
 @index_group.command("query", context_settings=CONTEXT)
@@ -112,9 +118,14 @@ def index_query(
     from lineage.index import answers_table, query
 
     settings = inputs.settings()
-    answers = query(articles, db, settings, limit=limit)
+    rejected: list[Rejection] = []
+    answers = query(articles, db, settings, limit=limit, rejected=rejected)
+    for r in rejected:
+        click.echo(f"skipped {r}", err=True)
     if fmt == "table":
         click.echo(answers_table(answers), nl=False)
     else:
         for ans in answers:
             click.echo(dumps(ans.to_dict()))
+    if rejected:
+        sys.exit(EXIT_REJECTED)

@@ -35,10 +35,10 @@ import numpy as np
 
 from lineage import facts as factlib
 from lineage.config import Settings
-from lineage.ingest import read_articles
+from lineage.ingest import IngestResult, read_articles
 from lineage.match import shingle_table
 from lineage.minhash import Signer
-from lineage.models import Article, Document, Fact, Match, Passage
+from lineage.models import Article, Document, Fact, Match, Passage, Rejection
 from lineage.normalize import normalize
 from lineage.segment import passages as make_passages
 from lineage.store import AddStats, Archive, ArticleEntry, StoredPassage, band_keys
@@ -98,10 +98,16 @@ def add(inputs: Iterable[str | Path], db: str | Path, settings: Settings | None 
     reported in ``conflicts`` and not changed.
     """
     s = settings or Settings()
-    articles = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
-                             strict=s.strict, languages=s.languages).articles  # fmt: skip
-    return add_articles(articles, db, s, batch_size=batch_size, attributions=attributions,
-                        progress=progress)  # fmt: skip
+    read = _read(inputs, s)
+    stats = add_articles(read.articles, db, s, batch_size=batch_size, attributions=attributions,
+                         progress=progress)  # fmt: skip
+    stats.rejected = list(read.rejected)
+    return stats
+
+
+def _read(inputs: Iterable[str | Path], s: Settings) -> IngestResult:
+    return read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
+                         strict=s.strict, languages=s.languages)  # fmt: skip
 
 
 def add_articles(articles: Sequence[Article], db: str | Path, settings: Settings, *,
@@ -249,12 +255,16 @@ def query_articles(new: Sequence[Article], db: str | Path, settings: Settings, *
 
 
 def query(inputs: Iterable[str | Path], db: str | Path, settings: Settings | None = None, *,
-          limit: int = 20) -> list[Answer]:  # fmt: skip
-    """Read ``inputs`` and answer for each article (see ``query_articles``)."""
+          limit: int = 20, rejected: list[Rejection] | None = None) -> list[Answer]:  # fmt: skip
+    """Read ``inputs`` and answer for each article (see ``query_articles``).
+
+    Inputs that cannot be read are skipped and appended to ``rejected`` if given.
+    """
     s = settings or Settings()
-    articles = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
-                             strict=s.strict, languages=s.languages).articles  # fmt: skip
-    return query_articles(articles, db, s, limit=limit)
+    read = _read(inputs, s)
+    if rejected is not None:
+        rejected.extend(read.rejected)
+    return query_articles(read.articles, db, s, limit=limit)
 
 
 def answers_table(answers: Sequence[Answer]) -> str:
@@ -302,8 +312,7 @@ def _scan_with_archive(inputs: Sequence[str | Path], db: str | Path, s: Settings
                        scan_kwargs: dict[str, Any]) -> Any:  # fmt: skip
     from lineage.pipeline import scan
 
-    batch = read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
-                          strict=s.strict, languages=s.languages).articles  # fmt: skip
+    batch = _read(inputs, s).articles  # rejections are reported by the scan below
     pulled: list[Article] = []
     if Path(db).exists():
         with Archive(db, s) as archive:

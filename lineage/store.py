@@ -37,7 +37,7 @@ import numpy as np
 from lineage.config import Settings
 from lineage.errors import ArchiveError
 from lineage.minhash import band_keys, lsh_params
-from lineage.models import Article
+from lineage.models import Article, Rejection
 
 SCHEMA_VERSION = 1
 
@@ -118,6 +118,8 @@ class AddStats:
     added: int = 0
     unchanged: int = 0
     conflicts: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    """Inputs that could not be read (empty, binary, a broken JSONL line...)."""
 
 
 class Archive:

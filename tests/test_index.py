@@ -98,3 +98,31 @@ def test_scan_with_archive_reaches_back(tmp_path):
     assert result.counts["archive_added"] == 2
     arts = {m.article_a for m in result.matches} | {m.article_b for m in result.matches}
     assert arts & {p.stem for p in SEEDS[:3]}
+
+
+def test_bad_inputs_are_skipped_and_reported(tmp_path):
+    from click.testing import CliRunner
+
+    from lineage.cli import cli
+
+    db = tmp_path / "l.db"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    broken = tmp_path / "batch.jsonl"
+    broken.write_text(json.dumps({"id": "ok", "text": BODY}) + '\n{"id": "x", "text": oops\n')
+    stats = add([SEEDS[0], empty], db)
+    assert stats.added == 1 and [r.path for r in stats.rejected] == [str(empty)]
+    rejected: list = []
+    answers = query([broken], db, rejected=rejected)
+    assert [a.article for a in answers] == ["ok"]
+    assert [(r.path, r.line) for r in rejected] == [(str(broken), 2)]
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["index", "add", str(SEEDS[1]), str(empty), "--db", str(db)])
+    assert result.exit_code == 1
+    assert f"skipped {empty}: empty file" in result.output
+    assert "1 added, 0 already stored, 0 conflicts, 1 rejected" in result.output
+    result = runner.invoke(cli, ["index", "query", str(broken), "--db", str(db)])
+    assert result.exit_code == 1
+    assert f"skipped {broken}:2: invalid JSON" in result.output
+    assert json.loads(result.output.splitlines()[-1])["article"] == "ok"
