@@ -461,18 +461,18 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     if len(pairs) == 0 or len(values) == 0:
         return np.zeros(len(pairs), dtype=np.float64)
     size = min(chunk, max(_PARALLEL_MIN_ROWS, -(-len(pairs) // _BAND_TASKS)))
-    tasks = [(values, offsets, pairs[lo : lo + size]) for lo in range(0, len(pairs), size)]
+    data = np.ones(len(values), dtype=np.int32)
+    cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+    sets = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))  # built once
+    sets.has_sorted_indices = True
+    tasks = [(sets, pairs[lo : lo + size]) for lo in range(0, len(pairs), size)]
     parts = (engine.map if engine is not None else map)(_overlap_block, tasks)
     return np.concatenate(list(parts))
 
 
-def _overlap_block(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    values, offsets, pairs = task
-    data = np.ones(len(values), dtype=np.int32)
-    cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
-    m = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))
-    m.has_sorted_indices = True
-    inter = m[pairs[:, 0]].multiply(m[pairs[:, 1]]).sum(axis=1)
+def _overlap_block(task: tuple[sp.csr_matrix, np.ndarray]) -> np.ndarray:
+    sets, pairs = task
+    inter = sets[pairs[:, 0]].multiply(sets[pairs[:, 1]]).sum(axis=1)
     return np.asarray(inter, dtype=np.float64).ravel()
 
 
