@@ -15,7 +15,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -27,7 +27,17 @@ from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.errors import EmptyCorpusError
 from lineage.ingest import IngestResult, read_articles
 from lineage.match import find_matches, match_timings
-from lineage.models import Article, Block, Cluster, Document, Match, Passage, Rejection, Story
+from lineage.models import (
+    AlignedSpan,
+    Article,
+    Block,
+    Cluster,
+    Document,
+    Match,
+    Passage,
+    Rejection,
+    Story,
+)
 from lineage.normalize import normalize
 from lineage.output import write_json, write_jsonl
 from lineage.segment import from_windows, split_sentences, windows
@@ -396,9 +406,9 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
         (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles),
     )
     write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages))
-    write_jsonl(out / "matches.jsonl", (m.to_dict() for m in result.matches))
-    write_jsonl(out / "clusters.jsonl", (c.to_dict() for c in result.clusters))
-    write_jsonl(out / "stories.jsonl", (s.to_dict() for s in result.stories))
+    write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
+    write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
+    write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
     write_jsonl(out / "attributions.jsonl", result.attributions)
     write_jsonl(out / "flags.jsonl", result.flags)
     write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
@@ -409,6 +419,23 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
             _write_report(out)
         write_json(out / "run.json", run_info(result))  # again, with the report's time
     return out
+
+
+_SHALLOW: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls)) for cls in (Match, AlignedSpan, Cluster, Story)
+}
+
+
+def _shallow_record(obj: Any) -> Any:
+    """``obj.to_dict()`` one level deep: the encoder comes back for the records inside.
+
+    For the records whose ``to_dict`` is ``models.record`` (all fields, nested
+    records as dicts) this gives the same JSON without copying every list.
+    """
+    names = _SHALLOW.get(type(obj))
+    if names is None:
+        return obj.to_dict()
+    return {name: getattr(obj, name) for name in names}
 
 
 def _write_report(out: Path) -> None:

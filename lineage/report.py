@@ -24,15 +24,19 @@ import itertools
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
 from lineage import svg
+from lineage.errors import InputError
+from lineage.output import loads
 from lineage.review import (
     KIND_LABELS,
     VERDICT_LABELS,
@@ -42,7 +46,6 @@ from lineage.review import (
     check_run_dir,
     default_db,
     display_name,
-    read_json,
     read_jsonl,
 )
 
@@ -80,6 +83,8 @@ MATCH_KEYS = (
     "changed_facts",
 )
 
+FACT_MATCH_KEYS = ("id", "article_a", "article_b", "score", "changed_facts")  # review items
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -110,12 +115,15 @@ LIMITS = Limits()
 
 @dataclass(slots=True)
 class RunData:
-    """Everything a report reads from a run folder (missing optional files are empty)."""
+    """Everything a report reads from a run folder (missing optional files are empty).
+
+    Passages and matches, the files that grow with the batch, are not held:
+    :meth:`iter_matches` and :meth:`iter_passages` read them line by line each
+    time, and the report keeps only counts and what it shows.
+    """
 
     path: Path
     articles: list[dict[str, Any]]
-    passages: dict[str, dict[str, Any]]
-    matches: list[dict[str, Any]]
     stories: list[dict[str, Any]]
     attributions: list[dict[str, Any]]
     flags: dict[str, dict[str, Any]]
@@ -123,6 +131,42 @@ class RunData:
     graph: dict[str, Any] | None
     run: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+
+    def iter_matches(self) -> Iterator[dict[str, Any]]:
+        """The matches in file order, with only the fields the report reads."""
+        for m in _iter_jsonl(self.path / "matches.jsonl"):
+            yield {k: m[k] for k in MATCH_KEYS if k in m}
+
+    def iter_passages(self) -> Iterator[dict[str, Any]]:
+        """The passages in file order, without their text."""
+        for p in _iter_jsonl(self.path / "passages.jsonl"):
+            yield {k: p[k] for k in PASSAGE_KEYS if k in p}
+
+
+def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Objects of a JSONL file one at a time (a missing file has none)."""
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                raise InputError(path, f"invalid JSON: {reason}", lineno) from exc
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object, or ``None`` if the file is missing (``review.read_json``, faster)."""
+    if not path.is_file():
+        return None
+    try:
+        data = loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    return data if isinstance(data, dict) else None
 
 
 def load_run(run_dir: Path) -> RunData:
@@ -133,24 +177,17 @@ def load_run(run_dir: Path) -> RunData:
         for name in (*OPTIONAL, "graph.json")
         if not (run_dir / name).is_file()
     ]
-    articles = read_jsonl(run_dir / "articles.jsonl")
+    articles = list(_iter_jsonl(run_dir / "articles.jsonl"))
     articles.sort(key=lambda a: (a.get("published") or "9999", a["id"]))
     return RunData(
         path=run_dir,
         articles=articles,
-        passages={
-            p["id"]: {k: p[k] for k in PASSAGE_KEYS if k in p}
-            for p in read_jsonl(run_dir / "passages.jsonl")
-        },
-        matches=[
-            {k: m[k] for k in MATCH_KEYS if k in m} for m in read_jsonl(run_dir / "matches.jsonl")
-        ],
-        stories=read_jsonl(run_dir / "stories.jsonl"),
-        attributions=read_jsonl(run_dir / "attributions.jsonl"),
-        flags={f["article"]: f for f in read_jsonl(run_dir / "flags.jsonl")},
-        rejected=read_jsonl(run_dir / "rejected.jsonl"),
-        graph=read_json(run_dir / "graph.json"),
-        run=read_json(run_dir / "run.json") or {},
+        stories=list(_iter_jsonl(run_dir / "stories.jsonl")),
+        attributions=list(_iter_jsonl(run_dir / "attributions.jsonl")),
+        flags={f["article"]: f for f in _iter_jsonl(run_dir / "flags.jsonl")},
+        rejected=list(_iter_jsonl(run_dir / "rejected.jsonl")),
+        graph=_read_json(run_dir / "graph.json"),
+        run=_read_json(run_dir / "run.json") or {},
         notes=notes,
     )
 
@@ -256,40 +293,125 @@ def _article_label(a: dict[str, Any]) -> str:
     return " ".join(str(a.get("title") or a.get("outlet") or a["id"]).split())
 
 
-def _pair_index(run: RunData, names: dict[str, str], order: dict[str, int]) -> list[dict[str, Any]]:
+@dataclass(slots=True)
+class _MatchStats:
+    """What one pass over ``matches.jsonl`` leaves: per-pair sums, counts, changed facts."""
+
+    pairs: dict[tuple[str, str], list[Any]]  # sorted pair → [count, kinds, score sum, facts]
+    involved: Counter[str]  # matches per article
+    with_changed: list[dict[str, Any]]  # the matches that change a fact (review items)
+    count: int = 0
+
+
+def _match_stats(run: RunData) -> _MatchStats:
+    """Everything the report needs from all matches, in one streamed pass.
+
+    Scores are summed per pair in file order, as a list of the pair's matches
+    would be: the same floats.
+    """
+    stats = _MatchStats({}, Counter(), [])
+    pairs, involved = stats.pairs, stats.involved
+    for m in run.iter_matches():
+        stats.count += 1
+        x, y = m["article_a"], m["article_b"]
+        involved[x] += 1
+        involved[y] += 1
+        key = (x, y) if x <= y else (y, x)
+        agg = pairs.get(key)
+        if agg is None:
+            agg = pairs[key] = [0, Counter(), 0, set()]
+        agg[0] += 1
+        agg[1][m.get("kind", "")] += 1
+        agg[2] += float(m.get("score", 0))
+        agg[3].update(fact_label(f) for f in m.get("shared_facts", []))
+        if m.get("changed_facts"):
+            stats.with_changed.append({k: m[k] for k in FACT_MATCH_KEYS if k in m})
+    return stats
+
+
+def items_source(run: RunData, with_changed: list[dict[str, Any]] | None = None) -> Any:
+    """What ``review.build_items(loaded=)`` reads, from a report's run (without evidence).
+
+    Review items need only the matches that change a fact (``with_changed``, from
+    :func:`_match_stats` unless given), not every match.
+    """
+    if with_changed is None:
+        with_changed = _match_stats(run).with_changed
+    return SimpleNamespace(
+        articles=run.articles, passages={}, matches=with_changed, flags=run.flags, graph=run.graph
+    )
+
+
+def _pair_index(
+    stats: _MatchStats, names: dict[str, str], order: dict[str, int]
+) -> list[dict[str, Any]]:
     """Every article pair with matches (counts, kinds, score: cheap), best first.
 
     The highlighted texts, the expensive part, are added by :func:`_pair_detail`
     only for the pairs the report shows.
     """
-    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for m in run.matches:
-        x, y = m["article_a"], m["article_b"]
-        by_pair[(x, y) if x <= y else (y, x)].append(m)
     pairs: list[dict[str, Any]] = []
-    for (x, y), ms in by_pair.items():
+    for (x, y), (count, kinds, score, shared) in stats.pairs.items():
         a, b = sorted((x, y), key=lambda i: (order.get(i, 1 << 30), i))  # earlier one first
-        kinds = Counter(m.get("kind", "") for m in ms)
-        shared = {fact_label(f) for m in ms for f in m.get("shared_facts", [])}
         pairs.append(
             {
                 "a": a,
                 "b": b,
+                "key": (x, y),
                 "id": anchor("pair", f"{a}|{b}"),
                 "name_a": names.get(a, a),
                 "name_b": names.get(b, b),
-                "count": len(ms),
+                "count": count,
                 "kinds": dict(sorted(kinds.items())),
-                "score": round(sum(float(m.get("score", 0)) for m in ms), 4),
+                "score": round(score, 4),
                 "shared_facts": sorted(shared),
-                "matches": ms,
             }
         )
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
     return pairs
 
 
-def _pair_detail(pair: dict[str, Any], run: RunData, texts: dict[str, str]) -> None:
+@dataclass(slots=True)
+class _Shown:
+    """What the second pass keeps: passages of the shown pairs, heatmap hits and totals."""
+
+    passages: dict[str, dict[str, Any]]  # id → passage, for the matches of shown pairs
+    per_article: Counter[str]  # passages per article
+    hit: dict[tuple[str, str], set[str]]  # (row, col) → row passages matching col
+
+
+def _shown_matches(run: RunData, pairs: list[dict[str, Any]], heat_ids: list[str]) -> _Shown:
+    """Second pass over matches (then passages), for what is shown only.
+
+    Fills ``pair["matches"]`` of the ``pairs`` (in file order) and collects the
+    passages they name and the heatmap's matched passages.
+    """
+    of_pair = {p["key"]: p for p in pairs}
+    for p in pairs:
+        p["matches"] = []
+    chosen = set(heat_ids)
+    hit: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in run.iter_matches():
+        x, y = m["article_a"], m["article_b"]
+        shown_pair = of_pair.get((x, y) if x <= y else (y, x))
+        if shown_pair is not None:
+            shown_pair["matches"].append(m)
+        if x in chosen and y in chosen:
+            hit[(x, y)].add(m["a"])
+            hit[(y, x)].add(m["b"])
+    wanted = {m[k] for p in pairs for m in p["matches"] for k in ("a", "b")}
+    passages: dict[str, dict[str, Any]] = {}
+    per_article: Counter[str] = Counter()
+    for ps in run.iter_passages():
+        per_article[ps["article"]] += 1
+        if ps["id"] in wanted:
+            passages[ps["id"]] = ps
+    return _Shown(passages, per_article, hit)
+
+
+def _pair_detail(
+    pair: dict[str, Any], passages: dict[str, dict[str, Any]], texts: dict[str, str]
+) -> None:
     """Add both sides' highlighted text and the changed facts to a pair that is shown."""
     a, b = pair["a"], pair["b"]
     marks: dict[str, list[tuple[int, int, int, str, str]]] = {a: [], b: []}
@@ -299,7 +421,7 @@ def _pair_detail(pair: dict[str, Any], run: RunData, texts: dict[str, str]) -> N
         title = f"{m.get('kind', '')} · score {float(m.get('score', 0)):.2f} · {m['id']}"
         title = f"{m['id']}\x1f{title}"
         for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
-            p = run.passages.get(pid)
+            p = passages.get(pid)
             if p:
                 marks[art].append((p["start"], p["end"], 1, m.get("kind", ""), title))
             for sp in m.get("spans", []):
@@ -307,7 +429,7 @@ def _pair_detail(pair: dict[str, Any], run: RunData, texts: dict[str, str]) -> N
                     (sp[f"{side}_start"], sp[f"{side}_end"], 2, m.get("kind", ""), title)
                 )
         for side, pid, art in (("a", m["a"], m["article_a"]), ("b", m["b"], m["article_b"])):
-            p = run.passages.get(pid)
+            p = passages.get(pid)
             values = [str(cf.get(side) or "") for cf in m.get("changed_facts", [])]
             if p and texts.get(art):
                 for s, e in find_terms(texts[art], p["start"], p["end"], values):
@@ -322,37 +444,26 @@ def _pair_detail(pair: dict[str, Any], run: RunData, texts: dict[str, str]) -> N
     pair["hedges"] = [changed[k] for k in sorted(changed) if k[0] == "hedge"]
 
 
-def _heatmap(run: RunData, names: dict[str, str], ids: list[str]) -> dict[str, Any]:
+def _heatmap(run: RunData, names: dict[str, str], ids: list[str], shown: _Shown) -> dict[str, Any]:
     """Row article's share of passages that match a passage of the column article."""
-    per_article: Counter[str] = Counter(p["article"] for p in run.passages.values())
     stored = {a["id"]: a.get("passages", 0) for a in run.articles}
-    chosen = set(ids)
-    hit: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for m in run.matches:
-        if m["article_a"] in chosen and m["article_b"] in chosen:
-            hit[(m["article_a"], m["article_b"])].add(m["a"])
-            hit[(m["article_b"], m["article_a"])].add(m["b"])
     rows = []
     for r in ids:
-        total = per_article.get(r) or stored.get(r, 0)
+        total = shown.per_article.get(r) or stored.get(r, 0)
         cells = []
         for c in ids:
-            n = len(hit.get((r, c), ()))
+            n = len(shown.hit.get((r, c), ()))
             share = n / total if total and r != c else None
             cells.append({"share": share, "n": n, "total": total, "col": c})
         rows.append({"id": r, "name": names[r], "cells": cells})
     return {"ids": ids, "rows": rows}
 
 
-def _heatmap_ids(run: RunData, limit: int) -> list[str]:
+def _heatmap_ids(run: RunData, involved: Counter[str], limit: int) -> list[str]:
     """All articles if they fit, else those in the most matches (in publication order)."""
     ids = [a["id"] for a in run.articles]
     if len(ids) <= limit:
         return ids
-    involved: Counter[str] = Counter()
-    for m in run.matches:
-        involved[m["article_a"]] += 1
-        involved[m["article_b"]] += 1
     keep = set(sorted(ids, key=lambda i: (-involved[i], i))[:limit])
     return [i for i in ids if i in keep]
 
@@ -555,7 +666,8 @@ def build_context(
     nodes = _graph_nodes(run)
 
     # review items: all counted, the most urgent listed
-    items = build_items(run.path, run, evidence=False)
+    stats = _match_stats(run)
+    items = build_items(run.path, items_source(run, stats.with_changed), evidence=False)
     by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
     review = []
     for i, it in enumerate(items):
@@ -567,7 +679,7 @@ def build_context(
     todo = [r for r in review if not r["verdict"]]
 
     # pairs side by side: best score first, at most lim.story_pairs per story when cutting
-    pairs = _pair_index(run, names, order)
+    pairs = _pair_index(stats, names, order)
     stories_sorted = sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"]))
     story_of: dict[str, list[int]] = defaultdict(list)
     for i, st in enumerate(stories_sorted):
@@ -591,7 +703,7 @@ def build_context(
     shown_ids = {p["id"] for p in shown_pairs}
     graph = run.graph or {"nodes": [], "links": []}
     shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
-    heat_ids = _heatmap_ids(run, lim.heatmap)
+    heat_ids = _heatmap_ids(run, stats.involved, lim.heatmap)
     origins = _origins(run, names, nodes, {}, lim.roots)
 
     # articles: all if they fit, else first those the report points to (pairs, graph,
@@ -620,8 +732,9 @@ def build_context(
         c["origin_anchor"] = art_anchor.get(c["origin_id"])
     if origins["earliest"]:
         origins["earliest"]["anchor"] = art_anchor.get(origins["earliest"]["id"])
+    shown = _shown_matches(run, shown_pairs, heat_ids)
     for p in shown_pairs:
-        _pair_detail(p, run, texts)
+        _pair_detail(p, shown.passages, texts)
     pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in shown_pairs}
     for row in review:  # where the evidence stands: the pair side by side, else the article
         row["evidence_anchor"] = pair_of.get(
@@ -736,7 +849,7 @@ def build_context(
     classes = Counter(f.get("class") or "unknown" for f in flags)
     outlets = sorted({str(a["outlet"]) for a in run.articles if a.get("outlet")})
     shares = [float(f["derived_share"]) for f in flags if f.get("derived_share") is not None]
-    heat = _heatmap(run, names, heat_ids)
+    heat = _heatmap(run, names, heat_ids, shown)
     for hrow in heat["rows"]:
         for cell in hrow["cells"]:
             cell["style"] = _cell_style(cell["share"])
@@ -806,7 +919,7 @@ def build_context(
             "articles": n_art,
             "outlets": len(outlets),
             "stories": len(run.stories),
-            "matches": len(run.matches),
+            "matches": stats.count,
             "classes": {k: classes.get(k, 0) for k in svg.CLASS_COLORS},
             "mean_share": sum(shares) / len(shares) if shares else None,
             "uncredited": sum(1 for f in flags if f.get("uncredited")),

@@ -776,5 +776,10 @@ def test_items_from_the_loaded_run_equal_items_from_the_folder(tmp_path: Path) -
     for run_dir in (write_sample_run(tmp_path / "s"), write_big_run(tmp_path / "b", 2, 4)):
         full = [i.to_dict() for i in build_items(run_dir)]
         assert any(i["evidence"] for i in full)
-        lean = [i.to_dict() for i in build_items(run_dir, report.load_run(run_dir), evidence=False)]
+        lean = [
+            i.to_dict()
+            for i in build_items(
+                run_dir, report.items_source(report.load_run(run_dir)), evidence=False
+            )
+        ]
         assert lean == [{**i, "evidence": []} for i in full]
