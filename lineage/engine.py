@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing as mp
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from lineage.errors import ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 
 class Engine(Protocol):
@@ -40,14 +42,26 @@ class Engine(Protocol):
         """``[fn(c) for c in chunks]``, possibly in parallel."""
         ...
 
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
+        """``[fn(shared, c) for c in chunks]``: ``shared`` is sent to each worker once.
 
-_FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+        For data every chunk reads (a corpus, a signature matrix): chunks stay
+        small (ranges into ``shared``), so making and sending them costs nothing.
+        """
+        ...
+
+
+_FORKED: tuple[Callable[..., Any], Sequence[Any], tuple[Any, ...]] | None = None
 
 
 def _run_forked(i: int) -> Any:
     assert _FORKED is not None
-    fn, chunks = _FORKED
-    return fn(chunks[i])
+    fn, chunks, shared = _FORKED
+    return fn(*shared, chunks[i])
+
+
+def _call_shared(chunk: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:
+    return fn(shared, chunk)
 
 
 class LocalEngine:
@@ -62,14 +76,23 @@ class LocalEngine:
 
     def map(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R]:
         """``[fn(c) for c in chunks]``."""
+        return self._map(fn, (), chunks)
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
+        """``[fn(shared, c) for c in chunks]``; forked workers inherit ``shared``."""
+        return self._map(fn, (shared,), chunks)
+
+    def _map(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]) -> list[R]:
         if self.workers == 1 or len(chunks) < 2:
-            return [fn(c) for c in chunks]
+            return [fn(*shared, c) for c in chunks]
         if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux/macOS
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                if shared:
+                    return list(pool.map(functools.partial(fn, *shared), chunks))
                 return list(pool.map(fn, chunks))
         # forked workers inherit the chunks: only chunk numbers and results are pickled
         global _FORKED
-        _FORKED = (fn, chunks)
+        _FORKED = (fn, chunks, shared)
         try:
             with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork")) as pool:
                 return list(pool.map(_run_forked, range(len(chunks))))
@@ -107,6 +130,17 @@ class DaskEngine:
             return []
         futures = self.client.map(fn, list(chunks), pure=False)
         return list(self.client.gather(futures))
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
+        """Scatter ``shared`` to every worker once, then one small task per chunk."""
+        if not chunks:
+            return []
+        [held] = self.client.scatter([shared], broadcast=True, hash=False)
+        try:
+            futures = self.client.map(_call_shared, list(chunks), fn=fn, shared=held, pure=False)
+            return list(self.client.gather(futures))
+        finally:
+            self.client.cancel([held])
 
     def close(self) -> None:
         """Close the client if this engine opened it."""

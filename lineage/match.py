@@ -358,27 +358,52 @@ def _signer(s: Settings) -> Signer:
     return Signer(num_perm=s.num_perm, seed=s.seed, shingle_size=s.shingle_size)
 
 
-def _shingle_chunk(task: tuple[Settings, list[str], list[list[tuple[int, int, str]]], bool]
+@dataclass(frozen=True, slots=True)
+class _ShingleCorpus:
+    """What every shingling task reads: sent to each worker once (``Engine.map_shared``).
+
+    Passages are grouped by article (articles in sorted order); article ``k``
+    owns passages ``first[k]:first[k + 1]``. A task is just a range of articles.
+    """
+
+    settings: Settings
+    cleans: list[str]  # clean text per article
+    first: np.ndarray  # (articles + 1,) passage bounds per article
+    starts: np.ndarray  # (passages,) span of each passage in its article's clean text
+    ends: np.ndarray
+    texts: list[str]  # each passage's own text (used when it is not that span)
+    sign: bool
+
+
+def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
-    """Shingle sets (and signatures) of the passages of some articles.
+    """Shingle sets (and signatures, one row per permutation) of a range of articles.
 
     A passage is a span of its article's clean text when its text is found
     there (always, for passages made by ``segment``); otherwise its own text
     is shingled.
     """
-    s, docs, cuts, sign = task
+    c = corpus
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
-    for clean, ps in zip(docs, cuts, strict=True):
-        if all(e - b == len(t) and clean.startswith(t, b) for b, e, t in ps):
+    bounds = c.first.tolist()
+    for k in range(*arts):
+        lo, hi = bounds[k], bounds[k + 1]
+        if lo == hi:
+            continue
+        clean, own = c.cleans[k], c.texts[lo:hi]
+        one = list(zip(c.starts[lo:hi].tolist(), c.ends[lo:hi].tolist(), strict=True))
+        if all(e - b == len(t) and clean.startswith(t, b) for (b, e), t in
+               zip(one, own, strict=True)):  # fmt: skip
             texts.append(clean)
-            spans.append([(b, e) for b, e, _ in ps])
+            spans.append(one)
         else:
-            texts.extend(t for _, _, t in ps)
-            spans.extend([[(0, len(t))] for _, _, t in ps])
-    signer = _signer(s)
+            texts.extend(own)
+            spans.extend([[(0, len(t))] for t in own])
+    signer = _signer(c.settings)
     values, offsets = signer.passage_shingles(texts, spans)
-    return values, offsets, signer.signatures_flat(values, offsets) if sign else None
+    sigs = signer.signatures_flat(values, offsets, by_permutation=True) if c.sign else None
+    return values, offsets, sigs
 
 
 def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
@@ -415,19 +440,6 @@ _CHARS_PER_CHUNK = 3_000_000
 _PASSAGES_PER_SIGN_CHUNK = 40_000
 
 
-def _by_size(items: list[str], sizes: list[int], limit: int) -> list[list[str]]:
-    """``items`` in order, grouped so each group's ``sizes`` add up to about ``limit``."""
-    groups: list[list[str]] = [[]]
-    total = 0
-    for item, size in zip(items, sizes, strict=True):
-        if total >= limit:
-            groups.append([])
-            total = 0
-        groups[-1].append(item)
-        total += size
-    return [g for g in groups if g]
-
-
 def shingle_table(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
                   engine: Engine | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Shingle sets of all passages, flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
@@ -444,51 +456,64 @@ def shingles_and_signatures(
     passages: Sequence[Passage],
     settings: Settings,
     engine: Engine | None = None,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``shingle_table`` and the sets' MinHash signatures, made in the same engine tasks.
 
     One pass over the workers instead of two: each task signs the sets it has
     just made, so the shingles never travel between processes before signing.
+    ``groups`` (each passage's article number, articles in sorted order) saves
+    recomputing it. The signature matrix is column-ordered (Fortran order).
     """
-    values, offsets, sigs = _shingle_sets(docs, passages, settings, engine, sign=True)
+    values, offsets, sigs = _shingle_sets(docs, passages, settings, engine, sign=True,
+                                          groups=groups)  # fmt: skip
     assert sigs is not None
     return values, offsets, sigs
 
 
 def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
-                  engine: Engine | None, *, sign: bool
+                  engine: Engine | None, *, sign: bool, groups: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
     engine = engine or LocalEngine()
-    by_article: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(passages):
-        by_article[p.article].append(i)
-    arts = sorted(by_article)
-    tasks = []
-    sizes = [len(docs[a].clean) for a in arts]
-    n_tasks = -(-sum(sizes) // _CHARS_PER_CHUNK)
+    n = len(passages)
+    arts = sorted(docs)
+    if groups is None:
+        index = {a: i for i, a in enumerate(arts)}
+        groups = np.fromiter((index[p.article] for p in passages), np.int64, n)
+    order = np.argsort(groups, kind="stable")
+    in_order = bool(np.array_equal(order, np.arange(n)))
+    starts = np.fromiter((p.cstart for p in passages), np.int64, n)
+    ends = np.fromiter((p.cend for p in passages), np.int64, n)
+    texts = [p.text for p in passages]
+    if not in_order:
+        starts, ends, texts = starts[order], ends[order], [texts[k] for k in order.tolist()]
+    per_article = np.bincount(groups, minlength=len(arts))
+    corpus = _ShingleCorpus(settings, [docs[a].clean for a in arts],
+                            np.r_[0, np.cumsum(per_article)].astype(np.int64), starts, ends, texts,
+                            sign)  # fmt: skip
+    chars = np.cumsum([len(t) if k else 0 for t, k in zip(corpus.cleans, per_article.tolist(),
+                                                          strict=True)])  # fmt: skip
+    total = int(chars[-1]) if len(chars) else 0
+    n_tasks = -(-total // _CHARS_PER_CHUNK)
     n_tasks += n_tasks % 2 if n_tasks > 1 else 0  # an even count keeps two or four workers busy
-    for group in _by_size(arts, sizes, -(-sum(sizes) // max(1, n_tasks))):
-        texts = [docs[a].clean for a in group]
-        cuts = [[(passages[i].cstart, passages[i].cend, passages[i].text) for i in by_article[a]]
-                for a in group]  # fmt: skip
-        tasks.append((settings, texts, cuts, sign))
-    parts = engine.map(_shingle_chunk, tasks)
+    cuts = np.unique(np.r_[0, np.searchsorted(chars, np.arange(1, n_tasks) * (total / max(
+        1, n_tasks)), side="right"), len(arts)]).tolist()  # fmt: skip
+    parts = engine.map_shared(_shingle_chunk, corpus, list(itertools.pairwise(cuts)))
     values, offsets = _merge_flat([(v, o) for v, o, _ in parts])
-    sigs = None
+    by_perm = None
     if sign:
-        sigs = (np.concatenate([g for _, _, g in parts if g is not None]) if parts
-                else np.empty((0, settings.num_perm), np.uint32))  # fmt: skip
-    order = np.array([i for a in arts for i in by_article[a]], dtype=np.int64)
-    if not np.array_equal(order, np.arange(len(passages))):
-        # passages were not grouped by article in sorted order: put sets back in input order
+        by_perm = (np.concatenate([g for _, _, g in parts if g is not None], axis=1) if parts
+                   else np.empty((settings.num_perm, 0), np.uint32))  # fmt: skip
+    if not in_order:  # passages were not grouped by article in sorted order: back to input order
         back = np.argsort(order, kind="stable")
         sets = np.split(values, offsets[1:-1])
         set_sizes = np.array([len(sets[k]) for k in back], dtype=np.int64)
         values = np.concatenate([sets[k] for k in back] or [values[:0]])
         offsets = np.r_[0, np.cumsum(set_sizes)].astype(np.int64)
-        if sigs is not None:
-            sigs = sigs[back]
-    return values, offsets, sigs
+        if by_perm is not None:
+            by_perm = by_perm[:, back]
+    # (passages, permutations) in column order: an LSH band's columns are contiguous
+    return values, offsets, None if by_perm is None else by_perm.T
 
 
 def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
@@ -570,7 +595,7 @@ def _near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], s: 
                      engine: Engine | None) -> np.ndarray:  # fmt: skip
     art_index = {a: i for i, a in enumerate(sorted(docs))}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
-    values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine)
+    values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups)
     pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     jac, c_ab, c_ba = overlaps(values, offsets, pairs, engine)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
@@ -737,7 +762,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     art_index = {a: i for i, a in enumerate(article_ids)}
     groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
     with _timed(t, "minhash"):  # shingles and signatures in one pass over the workers
-        values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine)
+        values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups)
     with _timed(t, "boilerplate"):
         before = offsets
         values, offsets, dropped, boiler_passages = _drop_boilerplate(

@@ -181,18 +181,20 @@ class Signer:
         flat = np.concatenate([np.asarray(s, dtype=_U32) for s in shingle_sets])
         return self.signatures_flat(flat, np.r_[0, np.cumsum(lengths)])
 
-    def signatures_flat(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def signatures_flat(self, values: np.ndarray, offsets: np.ndarray, *,
+                        by_permutation: bool = False) -> np.ndarray:  # fmt: skip
         """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
 
         Works one permutation at a time over blocks of about ``_CHUNK`` shingles
         (whole sets): each step is a contiguous multiply-add and one
         ``minimum.reduceat`` over the block, which keeps the block in cache and
-        avoids a (shingles x permutations) temporary.
+        avoids a (shingles x permutations) temporary. ``by_permutation`` returns
+        the ``(num_perm, n)`` matrix as computed (no transposing copy).
         """
         n = len(offsets) - 1
         out = np.full((self.num_perm, max(n, 0)), _MAX32, dtype=_U32)
         if n <= 0 or len(values) == 0:
-            return out.T.copy()
+            return out if by_permutation else out.T.copy()
         offsets = np.asarray(offsets, dtype=np.int64)
         flat = fmix32(np.asarray(values, dtype=_U32))
         cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(0, len(flat), _CHUNK)), n])
@@ -210,7 +212,7 @@ class Signer:
                 np.multiply(hv, self._a[p], out=tmp)
                 tmp += self._b[p]
                 out[p, rows] = np.minimum.reduceat(tmp, starts)
-        return out.T.copy()
+        return out if by_permutation else out.T.copy()
 
     def passage_shingles(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
@@ -372,9 +374,12 @@ def lsh_candidates(
         return np.empty((0, 2), dtype=np.int64)
     bands, _ = lsh_params(threshold, num_perm)
     per_task = bands if n < _PARALLEL_MIN_ROWS else max(1, -(-bands // _BAND_TASKS))
-    tasks = [_BandTask(signatures, groups, threshold, lo, min(bands, lo + per_task), max_bucket)
-             for lo in range(0, bands, per_task)]  # fmt: skip
-    parts = (engine.map if engine is not None else map)(_band_pairs, tasks)
+    shared = _Bands(signatures, groups, threshold, max_bucket)
+    ranges = [(lo, min(bands, lo + per_task)) for lo in range(0, bands, per_task)]
+    if engine is None:
+        parts = [_band_pairs(shared, r) for r in ranges]
+    else:  # the signature matrix goes to each worker once, not once per task
+        parts = engine.map_shared(_band_pairs, shared, ranges)
     found = [p for p in parts if len(p)]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
@@ -385,24 +390,24 @@ _BAND_TASKS = 4  # band groups per LSH run: enough to keep two to four workers b
 _PARALLEL_MIN_ROWS = 50_000  # fewer signatures (or pairs) than this run in one task
 
 
-@dataclass(slots=True)
-class _BandTask:
+@dataclass(frozen=True, slots=True)
+class _Bands:
+    """What every LSH task reads (shared with the workers once)."""
+
     signatures: np.ndarray
     groups: np.ndarray
     threshold: float
-    lo: int
-    hi: int
     max_bucket: int
 
 
-def _band_pairs(task: _BandTask) -> np.ndarray:
+def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     """Unique candidate pairs from bands ``lo..hi-1`` (one engine task)."""
     groups = task.groups
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
     bins = 1 << max(10, min(22, int(np.ceil(np.log2(n))) + 3))  # <= 32 MB of counts
     pairs: list[np.ndarray] = []
-    for band in range(task.lo, task.hi):
+    for band in range(*bands):
         keys = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
         # rows whose key shares its low bits with another row's: a superset of the
         # buckets with two or more rows (all of them in a corpus without reuse)
@@ -438,7 +443,7 @@ def _band_pairs(task: _BandTask) -> np.ndarray:
 
 def _band_key(columns: np.ndarray, band: int) -> np.ndarray:
     """``band_keys(...)[:, band]`` from the band's ``rows`` signature columns."""
-    columns = np.ascontiguousarray(columns)  # (n, rows): one short contiguous read per row
+    columns = np.asfortranarray(columns)  # each column contiguous (no copy for column order)
     with np.errstate(over="ignore"):
         h = np.full(len(columns), (np.uint64(band) + np.uint64(1)) * _C1, dtype=np.uint64)
         for r in range(columns.shape[1]):
@@ -465,13 +470,13 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
     sets = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))  # built once
     sets.has_sorted_indices = True
-    tasks = [(sets, pairs[lo : lo + size]) for lo in range(0, len(pairs), size)]
-    parts = (engine.map if engine is not None else map)(_overlap_block, tasks)
-    return np.concatenate(list(parts))
+    blocks = [pairs[lo : lo + size] for lo in range(0, len(pairs), size)]
+    if engine is None:
+        return np.concatenate([_overlap_block(sets, b) for b in blocks])
+    return np.concatenate(engine.map_shared(_overlap_block, sets, blocks))
 
 
-def _overlap_block(task: tuple[sp.csr_matrix, np.ndarray]) -> np.ndarray:
-    sets, pairs = task
+def _overlap_block(sets: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
     inter = sets[pairs[:, 0]].multiply(sets[pairs[:, 1]]).sum(axis=1)
     return np.asarray(inter, dtype=np.float64).ravel()
 

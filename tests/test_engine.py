@@ -21,10 +21,14 @@ def _corpus(seeds_dir: Path) -> Path:
 
 
 def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small tasks in every stage, so each engine really splits and merges work."""
     import lineage.match as match
+    import lineage.minhash as minhash
 
     monkeypatch.setattr(match, "_ARTICLES_PER_CHUNK", 2)
     monkeypatch.setattr(match, "_PAIRS_PER_CHUNK", 7)
+    monkeypatch.setattr(match, "_CHARS_PER_CHUNK", 3000)  # shingle tasks (map_shared)
+    monkeypatch.setattr(minhash, "_PARALLEL_MIN_ROWS", 2)  # LSH band and overlap tasks
 
 
 def _run(corpus: Path, out: Path, settings: Settings) -> dict[str, bytes]:
@@ -37,6 +41,17 @@ def _run(corpus: Path, out: Path, settings: Settings) -> dict[str, bytes]:
 def test_local_engine_keeps_order():
     assert LocalEngine().map(lambda c: c * 2, [3, 1, 2]) == [6, 2, 4]
     assert chunked(5, 2) == [(0, 2), (2, 4), (4, 5)]
+
+
+def _scaled(shared: dict[str, int], chunk: tuple[int, int]) -> list[int]:
+    return [shared["factor"] * x for x in range(*chunk)]
+
+
+def test_map_shared_gives_each_chunk_the_shared_object():
+    chunks = [(0, 3), (3, 4), (4, 8)]
+    want = [[0, 10, 20], [30], [40, 50, 60, 70]]
+    assert LocalEngine().map_shared(_scaled, {"factor": 10}, chunks) == want
+    assert LocalEngine(2).map_shared(_scaled, {"factor": 10}, chunks) == want
 
 
 def test_unknown_engine():
@@ -72,4 +87,12 @@ def test_dask_local_cluster_output_equals_local_engine(seeds_dir, tmp_path, monk
                                   dashboard_address=None) as cluster:  # fmt: skip
         settings = Settings(engine="dask", scheduler=cluster.scheduler_address)
         remote = _run(corpus, tmp_path / "dask", settings)
+        from lineage.engine import DaskEngine
+
+        engine = DaskEngine(cluster.scheduler_address)
+        try:
+            shared = engine.map_shared(_scaled, {"factor": 3}, [(0, 2), (2, 3)])
+        finally:
+            engine.close()
     assert remote == local
+    assert shared == [[0, 3], [6]]
