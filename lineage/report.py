@@ -137,25 +137,68 @@ class RunData:
         for m in _iter_jsonl(self.path / "matches.jsonl"):
             yield {k: m[k] for k in MATCH_KEYS if k in m}
 
-    def iter_passages(self) -> Iterator[dict[str, Any]]:
-        """The passages in file order, without their text."""
-        for p in _iter_jsonl(self.path / "passages.jsonl"):
-            yield {k: p[k] for k in PASSAGE_KEYS if k in p}
+    def iter_passages(self, articles: set[str] | None = None) -> Iterator[dict[str, Any]]:
+        """The passages in file order, without their text; only of ``articles`` if given.
+
+        A line as ``lineage scan`` writes it (sorted keys: the article first, the
+        text last) is skipped by its article without parsing, else parsed only up
+        to its text; any other line is parsed whole.
+        """
+        path = self.path / "passages.jsonl"
+        keep = None if articles is None else {a.encode("utf-8") for a in articles}
+        for line in _jsonl_lines(path):
+            if keep is not None and line.startswith(b'{"article":"'):
+                end = line.find(b'"', 12)
+                art = line[12:end]
+                if end > 0 and b"\\" not in art and art not in keep:
+                    continue
+            p = _head(line, b',"text":')
+            if p is None or not all(k in p for k in PASSAGE_KEYS):
+                p = _parse_line(line, path)
+            if articles is None or p["article"] in articles:
+                yield {k: p[k] for k in PASSAGE_KEYS if k in p}
+
+
+def _jsonl_lines(path: Path) -> Iterator[bytes]:
+    """Non-blank lines of a file (a missing file has none)."""
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.strip():
+                yield line
+
+
+def _head(line: bytes, key: bytes) -> dict[str, Any] | None:
+    """The members of a JSON object line before ``key`` (``b',"text":'``), if they parse.
+
+    Inside a JSON string a quote is always escaped, so ``,"text":`` is found
+    only where a member starts.
+    """
+    cut = line.find(key)
+    if cut <= 0:
+        return None
+    try:
+        head = loads(line[:cut] + b"}")
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
+        return None
+    return head if isinstance(head, dict) else None
+
+
+def _parse_line(line: bytes, path: Path) -> Any:
+    try:
+        return loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        with path.open("rb") as fh:  # only to say where: count the lines up to this one
+            lineno = next((i for i, x in enumerate(fh, 1) if x == line), None)
+        raise InputError(path, f"invalid JSON: {reason}", lineno) from exc
 
 
 def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """Objects of a JSONL file one at a time (a missing file has none)."""
-    if not path.is_file():
-        return
-    with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-                raise InputError(path, f"invalid JSON: {reason}", lineno) from exc
+    for line in _jsonl_lines(path):
+        yield _parse_line(line, path)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -319,9 +362,10 @@ def _match_stats(run: RunData) -> _MatchStats:
         key = (x, y) if x <= y else (y, x)
         agg = pairs.get(key)
         if agg is None:
-            agg = pairs[key] = [0, Counter(), 0, set()]
+            agg = pairs[key] = [0, {}, 0, set()]
         agg[0] += 1
-        agg[1][m.get("kind", "")] += 1
+        kind = m.get("kind", "")
+        agg[1][kind] = agg[1].get(kind, 0) + 1
         agg[2] += float(m.get("score", 0))
         agg[3].update(fact_label(f) for f in m.get("shared_facts", []))
         if m.get("changed_facts"):
@@ -376,7 +420,7 @@ class _Shown:
     """What the second pass keeps: passages of the shown pairs, heatmap hits and totals."""
 
     passages: dict[str, dict[str, Any]]  # id → passage, for the matches of shown pairs
-    per_article: Counter[str]  # passages per article
+    per_article: Counter[str]  # passages per article (of those shown)
     hit: dict[tuple[str, str], set[str]]  # (row, col) → row passages matching col
 
 
@@ -400,9 +444,10 @@ def _shown_matches(run: RunData, pairs: list[dict[str, Any]], heat_ids: list[str
             hit[(x, y)].add(m["a"])
             hit[(y, x)].add(m["b"])
     wanted = {m[k] for p in pairs for m in p["matches"] for k in ("a", "b")}
+    of_articles = chosen | {a for p in pairs for a in (p["a"], p["b"])}
     passages: dict[str, dict[str, Any]] = {}
     per_article: Counter[str] = Counter()
-    for ps in run.iter_passages():
+    for ps in run.iter_passages(of_articles):
         per_article[ps["article"]] += 1
         if ps["id"] in wanted:
             passages[ps["id"]] = ps
