@@ -9,13 +9,14 @@ this one (sentence selection, resolution, line patterns, public API).
 
 How a sentence is read:
 
-1. A cheap trigger regex over the whole text marks sentences that may hold a cue; all
-   others are skipped (speed: the parser runs inside every scan).
+1. A cheap trigger over the article's distinct words marks sentences that may hold a
+   cue; all others are skipped (speed: the parser runs inside every scan).
 2. In a marked sentence, cue families are tried: prepositions ("laut X", "according
    to X"), postpositions ("X zufolge"), "nach Angaben X", "wie X berichtet", ", so X",
    "heißt es in X", reporting verbs with the subject before ("X sagte") or after
    ("sagte X") the verb, including separable verbs ("teilte ... mit"), and passives
-   ("von X veröffentlicht"). Only candidate verb tokens are lemmatized (simplemma).
+   ("von X veröffentlicht"). Verb forms are looked up in a table of the forms of the
+   listed verbs with their lemmas (``lineage/data/verb_forms.json``, made with simplemma).
 3. The mention is resolved: gazetteer (aliases, abbreviations, spokespeople), aliases
    learned in the article ("Joint Chiefs of Staff (JCS)"), earlier speakers for pronouns
    and surnames, else a provisional id. Countries are never sources; anonymous cues
@@ -32,9 +33,10 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +46,25 @@ from lineage.cues import (
     Sentence,
     confidence_table,
     cue_data,
-    lemma_of,
     reports_speech,
-    verb_regex,
     whole_word,
     words_rx,
 )
 from lineage.gazetteer import ArticleSources, Gazetteer, default_gazetteer
 from lineage.segment import _END, _abbreviations  # the splitter's own rules and data
 
-__all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attributions"]
+__all__ = [
+    "Attribution",
+    "AttributionParser",
+    "attributions_table",
+    "parse_attributions",
+    "sentence_spans",
+]
 
 _SPACE = re.compile(r"\s")
 _NEXT_WORD = re.compile(r"\s*(\S+)")
 _URL_PARTS = re.compile(r"[./:]+")
+_DOT_WORD = re.compile(r"\.\w")
 _PUNCT = ".,;:!?\"'()[]{}„“”»«‚‘’–—/…*"
 
 
@@ -89,8 +96,12 @@ class Attribution:
     block: str
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON object for ``attributions.jsonl``."""
-        return asdict(self)
+        """JSON object for ``attributions.jsonl`` (fields in order; all values are scalars,
+        so nothing needs ``dataclasses.asdict``'s deep copy)."""
+        return {f: getattr(self, f) for f in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Attribution))
 
 
 class AttributionParser(CueRules):
@@ -119,7 +130,6 @@ class AttributionParser(CueRules):
         super().__init__(
             gazetteer or (Gazetteer.load(sources_files) if sources_files else default_gazetteer()),
             [Lexicon.from_toml(n, data["lang"][n]) for n in names],
-            [verb_regex(data["lang"][n]) for n in names],
         )
         self.confidence = confidence_table()
         self._lines = [
@@ -145,8 +155,7 @@ class AttributionParser(CueRules):
             for w in p.get("trigger_words", ())
             if " " in w
         ]
-        self._kinds: dict[str, list[tuple[str, int]]] = {}
-        self._plain: set[str] = set()  # words known not to be cues
+        self._form_sets = [frozenset(lang.forms) for lang in self.langs]
         # "gab … bekannt", "ging davon aus": verbs that count only with one of these words;
         # a sentence without any of them is not parsed for that verb (a third of the
         # sentences the trigger marked on 10kgnad were only "geben", "gehen", "machen" …)
@@ -163,9 +172,7 @@ class AttributionParser(CueRules):
 
     # ------------------------------------------------------------------ public
     def warm(self) -> None:
-        """Load the lemmatizer dictionaries now (seconds), so forked workers inherit them."""
-        for lang in self.langs:
-            lemma_of("lineage", lang.name)  # any word: the first lookup loads the dictionary
+        """Nothing left to load: verb forms come precomputed (kept for callers that warm)."""
 
     def parse(
         self,
@@ -184,8 +191,8 @@ class AttributionParser(CueRules):
         low = text.lower()
         if len(low) != len(text):  # a case mapping that changes length ("İ"): fold per char
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        words = {w.strip(_PUNCT) for w in set(low.split())}
-        words |= {x for w in words if "." in w or "/" in w for x in _URL_PARTS.split(w)}
+        words = set(map(str.strip, set(low.split()), itertools.repeat(_PUNCT)))
+        words.update(*[_URL_PARTS.split(w) for w in words if "." in w or "/" in w])
         fired = self._fired(text, low, words, sentences)
         for idx, (s, e) in enumerate(sentences):
             if skip and _inside(s, skip):
@@ -208,55 +215,56 @@ class AttributionParser(CueRules):
     ) -> dict[int, list[Lexicon]]:
         """Sentences where some cue may stand, with the languages whose cues fired.
 
-        The article's distinct words are classified once (cached across articles), so
-        only the few cue words an article really contains are searched for.
+        The needles are the article's distinct words that are cues (set operations and a
+        few substring searches), so only the few cue words an article really contains
+        are searched for in its text. Languages come in the parser's order.
         """
         starts = [s for s, _ in sentences]
-        fired: dict[int, list[Lexicon]] = {}
-        needles = [(w, kind, li) for w in words - self._plain for kind, li in self._word_kind(w)]
-        needles += [(w, "punct", li) for w, li in self._punct if w in low]
-        for needle, kind, li in needles:
-            lang = self.langs[li]
-            partner = (
-                self._partners[li].get(self._form_lemma(needle, lang) or "")
-                if kind == "verb"
-                else None
-            )
-            i = low.find(needle)
-            while i >= 0:
-                k = bisect.bisect_right(starts, i) - 1
-                hit = kind == "punct" or (
-                    whole_word(low, i, len(needle)) and (kind == "word" or text[i].islower())
-                )
-                if (
-                    hit
-                    and k >= 0
-                    and i < sentences[k][1]
-                    and lang not in fired.get(k, ())
-                    and (partner is None or partner.search(low, *sentences[k]))
-                ):
-                    fired.setdefault(k, []).append(lang)
-                i = low.find(needle, i + 1)
-        return fired
+        fired: dict[int, int] = {}  # sentence -> bit set of language indexes
+        joined = "\n".join(words)
+        for li, lang in enumerate(self.langs):
+            bit = 1 << li
+            cue_words = self._cue_words(li, words, joined)
+            needles = [(w, "word") for w in cue_words]
+            # a verb that is also a cue word fires wherever the word does already
+            needles += [(w, "verb") for w in (words & self._form_sets[li]) - cue_words]
+            needles += [(w, "punct") for w, lj in self._punct if lj == li and w in low]
+            for needle, kind in needles:
+                partner = self._partners[li].get(lang.forms[needle]) if kind == "verb" else None
+                i = low.find(needle)
+                while i >= 0:
+                    k = bisect.bisect_right(starts, i) - 1
+                    hit = kind == "punct" or (
+                        whole_word(low, i, len(needle)) and (kind == "word" or text[i].islower())
+                    )
+                    if (
+                        hit
+                        and k >= 0
+                        and i < sentences[k][1]
+                        and not fired.get(k, 0) & bit
+                        and (partner is None or partner.search(low, *sentences[k]))
+                    ):
+                        fired[k] = fired.get(k, 0) | bit
+                    i = low.find(needle, i + 1)
+        langs = self.langs
+        return {
+            k: [lg for li, lg in enumerate(langs) if bits >> li & 1] for k, bits in fired.items()
+        }
 
-    def _word_kind(self, w: str) -> list[tuple[str, int]]:
-        """``(kind, language index)`` for which a lower-case word is a cue, cached."""
-        kinds = self._kinds.get(w)
-        if kinds is None:
-            kinds = []
-            for li, lang in enumerate(self.langs):
-                if w in self._word_end or any(t in w for t in self._trigger_words[li]):
-                    kinds.append(("word", li))
-                if self._form_lemma(w, lang) is not None:
-                    kinds.append(("verb", li))
-            if len(self._kinds) < 500_000:
-                self._kinds[w] = kinds
-                if not kinds:
-                    self._plain.add(w)
-                for kind, li in kinds:
-                    if kind == "verb":
-                        self._verb_words[li].add(w)
-        return kinds
+    def _cue_words(self, li: int, words: set[str], joined: str) -> set[str]:
+        """The words that are cue words of language ``li``: a listed whole word ("laut"),
+        or one containing a trigger ("Polizeiangaben"). ``joined`` is ``words`` joined by
+        newlines, searched once per trigger instead of testing every word."""
+        out = words & self._word_end
+        for t in self._trigger_words[li]:
+            i = joined.find(t)
+            while i >= 0:
+                a = joined.rfind("\n", 0, i) + 1
+                b = joined.find("\n", i)
+                b = len(joined) if b < 0 else b
+                out.add(joined[a:b])
+                i = joined.find(t, b)
+        return out
 
     def _sentence(
         self,
@@ -419,7 +427,7 @@ class AttributionParser(CueRules):
         for fam, rx, gate in self._lines:
             if gate and words.isdisjoint(gate):
                 continue
-            for m in rx.finditer(st.text):
+            for m in _domain_matches(rx, st.text) if fam == "url" else rx.finditer(st.text):
                 if _inside(m.start(), teasers):
                     continue
                 in_refs = _inside(m.start(), refs)
@@ -459,34 +467,45 @@ class AttributionParser(CueRules):
 
 
 # ---------------------------------------------------------------------- helpers
-def _split_sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, blocks: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """The sentences a scan parses: those of every block but teasers, in block order.
+
+    The same spans as :func:`lineage.segment.split_sentences` over each block
+    (``tests/test_attribution.py`` checks it), in about a third of the time.
+    """
+    out: list[tuple[int, int]] = []
+    for kind, s, e in blocks:
+        if kind != "teaser":
+            out += _split_sentences(text, s, e)
+    return out
+
+
+def _split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Same spans as :func:`lineage.segment.split_sentences`, in linear time.
 
-    ``split_sentences`` searches for the word before each period from the start of
-    the sentence and copies the rest of the text to read the word after it; on
-    10kgnad that was a third of ``parse()``'s time. This walks each line once, with
-    the same end regex, abbreviations and rules (``tests/test_attribution.py``
-    checks that both agree).
+    ``split_sentences`` walks back over the word before each period and calls a
+    function per period; this walks each line once, with the same end regex,
+    abbreviations and rules (``tests/test_attribution.py`` checks that both agree).
     """
     abbrevs, months = _abbreviations()
     out: list[tuple[int, int]] = []
-    n = len(text)
-    ls = 0
+    n = len(text) if end is None else end
+    ls = start
     while ls <= n:
-        le = text.find("\n", ls)
+        le = text.find("\n", ls, n)
         le = n if le < 0 else le
         seg = ls
         for m in _END.finditer(text, ls, le):
-            end = m.end()
+            stop = m.end()
             dot = m.group(0)
             if dot[0] == ".":
-                word = text[max(seg, text.rfind(" ", seg, end) + 1) : end]
+                word = text[max(seg, text.rfind(" ", seg, stop) + 1) : stop]
                 if _SPACE.search(word):  # another kind of white space: cut there
                     word = _SPACE.split(word)[-1]
-                if not _ends_sentence(text, end, word, dot, abbrevs, months):
+                if not _ends_sentence(text, stop, word, dot, abbrevs, months):
                     continue
-            _append_trimmed(text, seg, end, out)
-            seg = end
+            _append_trimmed(text, seg, stop, out)
+            seg = stop
         _append_trimmed(text, seg, le, out)
         ls = le + 1
     return out
@@ -521,6 +540,27 @@ def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> No
     if core:
         a += len(seg) - len(seg.lstrip())
         out.append((a, a + len(core)))
+
+
+def _domain_matches(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
+    """``rx.finditer(text)`` for a pattern of domains and URLs, searched only in the words
+    (runs of non-space characters) that have a period followed by a letter or digit.
+
+    A domain or URL never spans white space and always has such a period; running the
+    pattern over the whole text cost more than the rest of the line patterns together.
+    Lookbehinds still see the text before a word, and a word ends at white space.
+    """
+    end = -1
+    for hit in _DOT_WORD.finditer(text):
+        i = hit.start()
+        if i < end:
+            continue  # in the word searched already
+        start = i
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(text, i)
+        end = space.start() if space else len(text)
+        yield from rx.finditer(text, start, end)
 
 
 def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:

@@ -170,18 +170,13 @@ class CueRules(PhraseReader):
         such subjects were right only 0.58 of the time ("Er kündigte eine Untersuchung
         an"), unless a neighbouring sentence carries the speech.
         """
-        forms = self._forms[lang.name]
-        cands = t.lowset & self._verb_words[self.langs.index(lang)]
-        if not cands:
+        forms = lang.forms
+        if forms.keys().isdisjoint(t.lowset):
             return
         speech = None
         for v in range(t.n):
             w = t.low[v]
-            if w not in cands:
-                continue
-            lemma = forms.get(w, "")
-            if lemma == "":
-                lemma = forms[w] = self._form_lemma(w, lang)
+            lemma = forms.get(w)
             if lemma is None or not self._is_verb(t, v, lang) or attributive(t, v, lang):
                 continue
             if lemma in lang.p["passive_verbs"]:

@@ -10,25 +10,34 @@ here too, so both read the same lexicon the same way.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import re
+import sys
 import tomllib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
-
-import simplemma
 
 TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
 QUOTES = frozenset("„“”\"»«‚‘’'")
 CLAUSE_END = frozenset(",.;:!?()–—") | QUOTES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lexicon:
-    """The cue lexicon of one language (see cues.toml)."""
+    """The cue lexicon of one language (see cues.toml).
+
+    Compared by identity: the parser asks "is this language among those that fired" per
+    sentence, and comparing every field of two lexicons there cost more than the question.
+    ``forms`` maps each reporting-verb form to its lemma and ``ge_lemmas`` the lemma of
+    the "ge…" words the participle test looks at (both from :func:`verb_forms`).
+    """
 
     name: str
     det: frozenset[str]
@@ -50,6 +59,8 @@ class Lexicon:
     outlet_hints: tuple[str, ...]
     lower_nouns: bool
     p: dict[str, Any]
+    forms: dict[str, str]
+    ge_lemmas: dict[str, str]
 
     @classmethod
     def from_toml(cls, name: str, d: dict[str, Any]) -> Lexicon:
@@ -107,6 +118,7 @@ class Lexicon:
         pats["phrase_heads"] = frozenset(  # first words of multi-word cues: a cheap pre-check
             ph[0] for key in ("prepositions", "citing", "addressee") for ph in pats[key]
         )
+        forms, ge_lemmas = verb_forms(name, d)
         return cls(
             name=name,
             det=fs("determiners"),
@@ -128,6 +140,8 @@ class Lexicon:
             outlet_hints=tuple(d.get("outlet_hints", ())),
             lower_nouns=bool(d.get("lowercase_nouns", False)),
             p=pats,
+            forms=forms,
+            ge_lemmas=ge_lemmas,
         )
 
 
@@ -151,7 +165,115 @@ def confidence_table() -> dict[str, float]:
 
 @lru_cache(maxsize=1 << 16)
 def lemma_of(word: str, lang: str) -> str:
+    """simplemma's lemma, lower-cased. Loads the language's dictionary on first use (seconds):
+    a scan only reads the precomputed ``data/verb_forms.json`` (see :func:`verb_forms`)."""
+    import simplemma
+
     return simplemma.lemmatize(word, lang=lang).lower()
+
+
+VERB_FORMS = "data/verb_forms.json"
+"""Reporting-verb forms and their lemmas per language, written by ``python -m lineage.cues``."""
+
+
+def verb_language(lang: dict[str, Any]) -> set[str]:
+    """Every word :func:`verb_regex` matches in full (the regex is a finite set of words).
+
+    Optional prefix, optional "ge", stem, optional ending: the same parts, in the same
+    shape, as the regex (``tests/test_cues.py`` checks that both agree).
+    """
+    pats = lang.get("patterns", {})
+    stems = all_stems(lang)
+    if not stems:
+        return set()
+    prefixes = ["", *pats.get("verb_prefixes", ())]
+    endings = ["", *pats.get("verb_endings", ())]
+    return {"".join(p) for p in itertools.product(prefixes, ("", "ge"), stems, endings)}
+
+
+def _known_lemmas(lang: dict[str, Any]) -> frozenset[str]:
+    """Lemmas that make a form a reporting verb (what ``PhraseReader`` accepts)."""
+    verbs = {w.lower() for w in lang.get("reporting_verbs", ())}
+    return frozenset(verbs | set(lang.get("separable", {})) | set(lang.get("needs_next", {})))
+
+
+def _forms_key(name: str, lang: dict[str, Any]) -> str:
+    """Fingerprint of everything the form table of one language is computed from."""
+    pats = lang.get("patterns", {})
+    parts = [
+        name,
+        sorted(pats.get("verb_prefixes", ())),
+        sorted(pats.get("verb_endings", ())),
+        all_stems(lang),
+        sorted(_known_lemmas(lang)),
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def build_verb_forms(name: str, lang: dict[str, Any]) -> dict[str, Any]:
+    """The form table of one language, lemmatized with simplemma (seconds).
+
+    ``forms``: each word of :func:`verb_language` whose lemma is a listed verb, with that
+    lemma (English words are their own lemma, as the parser always read them).
+    ``ge_lemmas``: simplemma's lemma of each form that may be a "ge" participle, and of
+    the word without its last letter for "ge…te" forms ("gemeldete" → "gemeldet"), the
+    only other words :func:`is_participle` is asked about.
+    """
+    known = _known_lemmas(lang)
+    forms: dict[str, str] = {}
+    for w in sorted(verb_language(lang)):
+        lemma = lemma_of(w, name) if name != "en" else w
+        if lemma in known:
+            forms[w] = lemma
+    ge_words = {w for w in forms if w.startswith("ge") and w.endswith(("t", "en"))}
+    ge_words |= {w[:-1] for w in forms if w.startswith("ge") and w.endswith("te")}
+    return {
+        "key": _forms_key(name, lang),
+        "forms": forms,
+        "ge_lemmas": {w: lemma_of(w, name) for w in sorted(ge_words)},
+    }
+
+
+@cache
+def _shipped_forms() -> dict[str, Any]:
+    res = files("lineage").joinpath(VERB_FORMS)
+    return json.loads(res.read_text("utf-8")) if res.is_file() else {}
+
+
+def verb_forms(name: str, lang: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(forms, ge_lemmas)`` of one language (see :func:`build_verb_forms`).
+
+    Read from ``data/verb_forms.json``, so a scan never loads a lemmatizer dictionary
+    (that took seconds per process). A table made from other cues.toml entries than the
+    language's own is rebuilt here, with a warning to regenerate the file.
+    """
+    table = _shipped_forms().get("lang", {}).get(name)
+    if table is None or table["key"] != _forms_key(name, lang):
+        warnings.warn(
+            f"{VERB_FORMS} does not match [lang.{name}] of cues.toml; lemmatizing its "
+            "verb forms now (run `python -m lineage.cues` to update the file)",
+            stacklevel=2,
+        )
+        table = build_verb_forms(name, lang)
+    return table["forms"], table["ge_lemmas"]
+
+
+def write_verb_forms(path: Path | None = None) -> Path:
+    """Write the form table of every language of cues.toml (``python -m lineage.cues``)."""
+    import simplemma
+
+    from lineage import __file__ as package
+
+    langs = cue_data()["lang"]
+    doc = {
+        "about": "Reporting-verb forms of cues.toml with their simplemma lemmas "
+        "(written by `python -m lineage.cues`; do not edit by hand).",
+        "simplemma": getattr(simplemma, "__version__", "unknown"),
+        "lang": {name: build_verb_forms(name, d) for name, d in langs.items()},
+    }
+    out = path or Path(package).parent / VERB_FORMS
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=True) + "\n", "utf-8")
+    return out
 
 
 Found = list[tuple[str, int, int, int, int, "Lexicon"]]
@@ -168,7 +290,9 @@ class Sentence:
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
         self.words: list[str] = TOKEN.findall(text, start, end)
-        self.low = [w.lower() for w in self.words]  # faster than a second findall
+        # one lower() for the sentence: tokens hold no white space, and a newline is
+        # neither cased nor case-ignorable, so every token lowers as it would alone
+        self.low = "\n".join(self.words).lower().split("\n") if self.words else []
         self.lowset = frozenset(self.low)
         self.n = len(self.words)
         self._spans: list[tuple[int, int]] | None = None
@@ -310,9 +434,18 @@ def adverb(word: str, lang: Lexicon) -> bool:
 
 
 def is_participle(word: str, lang: Lexicon) -> bool:
-    lemma = lemma_of(word, lang.name)
-    return word.startswith("ge") and not lemma.startswith("ge") and word.endswith(("t", "en"))
+    """A "ge…t"/"ge…en" participle whose lemma does not start with "ge" ("gesagt", not "gehen")."""
+    if not (word.startswith("ge") and word.endswith(("t", "en"))):
+        return False
+    lemma = lang.ge_lemmas.get(word)
+    if lemma is None:  # not a word the rules ask about in practice
+        lemma = lemma_of(word, lang.name)
+    return not lemma.startswith("ge")
 
 
 def no_cue_gap(t: Sentence, aux: int, v: int, allow: tuple[str, ...] = ()) -> bool:
     return all(t.words[k] not in CLAUSE_END or t.words[k] in allow for k in range(aux, v))
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance command
+    print(f"wrote {write_verb_forms(Path(sys.argv[1]) if len(sys.argv) > 1 else None)}")

@@ -7,7 +7,6 @@ capitalisation, determiners and clause punctuation, driven by the lexicon in cue
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from lineage.cues import (
@@ -17,7 +16,6 @@ from lineage.cues import (
     Sentence,
     adverb,
     is_participle,
-    lemma_of,
     no_cue_gap,
 )
 from lineage.gazetteer import Gazetteer, is_anonymous, is_domain
@@ -26,14 +24,9 @@ from lineage.gazetteer import Gazetteer, is_anonymous, is_domain
 class PhraseReader:
     """Noun phrases and verbs of one or more languages, with a gazetteer for names."""
 
-    def __init__(
-        self, gazetteer: Gazetteer, langs: Sequence[Lexicon], verb_forms: Sequence[re.Pattern[str]]
-    ) -> None:
+    def __init__(self, gazetteer: Gazetteer, langs: Sequence[Lexicon]) -> None:
         self.gazetteer = gazetteer
         self.langs = list(langs)
-        self._verb_forms = list(verb_forms)
-        self._forms: dict[str, dict[str, str | None]] = {lang.name: {} for lang in self.langs}
-        self._verb_words: list[set[str]] = [set() for _ in self.langs]  # filled by the trigger
 
     def _outlet(self, t: Sentence, i: int, j: int) -> bool:
         """Do tokens i..j name a known outlet or agency (and nothing else)?"""
@@ -291,21 +284,14 @@ class PhraseReader:
         return None
 
     def _form_lemma(self, w: str, lang: Lexicon) -> str | None:
-        """Lemma of a word that looks like a reporting-verb form, else None."""
-        if self._verb_forms[self.langs.index(lang)].fullmatch(w) is None:
-            return None
-        lemma = lemma_of(w, lang.name) if lang.name != "en" else w
-        known = lemma in lang.verbs or lemma in lang.separable or lemma in lang.needs_next
-        return lemma if known else None
+        """Lemma of a reporting-verb form, else None."""
+        return lang.forms.get(w)
 
     def _is_verb(self, t: Sentence, v: int, lang: Lexicon, final: bool = False) -> bool:
         w = t.low[v]
         if not t.words[v].isalpha() or (v > 0 and t.words[v][0].isupper()) or len(w) < 3:
             return False
-        forms = self._forms[lang.name]
-        lemma = forms.get(w, "")
-        if lemma == "":
-            lemma = forms[w] = self._form_lemma(w, lang)
+        lemma = lang.forms.get(w)
         if lemma is None:
             return False
         end, depth = v + 1, 0
