@@ -62,7 +62,7 @@ def _word_table() -> np.ndarray:
 
 
 def _word_mask(cp: np.ndarray) -> np.ndarray:
-    mask = _word_table()[np.minimum(cp, 0xFFFF)]  # U+FFFF is not a character
+    mask = _word_table().take(cp, mode="clip")  # beyond the plane: U+FFFF, not a character
     big = np.flatnonzero(cp > 0xFFFF)
     if len(big):  # rare: emoji, historic scripts
         uniq, inv = np.unique(cp[big], return_inverse=True)
@@ -108,7 +108,8 @@ def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     with np.errstate(over="ignore"):
         prefix = np.empty(len(cp) + 1, dtype=np.uint64)
         prefix[0] = 0
-        np.cumsum(cp.astype(np.uint64) * pw, out=prefix[1:])
+        np.multiply(cp, pw, out=prefix[1:])  # widened to 64 bits by the output
+        np.cumsum(prefix[1:], out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         raw += (ends - starts).astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
     return starts, ends, _mix64to32(raw), mask
