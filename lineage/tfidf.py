@@ -6,7 +6,8 @@ word boundaries. The character n-grams make "nordkoreanische Soldaten" and
 Each space is L2-normalized and the two are averaged, so the cosine stays in
 [0, 1]. The vectors are exactly scikit-learn's ``TfidfVectorizer`` ones
 (``sublinear_tf``, smooth IDF, alphabetical feature order, at most 200,000
-character n-grams by corpus frequency); ``tests/test_tfidf.py`` checks that.
+character n-grams by corpus frequency), and so are the cosines, bit for bit;
+``tests/test_tfidf.py`` checks both.
 
 How the model is built, and why this way
 ----------------------------------------
@@ -21,26 +22,34 @@ on *its own* counts, the IDF and its own L2 norm. So the work splits into
    candidate pairs needs. A vector built this way equals the row of the
    whole matrix bit for bit, so nothing depends on how blocks are cut.
 
+Tokens are found in numpy, not with ``re``: the texts of a chunk are lowered
+and encoded once, word (``\\w``) and whitespace characters come from tables
+built with ``re`` and ``str.isspace`` themselves, and every token run gets a
+64-bit polynomial hash; distinct hashes are checked against the characters
+(a collision falls back to interning strings), so the vocabulary is exact.
+Word n-grams are interned as integer keys (an n-gram is its (n-1)-gram's id
+and one more token id); character n-grams of the distinct words as code
+points packed into integers in alphabetical order.
+
 The character matrix is what does not fit in memory (≈ 580 entries a passage,
 ~0.7 GB for 145k passages, ~7 GB at 100,000 articles), but it factorizes:
 ``char_wb`` n-grams never cross a word, so a passage's n-gram counts are its
-word counts times a word × n-gram table. Only those two small tables are kept
-(≈ 40 entries a passage plus ~30 per distinct word); document frequencies are
-summed over chunks of passages (in parallel on an ``engine``), and character
-rows are rebuilt with one sparse product when a block needs them. The word
-1–2-gram rows are small (≈ 70 entries a passage) and kept.
+word counts times a word × n-gram table. Only those two tables are kept;
+document frequencies are summed over chunks of passages (in parallel on an
+``engine``), and character rows are rebuilt with one sparse product when a
+block of pairs needs them. The word 1–2-gram rows are small (≈ 70 entries a
+passage) and kept.
 
-Bit for bit also means: every row keeps scikit-learn's order of entries
-(features in first-seen order, labelled alphabetically), since a norm or a
-dot product summed in another order can differ in the last float32 bit; and
-pairs are multiplied ``_PAIR_CHUNK`` at a time as before (scipy's summation
-order depends on whether a whole chunk has sorted rows).
-
-Up to ``_BLOCK_ROWS`` passages (the 10k-article benchmark) the cosine builds
-all vectors once. Beyond, pairs are cut into blocks in their given order and a
-passage's vector is rebuilt for every block that needs it: memory stays
-bounded, time grows with how scattered the pairs are (a next step would be to
-build each block of rows once and keep it on disk between pair tiles).
+Bit for bit also means summing in scikit-learn's and scipy's order: a row's
+entries are in first-seen feature order (labelled alphabetically), and the
+old whole-matrix cosine (``m[a].multiply(m[b]).sum(axis=1)``) summed the
+products of a pair in the *reverse* of the first row's order (scipy's
+unsorted-rows path). The cosine rows here are stored reversed, with columns
+renamed so that this order is ascending: scipy then takes its fast merging
+path and produces the same products in the same order, hence the same sums.
+Only a chunk of ``_PAIR_CHUNK`` pairs whose rows were *all* sorted in the old
+labels took scipy's merge there too, in forward order; such a chunk (tiny
+texts only) is detected and summed forward.
 
 Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 
@@ -54,7 +63,7 @@ Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 
 from __future__ import annotations
 
-import itertools
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -66,27 +75,67 @@ from sklearn.preprocessing import normalize
 from lineage.engine import Engine, chunked
 
 _SCALE = np.float32(np.sqrt(0.5))  # averages the two L2-normalized spaces
-_TOKEN = re.compile(r"(?u)\b\w+\b")
 _CHAR_RANGE = (3, 5)
 _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per document-frequency chunk
 _TEXT_CHUNK = 20_000  # passages per tokenizing chunk
-_PAIR_CHUNK = 8192  # pairs per scipy product (as the whole-matrix computation did)
-_ROW_CHUNK = 20_000  # passages whose vectors are built in one step
-_BLOCK_ROWS = 150_000  # passages whose vectors are built at once for the cosine
+_PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
+_BLOCK_ROWS = 100_000  # distinct passages whose vectors one cosine task builds
+_SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
+_HASH_P = np.uint64(0x9E3779B97F4A7C15)  # odd: invertible modulo 2**64
+_HASH_P_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
+_HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
 
 
-def _wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
-    """scikit-learn's ``char_wb`` n-grams of one (lower-cased) word."""
-    w = " " + word + " "
-    size = len(w)
-    out: list[str] = []
-    for n in range(min_n, max_n + 1):
-        if size <= n:  # a word no longer than n is counted once, and no longer n-grams
-            out.append(w)
-            break
-        out += [w[i : i + n] for i in range(size - n + 1)]
-    return out
+@functools.cache
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Word characters (``re``'s ``\\w``) and whitespace (``str.split``'s) of the BMP."""
+    plane = "".join(map(chr, range(0x10000)))
+    word = np.zeros(0x10000, dtype=bool)
+    for m in re.finditer(r"\w+", plane):  # ask re itself
+        word[m.start() : m.end()] = True
+    space = np.fromiter(map(str.isspace, plane), dtype=bool, count=0x10000)
+    return word, space
+
+
+def _classes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Word and whitespace flags of code points (beyond the BMP: ``isalnum``, never space)."""
+    word_t, space_t = _char_tables()
+    low = np.minimum(cp, 0xFFFF)
+    word, space = word_t[low], space_t[low]
+    big = np.flatnonzero(cp > 0xFFFF)
+    if len(big):  # rare: emoji, historic scripts
+        uniq, inv = np.unique(cp[big], return_inverse=True)
+        ok = np.array([chr(c).isalnum() for c in uniq.tolist()], dtype=bool)
+        word[big] = ok[inv.ravel()]
+        space[big] = False
+    return word, space
+
+
+def _first_seen(cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys (rows of ``cols``, most significant first), numbered in first-seen order.
+
+    Returns the number of every key, the position of each distinct key's first
+    occurrence (ascending) and each distinct key's rank in sorted order.
+    """
+    n = len(cols[0])
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    order = np.argsort(cols[0]) if len(cols) == 1 else np.lexsort(cols[::-1])
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in cols:
+        s = c[order]
+        new[1:] |= s[1:] != s[:-1]
+    starts = np.flatnonzero(new)
+    first = np.minimum.reduceat(order, starts)
+    by_first = np.argsort(first)  # sorted rank of the k-th key seen
+    number = np.empty(len(starts), dtype=np.int64)
+    number[by_first] = np.arange(len(starts))
+    ids = np.empty(n, dtype=np.int64)
+    ids[order] = np.repeat(number, np.diff(np.append(starts, n)))
+    return ids, first[by_first], by_first
 
 
 def _intern(items: list[str]) -> tuple[list[str], np.ndarray]:
@@ -97,13 +146,98 @@ def _intern(items: list[str]) -> tuple[list[str], np.ndarray]:
     return list(ids), np.fromiter(map(ids.__getitem__, items), dtype=np.int64, count=len(items))
 
 
-def _csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], data: Any = None) -> Any:
-    """Canonical (sorted, summed) int32-count CSR matrix of the given entries."""
-    if data is None:
-        data = np.ones(len(rows), dtype=np.int32)
-    m = sp.csr_matrix((data, (rows, cols)), shape=shape)
-    m.sum_duplicates()
-    return m
+def _run_hashes(prefix: np.ndarray, inv: np.ndarray, starts: np.ndarray,
+                ends: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Polynomial hash (mod 2**64) of every run of code points, wherever it stands."""
+    return (prefix[ends] - prefix[starts]) * inv[starts] + (ends - starts).astype(
+        np.uint64) * _HASH_LEN  # fmt: skip
+
+
+def _same_runs(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray,
+               first: np.ndarray) -> bool:  # fmt: skip
+    """Whether every run has the same code points as the first run with its id."""
+    rep = first[ids]
+    lens = ends - starts
+    if not np.array_equal(lens, lens[rep]):
+        return False
+    other = np.flatnonzero(rep != np.arange(len(rep)))
+    n = lens[other]
+    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return np.array_equal(cp[np.repeat(starts[other], n) + within],
+                          cp[np.repeat(starts[rep[other]], n) + within])  # fmt: skip
+
+
+_Tokens = tuple[list[str], np.ndarray, np.ndarray]  # distinct, id of each, count per text
+
+
+def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: np.ndarray,
+          bounds: np.ndarray) -> _Tokens:  # fmt: skip
+    """Maximal runs of ``mask`` characters as tokens, interned in first-seen order."""
+    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    ids, first, _ = _first_seen([_run_hashes(prefix, inv, starts, ends)])
+    if _same_runs(cp, starts, ends, ids, first):
+        distinct = [low[s:e] for s, e in zip(starts[first].tolist(), ends[first].tolist(),
+                                             strict=True)]  # fmt: skip
+    else:  # a hash collision: intern the strings themselves
+        distinct, ids = _intern([low[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
+                                                          strict=True)])  # fmt: skip
+    return distinct, ids, np.diff(np.searchsorted(starts, bounds))
+
+
+def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
+    """Word tokens (``\\w+``) and whitespace-separated tokens of lower-cased texts.
+
+    The texts are lowered as one string: lowering is per character except for
+    the Greek final sigma, whose context the joining space ends as a text's end does.
+    """
+    joined = _SEP.join(texts)
+    low = joined.lower()
+    if len(low) == len(joined):
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:  # a character that lowers to two (İ)
+        lengths = np.fromiter((len(t.lower()) for t in texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # start of every text (and the end)
+    word, space = _classes(cp)
+    powers = np.full(len(cp), _HASH_P, dtype=np.uint64)
+    inv = np.full(len(cp) + 1, _HASH_P_INV, dtype=np.uint64)
+    if len(cp):
+        powers[0] = 1
+        np.cumprod(powers, out=powers)  # wraps modulo 2**64, as intended
+    inv[0] = 1
+    np.cumprod(inv, out=inv)
+    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
+    np.cumsum(cp * powers, out=prefix[1:])
+    return (_runs(low, cp, word, prefix, inv, bounds),
+            _runs(low, cp, ~space, prefix, inv, bounds))  # fmt: skip
+
+
+def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
+    """Per-chunk vocabularies merged in first-seen order (the order of one pass)."""
+    ids: dict[str, int] = {}
+    out_ids = []
+    for distinct, local, _ in parts:
+        for tok in distinct:
+            ids.setdefault(tok, len(ids))
+        out_ids.append(np.fromiter(map(ids.__getitem__, distinct), np.int64, len(distinct))[local])
+    lengths = [p[2] for p in parts]
+    return (list(ids), np.concatenate(out_ids) if out_ids else np.zeros(0, np.int64),
+            np.concatenate(lengths) if lengths else np.zeros(0, np.int64))  # fmt: skip
+
+
+def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """int32 count matrix of (row, col) entries, each row sorted by column (one numpy sort)."""
+    key = rows.astype(np.int64) * shape[1] + cols
+    key.sort()
+    new = np.empty(len(key), dtype=bool)
+    new[:1] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    data = np.diff(np.append(starts, len(key))).astype(np.int32)
+    key = key[starts]
+    indptr = np.searchsorted(key, np.arange(shape[0] + 1, dtype=np.int64) * shape[1])
+    return sp.csr_matrix(((data, (key % shape[1]).astype(np.int32), indptr)), shape=shape)
 
 
 def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -129,39 +263,21 @@ def _tfidf(counts: Any, idf: np.ndarray) -> sp.csr_matrix:
 
 
 def _keep_columns(m: Any, new_col: np.ndarray, n_cols: int) -> sp.csr_matrix:
-    """``m`` with column ``c`` renamed ``new_col[c]`` (``-1`` drops it), rows re-sorted."""
+    """``m`` with column ``c`` renamed ``new_col[c]`` (``-1`` drops it), order kept."""
     m = m.tocoo()
     cols = new_col[m.col]
     keep = cols >= 0
-    return _csr(m.row[keep], cols[keep], (m.shape[0], n_cols), m.data[keep])
+    out = sp.csr_matrix((m.data[keep], (m.row[keep], cols[keep])), shape=(m.shape[0], n_cols))
+    out.sum_duplicates()
+    return out
 
 
-_Tokens = tuple[list[str], np.ndarray, np.ndarray]  # distinct, id of each, count per text
-
-
-def _tokenize(texts: Sequence[str], split: Any) -> _Tokens:
-    """Tokens of every text (``split(text.lower())``), interned in first-seen order."""
-    docs = [split(t.lower()) for t in texts]
-    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    distinct, ids = _intern(list(itertools.chain.from_iterable(docs)))
-    return distinct, ids, lengths
-
-
-def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
-    return _tokenize(texts, _TOKEN.findall), _tokenize(texts, str.split)
-
-
-def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
-    """Per-chunk vocabularies merged in first-seen order (the order of one pass)."""
-    ids: dict[str, int] = {}
-    out_ids = []
-    for distinct, local, _ in parts:
-        for tok in distinct:
-            ids.setdefault(tok, len(ids))
-        out_ids.append(np.fromiter(map(ids.__getitem__, distinct), np.int64, len(distinct))[local])
-    lengths = [p[2] for p in parts]
-    return (list(ids), np.concatenate(out_ids) if out_ids else np.zeros(0, np.int64),
-            np.concatenate(lengths) if lengths else np.zeros(0, np.int64))  # fmt: skip
+def _reverse_rows(m: Any, n_cols: int) -> sp.csr_matrix:
+    """``m`` with every row's entries in reverse order and column ``c`` renamed ``n_cols-1-c``."""
+    lengths = np.diff(m.indptr)
+    src = np.repeat(m.indptr[:-1] + m.indptr[1:] - 1, lengths) - np.arange(m.nnz)
+    return sp.csr_matrix((m.data[src], (n_cols - 1 - m.indices[src]).astype(np.int32),
+                          m.indptr), shape=(m.shape[0], n_cols))  # fmt: skip
 
 
 def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -171,47 +287,94 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
     unigrams, then bigrams), sorts each row by that number, and only then
     relabels columns alphabetically without re-sorting rows. Rows keep that
     order here too, because sums over a row (its norm, dot products) depend
-    on it in the last bit. Tokens are interned once; an n-gram is a tuple of
-    token ids. Since tokens are ``\\w+`` (every character sorts after the
-    joining space), the alphabetical order of ``"a b"`` strings is the order of
+    on it in the last bit. An n-gram is interned as an integer: its first
+    (n-1) tokens' n-gram id times the vocabulary size plus its last token.
+    Since tokens are ``\\w+`` (every character sorts after the joining
+    space), the alphabetical order of ``"a b"`` strings is the order of
     token-rank tuples, a shorter tuple first, so no n-gram string is built.
     """
     tokens, tok_ids, lengths = toks
-    rank = np.empty(len(tokens), dtype=np.int64)
-    rank[sorted(range(len(tokens)), key=tokens.__getitem__)] = np.arange(len(tokens))
-    n_docs = len(lengths)
+    n_docs, n_tok, vocab = len(lengths), len(tok_ids), len(tokens)
     row = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    tok = rank[tok_ids] + 1  # 0 = "no token here" (sorts first)
-    doc_start = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pos = np.arange(n_tok, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     min_n, max_n = ngram_range
-    rows, keys, scan = [], [], []
-    for n in range(min_n, max_n + 1):
-        start = np.arange(max(0, len(tok) - n + 1))
-        start = start[row[start] == row[start + n - 1]]  # n-grams never cross documents
-        key = np.zeros((len(start), max_n), dtype=np.int64)
-        for k in range(n):
-            key[:, k] = tok[start + k]
-        rows.append(row[start])
-        keys.append(key)
-        # scikit-learn's scan order: document, then n, then position
-        scan.append((row[start] * (max_n - min_n + 1) + n - min_n) * (len(tok) + 1)
-                    + start - doc_start[start])  # fmt: skip
-    row_all = np.concatenate(rows)
-    if len(row_all) == 0:
+    ids = tok_ids  # id of the current n-gram starting at each position (-1: none)
+    at: list[np.ndarray] = []  # per n: start of every occurrence
+    local: list[np.ndarray] = []  # per n: n-gram id of every occurrence
+    firsts: list[np.ndarray] = []  # per n: start of every n-gram's first occurrence
+    for n in range(1, max_n + 1):
+        if n == 1:
+            start = np.arange(n_tok, dtype=np.int64)
+            gram, first, _ = _first_seen([tok_ids])
+        else:
+            start = np.flatnonzero(ids[: max(0, n_tok - n + 1)] >= 0)
+            start = start[row[start] == row[start + n - 1]]  # n-grams never cross documents
+            gram, first, _ = _first_seen([ids[start] * vocab + tok_ids[start + n - 1]])
+            ids = np.full(n_tok, -1, dtype=np.int64)
+            ids[start] = gram
+        if n >= min_n:
+            at.append(start)
+            local.append(gram)
+            firsts.append(start[first])
+    f_start = np.concatenate(firsts)
+    if len(f_start) == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    all_keys = np.concatenate(keys)
-    order = np.argsort(np.concatenate(scan), kind="stable")
-    base = len(tokens) + 1
-    if base**max_n < 2**62:  # one integer key per n-gram: same (lexicographic) order
-        flat = all_keys[order] @ (base ** np.arange(max_n - 1, -1, -1, dtype=np.int64))
-        _, first, label = np.unique(flat, return_index=True, return_inverse=True)
-    else:  # pragma: no cover - long n-grams over a huge vocabulary
-        _, first, label = np.unique(all_keys[order], axis=0, return_index=True,
-                                    return_inverse=True)  # fmt: skip
-    labels = np.argsort(first)  # first-seen number -> label (alphabetical)
-    number = np.empty(len(labels), dtype=np.int64)
-    number[labels] = np.arange(len(labels))
-    return _csr(row_all[order], number[label.ravel()], (n_docs, len(labels))), labels
+    f_n = np.repeat(np.arange(min_n, max_n + 1), [len(f) for f in firsts])
+    # scikit-learn's scan order: document, then n, then position
+    by_scan = np.lexsort((pos[f_start], f_n, row[f_start]))
+    number = np.empty(len(f_start), dtype=np.int64)
+    number[by_scan] = np.arange(len(f_start))
+    offsets = np.cumsum([0] + [len(f) for f in firsts])
+    cols = np.concatenate([number[o + g] for o, g in zip(offsets, local, strict=False)])
+    counts = _counts(np.concatenate([row[s] for s in at]), cols, (n_docs, len(f_start)))
+    # alphabetical labels: token-rank tuples, padded with 0 (a shorter tuple sorts first)
+    rank = np.empty(vocab, dtype=np.int64)
+    rank[sorted(range(vocab), key=tokens.__getitem__)] = np.arange(1, vocab + 1)
+    start, n_of = f_start[by_scan], f_n[by_scan]  # features in first-seen order
+    keys = [np.where(n_of > k, rank[tok_ids[np.minimum(start + k, n_tok - 1)]], 0)
+            for k in range(max_n)]  # fmt: skip
+    labels = np.empty(len(start), dtype=np.int64)
+    labels[np.lexsort(keys[::-1])] = np.arange(len(start))
+    return counts, labels
+
+
+def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """scikit-learn's ``char_wb`` n-gram counts of every word, and each n-gram's alphabetical rank.
+
+    N-grams are numbered in first-seen order over the words in order (per
+    word: all 3-grams, all 4-grams, all 5-grams, as scikit-learn scans).
+    A padded word no longer than n is one n-gram and has no longer ones, so
+    a word of padded length ``s`` has ``max(0, s - n + 1)`` n-grams of size n.
+    Each n-gram is its code points' ranks in the alphabet of the batch packed
+    into integers, zero-padded: integer order is then alphabetical order.
+    """
+    min_n, max_n = _CHAR_RANGE
+    sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+    cp = np.frombuffer((" " + "  ".join(words) + " ").encode("utf-32-le", "surrogatepass"),
+                       dtype=np.uint32)  # fmt: skip
+    word_at = np.cumsum(sizes) - sizes
+    ns = np.arange(min_n, max_n + 1)
+    per = np.maximum(0, sizes[:, None] - ns[None, :] + 1).ravel()  # per word, per n
+    total = int(per.sum())
+    word = np.repeat(np.repeat(np.arange(len(words)), len(ns)), per)
+    size = np.repeat(np.tile(ns, len(words)), per)
+    start = word_at[word] + np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+    alphabet, code = np.unique(cp, return_inverse=True)
+    code = code.ravel().astype(np.int64) + 1
+    bits = len(alphabet).bit_length()
+    groups = [range(max_n)] if max_n * bits <= 63 else [range(3), range(3, max_n)]
+    keys = []
+    for group in groups:
+        key = np.zeros(total, dtype=np.int64)
+        for k in group:
+            at = np.minimum(start + k, len(cp) - 1)
+            key = (key << (bits if len(groups) == 1 else 21)) | np.where(size > k, code[at], 0)
+        keys.append(key)
+    ids, first, alpha = _first_seen(keys)
+    table = sp.csr_matrix((np.ones(total, dtype=np.int32), (word, ids)),
+                          shape=(len(words), len(first)))  # fmt: skip
+    table.sum_duplicates()
+    return table, alpha
 
 
 def _gram_stats(task: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -229,26 +392,22 @@ class _Chars:
     def __init__(self, toks: _Tokens, min_df: int, engine: Engine | None) -> None:
         words, word_ids, lengths = toks
         n_docs = len(lengths)
-        doc_words = _csr(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
-        per_word = [_wb_ngrams(w, *_CHAR_RANGE) for w in words]
-        grams, gram_ids = _intern(list(itertools.chain.from_iterable(per_word)))
-        if not grams:
+        doc_words = _counts(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
+        word_grams, alpha = _gram_table(words)
+        if word_grams.shape[1] == 0:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        g_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-        word_grams = _csr(np.repeat(np.arange(len(words)), g_len), gram_ids,
-                          (len(words), len(grams)))  # fmt: skip
+        n_grams = word_grams.shape[1]
         tasks = [(doc_words[lo:hi], word_grams) for lo, hi in chunked(n_docs, _DF_CHUNK)]
         parts = engine.map(_gram_stats, tasks) if engine is not None else map(_gram_stats, tasks)
-        df = np.zeros(len(grams), dtype=np.int64)
-        tf = np.zeros(len(grams), dtype=np.float64)
+        df = np.zeros(n_grams, dtype=np.int64)
+        tf = np.zeros(n_grams, dtype=np.float64)
         for d, f in parts:
             df += d
             tf += f
-        order = np.array(sorted(range(len(grams)), key=grams.__getitem__), dtype=np.int64)
+        order = np.empty(n_grams, dtype=np.int64)
+        order[alpha] = np.arange(n_grams)  # n-grams in alphabetical order
         kept = np.sort(order[self._select(df[order], tf[order], min_df)])  # first-seen order
-        alpha = np.empty(len(grams), dtype=np.int64)
-        alpha[order] = np.arange(len(grams))
-        new_col = np.full(len(grams), -1, dtype=np.int64)
+        new_col = np.full(n_grams, -1, dtype=np.int64)
         new_col[kept] = np.arange(len(kept))
         self.n_cols = len(kept)
         self.labels = np.argsort(np.argsort(alpha[kept])).astype(np.int32)  # alphabetical ids
@@ -272,14 +431,28 @@ class _Chars:
             raise ValueError("After pruning, no terms remain. Try a lower min_df.")
         return np.flatnonzero(mask)
 
-    def rows(self, which: np.ndarray) -> sp.csr_matrix:
-        """TF-IDF rows of the passages ``which``, equal to rows of the whole matrix."""
+    def fs_rows(self, which: np.ndarray) -> sp.csr_matrix:
+        """TF-IDF rows of the passages ``which`` in first-seen numbering (rows sorted)."""
         counts = self.doc_words[which] @ self.word_grams
         counts.sort_indices()
-        out = _tfidf(counts, self.idf)
+        return _tfidf(counts, self.idf)
+
+    def rows(self, which: np.ndarray) -> sp.csr_matrix:
+        """TF-IDF rows of the passages ``which``, equal to rows of the whole matrix."""
+        out = self.fs_rows(which)
         out.indices = self.labels[out.indices]  # rows stay in first-seen order (see _word_counts)
         out.has_sorted_indices = False
         return out
+
+    def sorted_in_labels(self, m: Any) -> bool:
+        """Whether the character entries (``< n_cols``) of reversed rows ``m`` descend in label."""
+        inside = m.indices < self.n_cols
+        lab = np.where(inside, self.labels[np.where(inside, self.n_cols - 1 - m.indices, 0)], -1)
+        same_row = np.ones(max(0, m.nnz - 1), dtype=bool)
+        ends = m.indptr[1:-1] - 1
+        same_row[ends[(ends >= 0) & (ends < len(same_row))]] = False
+        bad = same_row & inside[1:] & inside[:-1] & (lab[1:] >= lab[:-1])
+        return not bad.any()
 
 
 def _hstack_rows(a: Any, b: Any, offset: int) -> sp.csr_matrix:
@@ -300,28 +473,53 @@ def _hstack_rows(a: Any, b: Any, offset: int) -> sp.csr_matrix:
     return out
 
 
-def _rows_task(task: tuple[Any, _Chars | None, np.ndarray]) -> sp.csr_matrix:
-    """Combined rows of some passages: word vectors, then character vectors (scaled)."""
-    words_, chars, which = task
-    words = words_[which]
-    if chars is None:
-        return words
-    return _hstack_rows(words, chars.rows(which), words_.shape[1])
+def _sorted_rows(m: Any, labels: np.ndarray) -> np.ndarray:
+    """Per row of ``m``: whether its entries' ``labels`` strictly ascend along the row."""
+    lab = labels[m.indices]
+    bad = np.flatnonzero(lab[1:] <= lab[:-1]) + 1  # positions whose entry is not above the last
+    row = np.searchsorted(m.indptr, bad, side="right") - 1
+    bad = bad[bad != m.indptr[row]]  # a row's first entry starts afresh
+    ok = np.ones(m.shape[0], dtype=bool)
+    ok[np.searchsorted(m.indptr, bad, side="right") - 1] = False
+    return ok
 
 
-def _chunk_dots(task: tuple[Any, np.ndarray, np.ndarray]) -> np.ndarray:
-    """Dot products of row pairs, ``_PAIR_CHUNK`` pairs per scipy product (bounded memory).
+_Model = tuple[sp.csr_matrix, np.ndarray, "_Chars | None"]  # word rows, words sorted, chars
 
-    The products of each pair are summed in scipy's order, so a pair's value
-    depends on the rows only, except when *every* row of a chunk happens to be
-    sorted by column (scipy then merges instead); callers keep the chunks of
-    the whole list so even that case gives the same bits.
+
+def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
+    """Combined vectors of ``which``, each row reversed and columns renamed so it ascends.
+
+    Columns: characters ``n_c - 1 - c``, then words ``n_c + n_w - 1 - w``
+    (``c``, ``w`` first-seen numbers), so the ascending order is the old row
+    order (words, then characters, first-seen) reversed.
     """
-    m, a, b = task
-    out = np.empty(len(a), dtype=m.dtype)
-    for lo in range(0, len(a), _PAIR_CHUNK):
-        x, y = m[a[lo : lo + _PAIR_CHUNK]], m[b[lo : lo + _PAIR_CHUNK]]
-        out[lo : lo + len(x.indptr) - 1] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
+    words, _, chars = model
+    w = _reverse_rows(words[which], words.shape[1])
+    if chars is None:
+        return w
+    return _hstack_rows(_reverse_rows(chars.fs_rows(which), chars.n_cols), w, chars.n_cols)
+
+
+def _cosine_block(task: tuple[_Model, np.ndarray]) -> np.ndarray:
+    """Cosines of a block of pairs (whole ``_PAIR_CHUNK`` chunks of the caller's list)."""
+    model, pairs = task
+    _, words_sorted, chars = model
+    need, local = np.unique(pairs, return_inverse=True)
+    local = local.reshape(-1, 2)
+    m = _cosine_rows(model, need)
+    out = np.empty(len(pairs), dtype=np.float32)
+    for lo in range(0, len(pairs), _PAIR_CHUNK):
+        a, b = local[lo : lo + _PAIR_CHUNK, 0], local[lo : lo + _PAIR_CHUNK, 1]
+        x, y = m[a], m[b]
+        if (
+            words_sorted[need[a]].all()
+            and words_sorted[need[b]].all()
+            and (chars is None or (chars.sorted_in_labels(x) and chars.sorted_in_labels(y)))
+        ):
+            # every row sorted in the old labels: scipy merged there, in forward order
+            x, y = _reverse_rows(x, m.shape[1]), _reverse_rows(y, m.shape[1])  # fmt: skip
+        out[lo : lo + len(a)] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
     return out
 
 
@@ -332,8 +530,8 @@ class PassageScorer:
         ngram_range: Word n-gram range.
         char_ngrams: Also use character 3–5-grams.
         min_df: Minimum document frequency of a feature.
-        engine: Where chunked work (document frequencies, pair cosines) runs;
-            ``None`` runs it here. Results do not depend on it.
+        engine: Where chunked work (tokens, document frequencies, pair cosines)
+            runs; ``None`` runs it here. Results do not depend on it.
 
     Example:
         >>> s = PassageScorer().fit(["Rutte warnt vor Russland", "Rutte warnte vor Russland",
@@ -375,40 +573,24 @@ class PassageScorer:
             counts = _keep_columns(counts, new_col, len(kept))
             labels = np.argsort(np.argsort(labels[kept]))
         self.n_docs_ = len(texts)
-        words = _tfidf(counts, _idf(df[kept], len(texts)))
-        words.indices = labels[words.indices].astype(np.int32)
-        words.has_sorted_indices = False
-        self.words_ = words
+        self.words_ = _tfidf(counts, _idf(df[kept], len(texts)))  # first-seen numbering
+        self.word_labels_ = labels.astype(np.int32)
         spaces = _merge_tokens(space_parts)
         self.chars_ = _Chars(spaces, self.min_df, self.engine) if self.char_ngrams else None
         self.n_features_ = self.words_.shape[1] + (self.chars_.n_cols if self.chars_ else 0)
+        self._words_sorted = _sorted_rows(self.words_, self.word_labels_)
         self._matrix: sp.csr_matrix | None = None
         return self
 
     def rows(self, which: np.ndarray) -> sp.csr_matrix:
-        """Vectors of the passages ``which``: rows of ``matrix_``, built on demand.
-
-        Built ``_ROW_CHUNK`` passages at a time, so temporaries stay small.
-        """
+        """Vectors of the passages ``which``: rows of ``matrix_`` (scikit-learn's layout)."""
         which = np.asarray(which, dtype=np.int64)
-        tasks = [(self.words_, self.chars_, which[lo:hi]) for lo, hi in
-                 chunked(len(which), _ROW_CHUNK)]  # fmt: skip
-        parts = (self.engine.map(_rows_task, tasks) if self.engine is not None and len(tasks) > 1
-                 else [_rows_task(t) for t in tasks])  # fmt: skip
-        del tasks
-        if len(parts) < 2:
-            return parts[0] if parts else _rows_task((self.words_, self.chars_, which))
-        offsets = np.cumsum([0] + [p.nnz for p in parts[:-1]])
-        indptr = np.concatenate(
-            [np.zeros(1, np.int64)]
-            + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)]
-        )
-        data = np.concatenate([p.data for p in parts])
-        indices = np.concatenate([p.indices for p in parts])
-        del parts
-        out = sp.csr_matrix((data, indices, indptr), shape=(len(which), self.n_features_))
-        out.has_sorted_indices = False
-        return out
+        words = self.words_[which]
+        words.indices = self.word_labels_[words.indices]
+        words.has_sorted_indices = False
+        if self.chars_ is None:
+            return words
+        return _hstack_rows(words, self.chars_.rows(which), self.words_.shape[1])
 
     @property
     def matrix_(self) -> sp.csr_matrix:
@@ -421,54 +603,42 @@ class PassageScorer:
         """Cosine similarity for each ``(i, j)`` pair of fitted passages.
 
         Pairs are taken in blocks that need at most ``_BLOCK_ROWS`` distinct
-        passages, whose vectors are built together, so memory stays bounded
-        however large the batch; the blocks' pairs run on the engine.
+        passages, whose vectors a block builds itself (on the engine), so
+        memory stays bounded however large the batch.
         """
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        out = np.empty(len(arr), dtype=np.float32)
         if len(arr) == 0:
-            return out
-        for lo, hi in self._blocks(arr):
-            if self._matrix is not None:
-                m, a, b = self._matrix, arr[lo:hi, 0], arr[lo:hi, 1]
-            else:
-                need, local = np.unique(arr[lo:hi], return_inverse=True)
-                local = local.reshape(-1, 2)
-                m, a, b = self.rows(need), local[:, 0], local[:, 1]
-            out[lo:hi] = self._dots(m, a, b)
-            del m
-        return np.clip(out, 0.0, 1.0).astype(np.float32)
+            return np.empty(0, dtype=np.float32)
+        model: _Model = (self.words_, self._words_sorted, self.chars_)
+        tasks = [(model, arr[lo:hi]) for lo, hi in self._blocks(arr)]
+        parts = (self.engine.map(_cosine_block, tasks) if self.engine is not None
+                 and len(tasks) > 1 else [_cosine_block(t) for t in tasks])  # fmt: skip
+        return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
 
     def _blocks(self, arr: np.ndarray) -> list[tuple[int, int]]:
-        """Ranges of pairs (whole ``_PAIR_CHUNK`` chunks) needing at most ``_BLOCK_ROWS`` rows."""
-        chunks = chunked(len(arr), _PAIR_CHUNK)
-        if self._matrix is not None or self.n_docs_ <= _BLOCK_ROWS or not chunks:
-            return [(0, len(arr))]
-        seen = np.zeros(self.n_docs_, dtype=bool)
-        out, start, n_rows = [], 0, 0
-        for lo, hi in chunks:
-            new = np.unique(arr[lo:hi])
-            new = new[~seen[new]]
-            if n_rows and n_rows + len(new) > _BLOCK_ROWS:
-                out.append((start, lo))
-                seen[:] = False
-                start, new = lo, np.unique(arr[lo:hi])
-                n_rows = 0
-            seen[new] = True
-            n_rows += len(new)
-        out.append((start, len(arr)))
-        return out
+        """Ranges of pairs (whole ``_PAIR_CHUNK`` chunks) needing at most ``_BLOCK_ROWS`` rows.
 
-    def _dots(self, m: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Dot products of row pairs, split over the engine at ``_PAIR_CHUNK`` boundaries."""
-        parts = self.engine.workers if self.engine is not None else 1
-        n_chunks = -(-len(a) // _PAIR_CHUNK)
-        if parts < 2 or n_chunks < 2:
-            return _chunk_dots((m, a, b))
-        step = -(-n_chunks // (2 * parts)) * _PAIR_CHUNK  # two tasks a worker evens out load
-        tasks = [(m, a[lo:hi], b[lo:hi]) for lo, hi in chunked(len(a), step)]
-        assert self.engine is not None
-        return np.concatenate(self.engine.map(_chunk_dots, tasks))
+        With a parallel engine, at least one range per worker.
+        """
+        chunks = chunked(len(arr), _PAIR_CHUNK)
+        workers = self.engine.workers if self.engine is not None else 1
+        step = -(-len(chunks) // max(1, workers))
+        out: list[tuple[int, int]] = []
+        for part in (chunks[k : k + step] for k in range(0, len(chunks), step)):
+            seen = np.zeros(self.n_docs_, dtype=bool)
+            start, n_rows = part[0][0], 0
+            for lo, hi in part:
+                new = np.unique(arr[lo:hi])
+                new = new[~seen[new]]
+                if n_rows and n_rows + len(new) > _BLOCK_ROWS:
+                    out.append((start, lo))
+                    seen[:] = False
+                    start, new = lo, np.unique(arr[lo:hi])
+                    n_rows = 0
+                seen[new] = True
+                n_rows += len(new)
+            out.append((start, part[-1][1]))
+        return out
 
     def candidates(
         self,
@@ -505,16 +675,21 @@ class PassageScorer:
         return _unique_pairs(found)
 
     def _rare_terms(self, groups: np.ndarray, max_df: int, min_shared: int) -> np.ndarray:
-        w = self.words_  # (``w > 0`` would sort its rows in place: see ``_word_counts``)
-        binary = sp.csr_matrix((np.ones(w.nnz, dtype=np.int32), w.indices, w.indptr),
-                               shape=w.shape).tocsc()  # fmt: skip
-        df = np.diff(binary.indptr)
+        """Pairs sharing ``min_shared`` word features of document frequency 2..``max_df``."""
+        w = self.words_
+        df = np.bincount(w.indices, minlength=w.shape[1])
+        rare = np.full(w.shape[1], -1, dtype=np.int64)
         keep = np.flatnonzero((df >= 2) & (df <= max_df))
-        rare = binary[:, keep].tocsr()
-        shared = (rare @ rare.T).tocoo()
-        mask = (shared.row < shared.col) & (shared.data >= min_shared)
-        mask &= groups[shared.row] != groups[shared.col]
-        return _unique_pairs([np.stack([shared.row[mask], shared.col[mask]], axis=1)])
+        rare[keep] = np.arange(len(keep))
+        col = rare[w.indices]
+        mask = col >= 0
+        indptr = np.concatenate([[0], np.cumsum(mask)])[w.indptr]
+        m = sp.csr_matrix((np.ones(int(mask.sum()), dtype=np.int32), col[mask], indptr),
+                          shape=(w.shape[0], len(keep)))  # fmt: skip
+        shared = (m @ m.T).tocoo()
+        ok = (shared.row < shared.col) & (shared.data >= min_shared)
+        ok &= groups[shared.row] != groups[shared.col]
+        return _unique_pairs([np.stack([shared.row[ok], shared.col[ok]], axis=1)])
 
 
 def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:

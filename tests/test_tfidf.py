@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import lineage.tfidf as tf
@@ -101,7 +103,6 @@ def test_cosine_in_blocks_equals_whole_matrix(
     # tiny blocks and chunks: vectors rebuilt per block, pairs split over the engine
     monkeypatch.setattr(tf, "_PAIR_CHUNK", 16)
     monkeypatch.setattr(tf, "_BLOCK_ROWS", 40)
-    monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
     monkeypatch.setattr(tf, "_DF_CHUNK", 50)
     monkeypatch.setattr(tf, "_TEXT_CHUNK", 45)
     ref = _reference_cosine(_reference(texts), pairs)
@@ -142,3 +143,71 @@ def test_order_of_alphabet_is_order_of_token_tuples() -> None:
 def test_empty_vocabulary_raises() -> None:
     with pytest.raises(ValueError):
         PassageScorer().fit(["!!", "?"])
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from([*"aäbΣσςİiI_1٣ \t\n\x1c\u3000.-'", "😀", "𝔸", "\u0301"]),
+    max_size=40,
+)
+
+
+def _reference_tokens(texts: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    words = [re.findall(r"(?u)\b\w+\b", t.lower()) for t in texts]
+    return words, [t.lower().split() for t in texts]
+
+
+def _unpack(toks: tf._Tokens) -> list[list[str]]:
+    distinct, ids, counts = toks
+    flat = [distinct[i] for i in ids.tolist()]
+    ends = np.cumsum(counts).tolist()
+    return [flat[lo:hi] for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=6))
+def test_tokens_equal_re_and_split(texts: list[str]) -> None:
+    words, spaces = tf._tokenize_chunk(texts)
+    assert (_unpack(words), _unpack(spaces)) == _reference_tokens(texts)
+    assert words[0] == list(dict.fromkeys(w for ws in _unpack(words) for w in ws))  # first seen
+
+
+def test_hash_collisions_fall_back_to_strings(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = tf._tokenize_chunk(texts[:50])
+    # every token of one length collides: the check must notice and intern strings
+    monkeypatch.setattr(tf, "_run_hashes", lambda prefix, inv, s, e: (e - s).astype(np.uint64))
+    got = tf._tokenize_chunk(texts[:50])
+    for a, b in zip(got, expected, strict=True):
+        assert a[0] == b[0] and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
+
+
+def test_wide_alphabet_equals_scikit_learn() -> None:
+    # more than 4095 distinct characters: n-grams no longer pack into one integer key
+    rng = np.random.default_rng(3)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 5000)]
+    texts = [" ".join("".join(rng.choice(chars, size=rng.integers(1, 7))) for _ in range(12))
+             for _ in range(400)]  # fmt: skip
+    texts += ["abc abd", "abd abc"]
+    _same(PassageScorer().fit(texts).matrix_, _reference(texts))
+
+
+def test_chunk_of_sorted_rows_is_summed_as_scipy_merges() -> None:
+    # single letters in alphabetical order: every row is sorted in scikit-learn's labels,
+    # so scipy took its merging path (forward order) for these chunks
+    rng = np.random.default_rng(5)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    texts = [" ".join(sorted(rng.choice(list(letters), size=rng.integers(3, 12)))) for _ in
+             range(300)]  # fmt: skip
+    texts[0] = " ".join(letters)  # first seen in alphabetical order
+    kwargs = dict(ngram_range=(1, 1), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                  dtype=np.float32)  # fmt: skip
+    ref = sp.hstack([TfidfVectorizer(**kwargs).fit_transform(texts),  # type: ignore[arg-type]
+                     TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                     dtype=np.float32).fit_transform(texts)]).tocsr()  # fmt: skip
+    ref = (ref * np.float32(np.sqrt(0.5))).tocsr()
+    scorer = PassageScorer(ngram_range=(1, 1)).fit(texts)
+    assert scorer._words_sorted.all()
+    _same(scorer.matrix_, ref)
+    pairs = _pairs(len(texts), 5000)
+    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
