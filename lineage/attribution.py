@@ -47,7 +47,6 @@ from lineage.cues import (
     confidence_table,
     cue_data,
     reports_speech,
-    whole_word,
     words_rx,
 )
 from lineage.gazetteer import ArticleSources, Gazetteer, default_gazetteer
@@ -155,7 +154,6 @@ class AttributionParser(CueRules):
             for w in p.get("trigger_words", ())
             if " " in w
         ]
-        self._form_sets = [frozenset(lang.forms) for lang in self.langs]
         # "gab … bekannt", "ging davon aus": verbs that count only with one of these words;
         # a sentence without any of them is not parsed for that verb (a third of the
         # sentences the trigger marked on 10kgnad were only "geben", "gehen", "machen" …)
@@ -220,31 +218,39 @@ class AttributionParser(CueRules):
         are searched for in its text. Languages come in the parser's order.
         """
         starts = [s for s, _ in sentences]
+        ends = [e for _, e in sentences]
         fired: dict[int, int] = {}  # sentence -> bit set of language indexes
         joined = "\n".join(words)
+        size = len(low)
         for li, lang in enumerate(self.langs):
             bit = 1 << li
             cue_words = self._cue_words(li, words, joined)
-            needles = [(w, "word") for w in cue_words]
+            partners = self._partners[li]
+            # (needle, 0 word / 1 verb / 2 literal, partner words of a verb)
+            needles: list[tuple[str, int, re.Pattern[str] | None]] = [
+                (w, 0, None) for w in cue_words
+            ]
             # a verb that is also a cue word fires wherever the word does already
-            needles += [(w, "verb") for w in (words & self._form_sets[li]) - cue_words]
-            needles += [(w, "punct") for w, lj in self._punct if lj == li and w in low]
-            for needle, kind in needles:
-                partner = self._partners[li].get(lang.forms[needle]) if kind == "verb" else None
+            verbs = (words & lang.form_set) - cue_words
+            needles += [(w, 1, partners.get(lang.forms[w])) for w in verbs]
+            needles += [(w, 2, None) for w, lj in self._punct if lj == li and w in low]
+            for needle, kind, partner in needles:
+                n = len(needle)
                 i = low.find(needle)
                 while i >= 0:
-                    k = bisect.bisect_right(starts, i) - 1
-                    hit = kind == "punct" or (
-                        whole_word(low, i, len(needle)) and (kind == "word" or text[i].islower())
-                    )
-                    if (
-                        hit
-                        and k >= 0
-                        and i < sentences[k][1]
-                        and not fired.get(k, 0) & bit
-                        and (partner is None or partner.search(low, *sentences[k]))
+                    if kind == 2 or (  # a whole word; a verb in lower case
+                        not (i > 0 and low[i - 1].isalpha())
+                        and not (i + n < size and low[i + n].isalpha())
+                        and (kind == 0 or text[i].islower())
                     ):
-                        fired[k] = fired.get(k, 0) | bit
+                        k = bisect.bisect_right(starts, i) - 1
+                        if (
+                            k >= 0
+                            and i < ends[k]
+                            and not fired.get(k, 0) & bit
+                            and (partner is None or partner.search(low, starts[k], ends[k]))
+                        ):
+                            fired[k] = fired.get(k, 0) | bit
                     i = low.find(needle, i + 1)
         langs = self.langs
         return {

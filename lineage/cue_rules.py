@@ -170,14 +170,14 @@ class CueRules(PhraseReader):
         such subjects were right only 0.58 of the time ("Er kündigte eine Untersuchung
         an"), unless a neighbouring sentence carries the speech.
         """
-        forms = lang.forms
-        if forms.keys().isdisjoint(t.lowset):
+        cands = t.lowset & lang.form_set
+        if not cands:
             return
         speech = None
-        for v in range(t.n):
+        for v in [v for v, w in enumerate(t.low) if w in cands]:
             w = t.low[v]
-            lemma = forms.get(w)
-            if lemma is None or not self._is_verb(t, v, lang) or attributive(t, v, lang):
+            lemma = lang.forms[w]
+            if not self._is_verb(t, v, lang) or attributive(t, v, lang):
                 continue
             if lemma in lang.p["passive_verbs"]:
                 self._passive(t, v, lang, found)

@@ -60,6 +60,7 @@ class Lexicon:
     lower_nouns: bool
     p: dict[str, Any]
     forms: dict[str, str]
+    form_set: frozenset[str]
     ge_lemmas: dict[str, str]
 
     @classmethod
@@ -141,6 +142,7 @@ class Lexicon:
             lower_nouns=bool(d.get("lowercase_nouns", False)),
             p=pats,
             forms=forms,
+            form_set=frozenset(forms),
             ge_lemmas=ge_lemmas,
         )
 
@@ -300,7 +302,16 @@ class Sentence:
     def span(self, k: int) -> tuple[int, int]:
         """Character span of token k in the text."""
         if self._spans is None:
-            self._spans = [m.span() for m in TOKEN.finditer(self.text, self.start, self.end)]
+            # only white space lies between tokens (every other character starts one),
+            # so each token is the first occurrence of its text after the previous one
+            spans = []
+            find = self.text.find
+            pos = self.start
+            for w in self.words:
+                pos = find(w, pos)
+                spans.append((pos, pos + len(w)))
+                pos += len(w)
+            self._spans = spans
         return self._spans[k]
 
 

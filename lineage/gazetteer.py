@@ -41,6 +41,7 @@ SOURCE_TYPES = frozenset(
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*")
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'"})
 _ENDINGS = ("en", "em", "er", "es", "e", "n")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NAME = re.compile(
     r"(?<=[a-zäöüß,] )(?:[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)? ){1,2}"
     r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)?(?=[ ,.])"
@@ -101,8 +102,10 @@ def stem(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> tuple[str, ...]:
-    """Folded token key of a name, without leading determiners."""
+    """Folded token key of a name, without leading determiners (cached: the same
+    mentions and words are looked up again and again)."""
     toks = [stem(t) for t in _TOKEN.findall(text.replace("-", " "))]
     while toks and toks[0] in _DETERMINERS:
         toks = toks[1:]
@@ -113,7 +116,7 @@ def slugify(text: str) -> str:
     """ASCII slug for provisional ids: "Weser-Kurier" -> "weser-kurier"."""
     folded = text.lower().translate(_FOLD)
     folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "unknown"
+    return _NOT_SLUG.sub("-", folded).strip("-") or "unknown"
 
 
 def normalize_domain(domain: str) -> str:
