@@ -27,12 +27,14 @@ import statistics
 import tomllib
 import unicodedata
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
+from itertools import accumulate
 from pathlib import Path
 
-from lineage.models import Article, Block, Document
+from lineage.models import Article, Block, Document, OffsetMap, _offset_map
 
 _QUOTES = str.maketrans(
     {
@@ -65,6 +67,10 @@ _QUOTES = str.maketrans(
 )
 _CONJUNCTIONS = frozenset({"und", "oder", "bis", "sowie", "als", "and", "or", "to", "nor"})
 _SENT_END = tuple(".!?:\"'…)")
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\w+")
+_TAGS = re.compile(r"(?:[A-ZÄÖÜ][a-zäöüß]+){3,}")
+_URL_LINE = re.compile(r"(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?")
 
 
 @cache
@@ -83,58 +89,119 @@ def _block_patterns(extra: tuple[str, ...] = ()) -> dict[str, re.Pattern[str]]:
     }
 
 
-def _char_pieces(text: str) -> tuple[str, list[int]]:
-    """NFKC + quote unification, keeping a per-character map to ``text``."""
+Runs = list[tuple[int, int]]
+"""Original positions of a stretch of clean text: ``(first position, length)`` runs of
+consecutive positions. Most characters are copied one for one, so a line or a
+paragraph is a run or a few, where a list per character cost most of the stage."""
+
+_TRANSLATED = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]")
+_QUOTES_STR = {chr(k): v or "" for k, v in _QUOTES.items()}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+class _Map:
+    """Clean position -> original position, as runs (see ``Runs``)."""
+
+    __slots__ = ("origin", "runs", "starts")
+
+    def __init__(self, runs: Runs) -> None:
+        self.runs = runs
+        self.starts = list(accumulate((n for _, n in runs), initial=0))
+        self.origin = [o for o, _ in runs]
+
+    def at(self, i: int) -> int:
+        k = bisect_right(self.starts, i) - 1
+        return self.origin[k] + i - self.starts[k]
+
+    def span(self, a: int, b: int) -> Runs:
+        """Runs of positions ``a`` to ``b`` (``a < b``)."""
+        if len(self.runs) == 1:
+            return [(self.origin[0] + a, b - a)]
+        k = bisect_right(self.starts, a) - 1
+        out: Runs = []
+        while a < b:
+            end = min(b, self.starts[k + 1])
+            out.append((self.origin[k] + a - self.starts[k], end - a))
+            a = end
+            k += 1
+        return out
+
+
+@cache
+def _unified(ch: str) -> str:
+    """NFKC and quote unification of one character."""
+    return unicodedata.normalize("NFKC", ch).translate(_QUOTES)
+
+
+def _char_pieces(text: str) -> tuple[str, _Map]:
+    """NFKC + quote unification, keeping the map to ``text``.
+
+    Characters are normalized one by one (ASCII ones kept as they are), unless
+    the whole text is NFKC already and nothing is deleted: then the quote table
+    applies to every character.
+    """
     if unicodedata.is_normalized("NFKC", text):
-        out = text.translate(_QUOTES)
+        out = _TRANSLATED.sub(lambda m: _QUOTES_STR[m.group()], text)
         if len(out) == len(text):
-            return out, list(range(len(text)))
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        norm = unicodedata.normalize("NFKC", ch).translate(_QUOTES) if ord(ch) > 127 else ch
-        chars.append(norm)
-        offsets.extend([i] * len(norm))
-    return "".join(chars), offsets
+            return out, _Map([(0, len(text))])
+    parts: list[str] = []
+    runs: Runs = []
+    prev = 0
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        norm = _unified(m.group())
+        if norm == m.group():
+            continue
+        if i > prev:
+            parts.append(text[prev:i])
+            runs.append((prev, i - prev))
+        parts.append(norm)
+        runs.extend([(i, 1)] * len(norm))
+        prev = i + 1
+    if len(text) > prev:
+        parts.append(text[prev:])
+        runs.append((prev, len(text) - prev))
+    return "".join(parts), _Map(runs)
 
 
 class _Line:
-    """One trimmed, whitespace-folded line: text plus original offsets."""
+    """One trimmed, whitespace-folded line: text plus its original positions."""
 
     __slots__ = ("offsets", "text")
 
-    def __init__(self, text: str, offsets: list[int]) -> None:
+    def __init__(self, text: str, offsets: Runs) -> None:
         self.text = text
         self.offsets = offsets
 
+    def first(self) -> int:
+        return self.offsets[0][0]
 
-def _lines(text: str, offsets: list[int]) -> list[_Line | None]:
+    def last(self) -> int:
+        start, n = self.offsets[-1]
+        return start + n - 1
+
+
+def _lines(text: str, cmap: _Map) -> list[_Line | None]:
     """Lines of the unified text; ``None`` stands for a blank line."""
     out: list[_Line | None] = []
-    for m in re.finditer(r"[^\n]*", text):
-        if m.start() > 0 and text[m.start() - 1 : m.start()] != "\n" and m.group(0) == "":
-            continue
-        raw = m.group(0).replace("\r", " ")
+    base = 0
+    for line in text.split("\n"):
+        raw = line.replace("\r", " ")
         stripped = raw.strip()
         if not stripped:
             out.append(None)
-            continue
-        base = m.start()
-        if "  " not in stripped and "\u3000" not in stripped:  # common case: one space apart
-            lead = len(raw) - len(raw.lstrip())
-            start = base + lead
-            out.append(_Line(stripped, offsets[start : start + len(stripped)]))
-            continue
-        tokens = list(re.finditer(r"\S+", raw))
-        parts: list[str] = []
-        offs: list[int] = []
-        for k, tok in enumerate(tokens):
-            if k:
-                parts.append(" ")
-                offs.append(offsets[base + tokens[k - 1].end()])
-            parts.append(tok.group(0))
-            offs.extend(offsets[base + tok.start() : base + tok.end()])
-        out.append(_Line("".join(parts), offs))
+        elif "  " not in stripped and "\u3000" not in stripped:  # common: one space apart
+            start = base + len(raw) - len(raw.lstrip())
+            out.append(_Line(stripped, cmap.span(start, start + len(stripped))))
+        else:
+            tokens = list(_TOKEN.finditer(raw))
+            offs: Runs = []
+            for k, tok in enumerate(tokens):
+                if k:
+                    offs.append((cmap.at(base + tokens[k - 1].end()), 1))
+                offs += cmap.span(base + tok.start(), base + tok.end())
+            out.append(_Line(" ".join(tok.group(0) for tok in tokens), offs))
+        base += len(line) + 1
     return out
 
 
@@ -152,13 +219,15 @@ def is_hard_wrapped(lengths: Sequence[int]) -> bool:
 def _join(a: _Line, b: _Line) -> _Line:
     """Join two wrapped lines, undoing line-end hyphenation where it is one."""
     if len(a.text) > 1 and a.text.endswith("-") and a.text[-2].isalpha():
-        first = re.match(r"\w+", b.text)
+        first = _WORD.match(b.text)
         word = first.group(0) if first else ""
         if word and word[0].islower() and word.lower() not in _CONJUNCTIONS:
-            return _Line(a.text[:-1] + b.text, a.offsets[:-1] + b.offsets)
+            start, n = a.offsets[-1]  # the hyphen goes
+            head = a.offsets[:-1] + ([(start, n - 1)] if n > 1 else [])
+            return _Line(a.text[:-1] + b.text, head + b.offsets)
         if word and word[0].isupper():
             return _Line(a.text + b.text, a.offsets + b.offsets)
-    return _Line(a.text + " " + b.text, [*a.offsets, a.offsets[-1] + 1, *b.offsets])
+    return _Line(a.text + " " + b.text, [*a.offsets, (a.last() + 1, 1), *b.offsets])
 
 
 def _paragraphs(lines: list[_Line | None]) -> list[_Line]:
@@ -210,7 +279,7 @@ def _classify(paras: list[_Line], extra: tuple[str, ...] = ()) -> list[str]:
             kinds.append(tail_kind)
         elif pats["dateline"].match(t) and len(t) < 80:
             kinds.append("dateline")
-        elif re.fullmatch(r"(?:[A-ZÄÖÜ][a-zäöüß]+){3,}", t):
+        elif _TAGS.fullmatch(t):
             kinds.append("tags")
         elif _is_url_line(t) and i >= len(paras) // 2:
             kinds.append("references")
@@ -228,7 +297,7 @@ def _classify(paras: list[_Line], extra: tuple[str, ...] = ()) -> list[str]:
 
 
 def _is_url_line(text: str) -> bool:
-    return bool(re.fullmatch(r"(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?", text))
+    return bool(_URL_LINE.fullmatch(text))
 
 
 def normalize(article: Article, blocks_files: Iterable[str] = ()) -> Document:
@@ -247,20 +316,35 @@ def normalize(article: Article, blocks_files: Iterable[str] = ()) -> Document:
     paras = _paragraphs(_lines(unified, char_map))
     kinds = _classify(paras, tuple(blocks_files))
     parts: list[str] = []
-    offsets: list[int] = []
+    runs: Runs = []
     blocks: list[Block] = []
     pos = 0
     for k, (para, kind) in enumerate(zip(paras, kinds, strict=True)):
         if k:
             parts.append("\n\n")
-            sep = para.offsets[0] - 1 if para.offsets[0] > 0 else 0
-            offsets.extend([sep, sep])
+            sep = para.first() - 1 if para.first() > 0 else 0
+            runs += [(sep, 1), (sep, 1)]
             pos += 2
         parts.append(para.text)
-        offsets.extend(para.offsets)
+        runs += para.offsets
         blocks.append(Block(kind, pos, pos + len(para.text)))
         pos += len(para.text)
-    offsets.append(len(article.text))
-    # a compact int array: a list of Python ints costs ~36 bytes per character
-    return Document(article=article, clean="".join(parts), offsets=array("i", offsets),
+    runs.append((len(article.text), 1))
+    return Document(article=article, clean="".join(parts), offsets=_offset_map_of(runs),
                     blocks=blocks)  # fmt: skip
+
+
+def _offset_map_of(runs: Runs) -> OffsetMap:
+    """The document's map: runs merged where they continue each other (as ``OffsetMap``
+    stores them)."""
+    starts = array("i")
+    origin = array("i")
+    pos = 0
+    expect = -1  # the original position that would continue the last run
+    for start, n in runs:
+        if start != expect:
+            starts.append(pos)
+            origin.append(start)
+        pos += n
+        expect = start + n
+    return _offset_map(pos, starts, origin)

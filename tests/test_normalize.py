@@ -92,3 +92,26 @@ def test_normalize_is_idempotent_on_clean_text(text: str) -> None:
     once = normalize(Article(id="p", text=text)).clean
     twice = normalize(Article(id="p", text=once)).clean
     assert twice.split() == once.split()
+
+
+# Lines that exercise every offset path: NFKC changes (ligature, circled digit,
+# full-width letters), quotes and deleted characters, tabs, carriage returns,
+# double and ideographic spaces, line-end hyphens; some lines long enough to
+# count as hard-wrapped.
+_PIECES = ["Die", "Trup-", "pen", "Ukraine-", "Krieg", "und", "„Zitat“", "ﬁnal", "①", "Ｆull",
+           "so\u00adft", "\u200bzero", "\ufeff", "a\tb", "x\r", "  ", "\u3000", "–", "Nord-",
+           "oder", "Süd.", "ende.", "www.x.de", "…", "Straße", "İstanbul", "e\u0301"]  # fmt: skip
+_LINE = st.lists(st.sampled_from(_PIECES), max_size=14).map(" ".join)
+_DOC = st.lists(st.one_of(_LINE, st.just("")), min_size=1, max_size=14).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_DOC, st.text(max_size=200)))
+def test_runs_equal_the_per_character_reference(text: str) -> None:
+    from reference_normalize import normalize as reference
+
+    art = Article(id="x", text=text)
+    got, want = normalize(art), reference(art)
+    assert (got.clean, got.blocks) == (want.clean, want.blocks)
+    assert list(got.offsets) == list(want.offsets)
+    assert got.offsets.__reduce__() == want.offsets.__reduce__()  # the same runs stored
