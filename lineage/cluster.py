@@ -22,10 +22,17 @@ from lineage.models import Cluster, Match, Passage, Story
 
 
 def cluster_passages(
-    passages: Sequence[Passage], matches: Sequence[Match], min_cohesion: float = 0.6
+    passages: Sequence[Passage],
+    matches: Sequence[Match],
+    min_cohesion: float = 0.6,
+    by_id: dict[str, Passage] | None = None,
 ) -> list[list[str]]:
-    """Groups of passage ids (each with passages of at least two articles)."""
-    by_id = {p.id: p for p in passages}
+    """Groups of passage ids (each with passages of at least two articles).
+
+    ``by_id`` (the ``passages`` by id) spares building it again.
+    """
+    if by_id is None:
+        by_id = {p.id: p for p in passages}
     involved = sorted({pid for m in matches for pid in (m.a, m.b)})
     num = {pid: i for i, pid in enumerate(involved)}  # numbers in id order: int pairs sort as ids
     score: dict[tuple[int, int], float] = {}
@@ -60,8 +67,11 @@ def cluster_passages(
         if ca == cb:
             continue
         A, B = clusters[ca], clusters[cb]
-        small, other = (A, cb) if len(A) <= len(B) else (B, ca)
-        between = sum(1 for k in small for n in neighbours[k] if member[n] == other)
+        if len(A) == 1 and len(B) == 1:  # two singletons: linked if a (low, high) link joins them
+            between = 1 if i < j or (j, i) in links else 0
+        else:
+            small, other = (A, cb) if len(A) <= len(B) else (B, ca)
+            between = sum(1 for k in small for n in neighbours[k] if member[n] == other)
         if between / (len(A) * len(B)) < min_cohesion:
             continue
         keep, drop = (ca, cb) if len(A) >= len(B) else (cb, ca)  # relabel the smaller one
@@ -82,7 +92,7 @@ def build_clusters(
 ) -> tuple[list[Cluster], list[Story]]:
     """Clusters (with their shared facts and a label) and the stories they form."""
     by_id = {p.id: p for p in passages}
-    groups = cluster_passages(passages, matches, min_cohesion)
+    groups = cluster_passages(passages, matches, min_cohesion, by_id)
     arts_of = [sorted({by_id[p].article for p in group}) for group in groups]
     article_graph = nx.Graph()
     for arts in arts_of:

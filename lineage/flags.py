@@ -47,24 +47,37 @@ def article_flags(
     """
     rank = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
     passage_kind: dict[str, dict[str, str]] = defaultdict(dict)
-    with_other: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    match_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    # article → other article → [its passages matched there, the match ids]
+    shared: dict[str, dict[str, tuple[set[str], list[str]]]] = defaultdict(dict)
     for m in matches:
         for pid, art, other in (
             (m.a, m.article_a, m.article_b),
             (m.b, m.article_b, m.article_a),
         ):
-            old = passage_kind[art].get(pid)
+            kinds = passage_kind[art]
+            old = kinds.get(pid)
             if old is None or rank[m.kind] > rank[old]:
-                passage_kind[art][pid] = m.kind
-            with_other[art][other].add(pid)
-            match_ids[art][other].append(m.id)
+                kinds[pid] = m.kind
+            entry = shared[art].get(other)
+            if entry is None:
+                entry = shared[art][other] = (set(), [])
+            entry[0].add(pid)
+            entry[1].append(m.id)
+    # derives_from edges, read once: who copies each article, and what each derives from
+    # (by target: at most one derives_from edge per pair of nodes)
+    copied_by: dict[str, set[str]] = defaultdict(set)
+    derives: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for u, v, d in g.edges(data=True):
+        if d["kind"] == "derives_from":
+            derives[u].append((v, d))
+            if v.startswith("article:"):
+                copied_by[v[8:]].add(u.split(":", 1)[1])
     flags = []
     for aid in sorted(builder.articles):
         # passages shared with an article that copies *this* one are not derived here
-        copied_by = {u.split(":", 1)[1] for u, _, d in g.in_edges(f"article:{aid}", data=True)
-                     if d["kind"] == "derives_from"}  # fmt: skip
-        own = set().union(*[ps for o, ps in with_other[aid].items() if o not in copied_by])
+        with_other = shared.get(aid, {})
+        copiers = copied_by.get(aid, set())
+        own = set().union(*[ps for o, (ps, _) in with_other.items() if o not in copiers])
         derived = coverage(own, builder.by_id, builder.total[aid])
         cls = (
             "wholly-derived"
@@ -75,11 +88,9 @@ def article_flags(
         )
         node = f"article:{aid}"
         derived_from, uncredited = [], []
-        for _, target, data in sorted(g.out_edges(node, data=True), key=lambda e: e[1]):
-            if data["kind"] != "derives_from":
-                continue
+        for target, data in sorted(derives.get(node, []), key=lambda e: e[0]):
             other = target.split(":", 1)[1] if target.startswith("article:") else ""
-            pids = sorted(with_other[aid].get(other, set())) if other else []
+            pids = sorted(with_other[other][0]) if other in with_other else []
             share = coverage(set(pids), builder.by_id, builder.total[aid]) if pids else 0.0
             credited = _credits(builder, aid, target)
             derived_from.append(
@@ -99,7 +110,7 @@ def article_flags(
                         "node": target,
                         "share": share,
                         "passages": pids,
-                        "matches": sorted(match_ids[aid][other]),
+                        "matches": sorted(with_other[other][1]) if other in with_other else [],
                     }
                 )
         g.nodes[node].update(cls=cls, derived_share=derived, uncredited=bool(uncredited))

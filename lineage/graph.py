@@ -123,7 +123,12 @@ class LineageBuilder:
             per_art[p.article].append(p)
         for art, ps in per_art.items():
             self.total[art] = covered_chars(ps)
-        self.outlets = {a.id: outlet_source(a, self.gaz) for a in articles}
+        by_outlet: dict[str | None, str | None] = {}  # many articles, few outlets
+        self.outlets = {}
+        for a in articles:
+            if a.outlet not in by_outlet:
+                by_outlet[a.outlet] = outlet_source(a, self.gaz)
+            self.outlets[a.id] = by_outlet[a.outlet]
         self.cited = self._citations(attributions)
         g = nx.MultiDiGraph()
         self._add_article_nodes(g)

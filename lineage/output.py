@@ -51,13 +51,16 @@ def dumps(obj: Any, default: Default | None = None) -> str:
     )
 
 
-def dumps_bytes(obj: Any, default: Default | None = None) -> bytes:
+def dumps_bytes(obj: Any, default: Default | None = None, *, floats: bool = True) -> bytes:
     """``dumps(obj).encode()``, by orjson when it gives the same bytes.
 
     orjson refuses what it cannot encode as the standard library would (integers
     beyond 64 bits, non-string keys, lone surrogates, numpy scalars); those go
-    to :func:`dumps`. One difference is left: a NaN or infinite float becomes
-    ``null`` (valid JSON) instead of ``NaN``; lineage writes none.
+    to :func:`dumps`. ``floats=False`` is the caller's word that ``obj`` holds
+    no float (passages, articles): the output is then not searched for orjson's
+    float spellings, which costs as much as encoding a long text. One difference
+    is left: a NaN or infinite float becomes ``null`` (valid JSON) instead of
+    ``NaN``; lineage writes none.
     """
     if orjson is not None:
         try:
@@ -65,9 +68,14 @@ def dumps_bytes(obj: Any, default: Default | None = None) -> bytes:
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             pass
         else:
-            if b"0.0000" not in data and (b"e-" not in data or not _SHORT_EXPONENT.search(data)):
+            if not floats or not _float_spelled_apart(data):
                 return data
     return dumps(obj, default).encode("utf-8")
+
+
+def _float_spelled_apart(data: bytes) -> bool:
+    """True if orjson's ``data`` may hold a float that Python spells differently."""
+    return b"0.0000" in data or (b"e-" in data and _SHORT_EXPONENT.search(data) is not None)
 
 
 def loads(line: str | bytes) -> Any:
@@ -121,19 +129,28 @@ def _batched(lines: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(buf)
 
 
-def jsonl_lines(records: Iterable[Any], default: Default | None = None) -> Iterator[bytes]:
+def jsonl_lines(
+    records: Iterable[Any], default: Default | None = None, *, floats: bool = True
+) -> Iterator[bytes]:
     """Each record as one canonical JSON line (bytes, with its newline)."""
     for r in records:
-        yield dumps_bytes(r, default) + b"\n"
+        yield dumps_bytes(r, default, floats=floats) + b"\n"
 
 
-def write_jsonl(path: str | Path, records: Iterable[Any], default: Default | None = None) -> Path:
+def write_jsonl(
+    path: str | Path,
+    records: Iterable[Any],
+    default: Default | None = None,
+    *,
+    floats: bool = True,
+) -> Path:
     """Write records as JSONL (one canonical JSON object per line), atomically.
 
     ``default`` turns objects JSON does not know into dicts (as ``json.dumps``'s);
-    records are encoded and written as they come, so a generator is never held whole.
+    ``floats=False`` says the records hold no float (see :func:`dumps_bytes`).
+    Records are encoded and written as they come: a generator is never held whole.
     """
-    return atomic_write_bytes(path, _batched(jsonl_lines(records, default)))
+    return atomic_write_bytes(path, _batched(jsonl_lines(records, default, floats=floats)))
 
 
 def pretty(obj: Any) -> str:

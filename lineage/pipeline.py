@@ -105,7 +105,8 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 def article_record(doc: Document, n_passages: int) -> dict[str, Any]:
     """The ``articles.jsonl`` object: metadata, provenance, blocks in original offsets."""
-    rec = doc.article.to_dict()
+    art = doc.article  # its fields are plain values: one level is a record (models.record)
+    rec = {name: getattr(art, name) for name in _SHALLOW[Article]}
     rec["passages"] = n_passages
     rec["blocks"] = [
         {"kind": b.kind, "start": s, "end": e}
@@ -290,8 +291,11 @@ def scan(
         with gc_paused(), _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
 
+            facts = matched.facts  # keys only for matched passages: the others join no cluster
             fact_keys = {
-                pid: [f"{f.kind}:{f.key}" for f in fs] for pid, fs in matched.facts.items()
+                pid: [f"{f.kind}:{f.key}" for f in facts[pid]]
+                for pid in {pid for m in matched.matches for pid in (m.a, m.b)}
+                if pid in facts
             }
             clusters, stories = build_clusters(
                 passages, matched.matches, fact_keys, s.cluster_min_cohesion
@@ -395,17 +399,22 @@ RUN_FILES = [
 
 
 def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) -> Path:
-    """Write every output file of ``result`` into ``out_dir`` (each atomically)."""
+    """Write every output file of ``result`` into ``out_dir`` (each atomically).
+
+    Records are encoded and written one at a time: no file exists whole in memory.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     n_pass: dict[str, int] = {}
     for p in result.passages:
         n_pass[p.article] = n_pass.get(p.article, 0) + 1
+    # articles and passages hold no float (strings, offsets, counts): written unchecked
     write_jsonl(
         out / "articles.jsonl",
         (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles),
+        floats=False,
     )
-    write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages))
+    write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages), floats=False)
     write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
     write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
     write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
@@ -422,7 +431,7 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
 
 
 _SHALLOW: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Match, AlignedSpan, Cluster, Story)
+    cls: tuple(f.name for f in fields(cls)) for cls in (Article, Match, AlignedSpan, Cluster, Story)
 }
 
 
