@@ -87,29 +87,36 @@ _HASH_P_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
 _HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
 
 
+_WORD, _SPACE = np.uint8(1), np.uint8(2)
+_POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i, P**-i
+
+
 @functools.cache
-def _char_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Word characters (``re``'s ``\\w``) and whitespace (``str.split``'s) of the BMP."""
-    plane = "".join(map(chr, range(0x10000)))
-    word = np.zeros(0x10000, dtype=bool)
+def _char_classes() -> np.ndarray:
+    """Class of every code point: ``_WORD`` (``re``'s ``\\w``) or ``_SPACE`` (``str.split``'s).
+
+    Built once (0.2 s) from ``re`` and ``str.isspace`` themselves; ``fit``
+    builds it before forking workers, which inherit it.
+    """
+    plane = "".join(map(chr, range(0x110000)))
+    table = np.fromiter(map(str.isspace, plane), dtype=bool, count=0x110000).astype(np.uint8)
+    table <<= 1
     for m in re.finditer(r"\w+", plane):  # ask re itself
-        word[m.start() : m.end()] = True
-    space = np.fromiter(map(str.isspace, plane), dtype=bool, count=0x10000)
-    return word, space
+        table[m.start() : m.end()] |= _WORD
+    return table
 
 
-def _classes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Word and whitespace flags of code points (beyond the BMP: ``isalnum``, never space)."""
-    word_t, space_t = _char_tables()
-    low = np.minimum(cp, 0xFFFF)
-    word, space = word_t[low], space_t[low]
-    big = np.flatnonzero(cp > 0xFFFF)
-    if len(big):  # rare: emoji, historic scripts
-        uniq, inv = np.unique(cp[big], return_inverse=True)
-        ok = np.array([chr(c).isalnum() for c in uniq.tolist()], dtype=bool)
-        word[big] = ok[inv.ravel()]
-        space[big] = False
-    return word, space
+def _hash_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` modulo 2**64 for ``i < n`` (kept, grown by doubling)."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        grown = []
+        for base in (_HASH_P, _HASH_P_INV):
+            arr = np.full(size, base, dtype=np.uint64)
+            arr[0] = 1
+            grown.append(np.cumprod(arr, out=arr))  # wraps modulo 2**64, as intended
+        _POWERS[:] = grown
+    return _POWERS[0][:n], _POWERS[1][:n]
 
 
 def _first_seen(
@@ -171,6 +178,12 @@ def _run_hashes(prefix: np.ndarray, inv: np.ndarray, starts: np.ndarray,
         np.uint64) * _HASH_LEN  # fmt: skip
 
 
+def _mix(h: np.ndarray) -> np.ndarray:
+    """SplitMix64-style finish: the top bits depend on every character (kept after a cut)."""
+    h = (h ^ (h >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+    return h ^ (h >> np.uint64(29))
+
+
 def _same_runs(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray,
                first: np.ndarray) -> bool:  # fmt: skip
     """Whether every run has the same code points as the first run with its id."""
@@ -190,11 +203,22 @@ _Tokens = tuple[list[str], np.ndarray, np.ndarray]  # distinct, id of each, coun
 
 def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: np.ndarray,
           bounds: np.ndarray) -> _Tokens:  # fmt: skip
-    """Maximal runs of ``mask`` characters as tokens, interned in first-seen order."""
+    """Maximal runs of ``mask`` characters as tokens, interned in first-seen order.
+
+    Runs are grouped by their hash cut to the bits left beside a position in
+    one packed sort, then by the whole hash, then by their strings: each
+    grouping is checked against the characters before it is used.
+    """
     edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    ids, first, _ = _first_seen([_run_hashes(prefix, inv, starts, ends)])
-    if _same_runs(cp, starts, ends, ids, first):
+    hashes = _run_hashes(prefix, inv, starts, ends)
+    bits = 63 - max(1, int(len(starts) - 1).bit_length())
+    ids, first, _ = _first_seen([_mix(hashes) >> np.uint64(64 - bits)], bound=1 << bits)
+    same = _same_runs(cp, starts, ends, ids, first)
+    if not same:
+        ids, first, _ = _first_seen([hashes])
+        same = _same_runs(cp, starts, ends, ids, first)
+    if same:
         distinct = [low[s:e] for s, e in zip(starts[first].tolist(), ends[first].tolist(),
                                              strict=True)]  # fmt: skip
     else:  # a hash collision: intern the strings themselves
@@ -217,18 +241,12 @@ def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
         lengths = np.fromiter((len(t.lower()) for t in texts), dtype=np.int64, count=len(texts))
     cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # start of every text (and the end)
-    word, space = _classes(cp)
-    powers = np.full(len(cp), _HASH_P, dtype=np.uint64)
-    inv = np.full(len(cp) + 1, _HASH_P_INV, dtype=np.uint64)
-    if len(cp):
-        powers[0] = 1
-        np.cumprod(powers, out=powers)  # wraps modulo 2**64, as intended
-    inv[0] = 1
-    np.cumprod(inv, out=inv)
+    cls = _char_classes()[cp]
+    powers, inv = _hash_powers(len(cp) + 1)
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    np.cumsum(cp * powers, out=prefix[1:])
-    return (_runs(low, cp, word, prefix, inv, bounds),
-            _runs(low, cp, ~space, prefix, inv, bounds))  # fmt: skip
+    np.cumsum(cp * powers[: len(cp)], out=prefix[1:])
+    return (_runs(low, cp, (cls & _WORD) > 0, prefix, inv, bounds),
+            _runs(low, cp, (cls & _SPACE) == 0, prefix, inv, bounds))  # fmt: skip
 
 
 def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
@@ -648,6 +666,8 @@ class PassageScorer:
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
         chunks = [texts[lo:hi] for lo, hi in chunked(len(texts), _TEXT_CHUNK)]
+        _char_classes()  # built here once: forked workers inherit them
+        _hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
         parts = (
             self.engine.map(_tokenize_chunk, chunks)
             if self.engine
