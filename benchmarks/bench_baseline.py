@@ -68,19 +68,18 @@ def datasketch_pairs(articles: Sequence[dict[str, Any]], threshold: float, num_p
     return pairs, time.perf_counter() - start
 
 
-def prepare(articles: Sequence[dict[str, Any]], threshold: float) -> tuple[Any, Any, Any]:
+def prepare(articles: Sequence[dict[str, Any]], threshold: float, workers: int = 1
+            ) -> tuple[Any, Any, Any]:  # fmt: skip
     """Settings, documents and passages: normalize and segment are other stages (not timed)."""
     from lineage.config import Settings
+    from lineage.engine import LocalEngine
     from lineage.models import Article
-    from lineage.normalize import normalize
-    from lineage.segment import passages as make_passages
+    from lineage.pipeline import normalized, segmented
 
     s = Settings(lsh_threshold=threshold)
-    docs = {a["id"]: normalize(Article(id=a["id"], text=a["text"])) for a in articles}
-    passages = [p for a in sorted(docs)
-                for p in make_passages(docs[a], s.passage_sentences,
-                                       s.min_passage_words)]  # fmt: skip
-    return s, docs, passages
+    engine = LocalEngine(workers)
+    docs = normalized([Article(id=a["id"], text=a["text"]) for a in articles], engine)
+    return s, docs, segmented(docs, s, engine)
 
 
 def lineage_pairs(prepared: tuple[Any, Any, Any], workers: int = 1
@@ -111,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     truth = load_truth(args.corpus)
     mb = sum(len(a["text"].encode()) for a in articles) / 1e6
     prep = time.perf_counter()
-    prepared = prepare(articles, args.threshold)
+    prepared = prepare(articles, args.threshold, args.workers)
     t_prep = time.perf_counter() - prep
     ours_times, base_times = [], []
     for _ in range(max(1, args.repeat)):
