@@ -64,7 +64,6 @@ Candidate pairs come from two sources (see ``PassageScorer.candidates``):
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -92,18 +91,28 @@ _POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P*
 
 
 @functools.cache
-def _char_classes() -> np.ndarray:
-    """Class of every code point: ``_WORD`` (``re``'s ``\\w``) or ``_SPACE`` (``str.split``'s).
+def _char_table() -> np.ndarray:
+    """Class of every BMP code point: ``_WORD`` (``re``'s ``\\w``) or ``_SPACE`` (``str.split``'s).
 
-    Built once (0.2 s) from ``re`` and ``str.isspace`` themselves; ``fit``
-    builds it before forking workers, which inherit it.
+    ``re``'s ``\\w`` is ``str.isalnum`` or ``_``; ``str.split`` splits on
+    ``str.isspace``. Built once; ``fit`` builds it before forking workers.
     """
-    plane = "".join(map(chr, range(0x110000)))
-    table = np.fromiter(map(str.isspace, plane), dtype=bool, count=0x110000).astype(np.uint8)
-    table <<= 1
-    for m in re.finditer(r"\w+", plane):  # ask re itself
-        table[m.start() : m.end()] |= _WORD
-    return table
+    plane = "".join(map(chr, range(0x10000)))
+    word = np.fromiter(map(str.isalnum, plane), dtype=bool, count=0x10000)
+    word[ord("_")] = True
+    space = np.fromiter(map(str.isspace, plane), dtype=bool, count=0x10000)
+    return word.astype(np.uint8) * _WORD | space.astype(np.uint8) * _SPACE
+
+
+def _char_classes(cp: np.ndarray) -> np.ndarray:
+    """Classes of code points (beyond the BMP: ``isalnum``, never whitespace)."""
+    cls = _char_table()[np.minimum(cp, 0xFFFF)]
+    big = np.flatnonzero(cp > 0xFFFF)
+    if len(big):  # rare: emoji, historic scripts
+        uniq, inv = np.unique(cp[big], return_inverse=True)
+        ok = np.fromiter((chr(c).isalnum() for c in uniq.tolist()), dtype=bool, count=len(uniq))
+        cls[big] = ok[inv.ravel()].astype(np.uint8) * _WORD
+    return cls
 
 
 def _hash_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +250,7 @@ def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
         lengths = np.fromiter((len(t.lower()) for t in texts), dtype=np.int64, count=len(texts))
     cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # start of every text (and the end)
-    cls = _char_classes()[cp]
+    cls = _char_classes(cp)
     powers, inv = _hash_powers(len(cp) + 1)
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
     np.cumsum(cp * powers[: len(cp)], out=prefix[1:])
@@ -666,7 +675,7 @@ class PassageScorer:
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
         chunks = [texts[lo:hi] for lo, hi in chunked(len(texts), _TEXT_CHUNK)]
-        _char_classes()  # built here once: forked workers inherit them
+        _char_table()  # built here once: forked workers inherit it
         _hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
         parts = (
             self.engine.map(_tokenize_chunk, chunks)

@@ -171,6 +171,15 @@ def test_tokens_equal_re_and_split(texts: list[str]) -> None:
     assert words[0] == list(dict.fromkeys(w for ws in _unpack(words) for w in ws))  # first seen
 
 
+def test_character_classes_are_re_and_isspace() -> None:
+    cp = np.arange(0x110000, dtype=np.uint32)
+    cls = tf._char_classes(cp)
+    word = np.array([re.fullmatch(r"\w", chr(c)) is not None for c in range(0x110000)])
+    space = np.array([chr(c).isspace() for c in range(0x110000)])
+    assert np.array_equal((cls & tf._WORD) > 0, word)
+    assert np.array_equal((cls & tf._SPACE) > 0, space)
+
+
 def test_hash_collisions_fall_back_to_strings(
     texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
