@@ -67,7 +67,7 @@ _QUOTES = str.maketrans(
 )
 _CONJUNCTIONS = frozenset({"und", "oder", "bis", "sowie", "als", "and", "or", "to", "nor"})
 _SENT_END = tuple(".!?:\"'…)")
-_TOKEN = re.compile(r"\S+")
+_GAP = re.compile(r"\s{2,}")
 _WORD = re.compile(r"\w+")
 _TAGS = re.compile(r"(?:[A-ZÄÖÜ][a-zäöüß]+){3,}")
 _URL_LINE = re.compile(r"(https?://)?(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?")
@@ -193,14 +193,15 @@ def _lines(text: str, cmap: _Map) -> list[_Line | None]:
         elif "  " not in stripped and "\u3000" not in stripped:  # common: one space apart
             start = base + len(raw) - len(raw.lstrip())
             out.append(_Line(stripped, cmap.span(start, start + len(stripped))))
-        else:
-            tokens = list(_TOKEN.finditer(raw))
+        else:  # white space folded: a run of it becomes one space, at its first position
+            lead = len(raw) - len(raw.lstrip())
             offs: Runs = []
-            for k, tok in enumerate(tokens):
-                if k:
-                    offs.append((cmap.at(base + tokens[k - 1].end()), 1))
-                offs += cmap.span(base + tok.start(), base + tok.end())
-            out.append(_Line(" ".join(tok.group(0) for tok in tokens), offs))
+            pos = lead
+            for gap in _GAP.finditer(raw, lead, lead + len(stripped)):
+                offs += cmap.span(base + pos, base + gap.start() + 1)
+                pos = gap.end()
+            offs += cmap.span(base + pos, base + lead + len(stripped))
+            out.append(_Line(" ".join(stripped.split()), offs))
         base += len(line) + 1
     return out
 
@@ -271,17 +272,17 @@ def _classify(paras: list[_Line], extra: tuple[str, ...] = ()) -> list[str]:
     tail_kind: str | None = None
     for i, p in enumerate(paras):
         t = p.text
-        if pats["teaser"].match(t) and i > 0:
+        if i > 0 and pats["teaser"].match(t):
             tail_kind = "teaser"
-        elif pats["references"].match(t) and i >= len(paras) // 2:
+        elif i >= len(paras) // 2 and pats["references"].match(t):
             tail_kind = "references"
         if tail_kind:
             kinds.append(tail_kind)
-        elif pats["dateline"].match(t) and len(t) < 80:
+        elif len(t) < 80 and pats["dateline"].match(t):
             kinds.append("dateline")
         elif _TAGS.fullmatch(t):
             kinds.append("tags")
-        elif _is_url_line(t) and i >= len(paras) // 2:
+        elif i >= len(paras) // 2 and _is_url_line(t):
             kinds.append("references")
         elif len(t) < 160 and not t.endswith((".", ":", '"', "'", "…")) and len(t.split()) <= 20:
             kinds.append("heading")
@@ -337,8 +338,8 @@ def normalize(article: Article, blocks_files: Iterable[str] = ()) -> Document:
 def _offset_map_of(runs: Runs) -> OffsetMap:
     """The document's map: runs merged where they continue each other (as ``OffsetMap``
     stores them)."""
-    starts = array("i")
-    origin = array("i")
+    starts: list[int] = []
+    origin: list[int] = []
     pos = 0
     expect = -1  # the original position that would continue the last run
     for start, n in runs:
@@ -347,4 +348,4 @@ def _offset_map_of(runs: Runs) -> OffsetMap:
             origin.append(start)
         pos += n
         expect = start + n
-    return _offset_map(pos, starts, origin)
+    return _offset_map(pos, array("i", starts), array("i", origin))
