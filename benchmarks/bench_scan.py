@@ -85,6 +85,43 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class StagePeaks:
+    """Peak resident memory of this process per stage, sampled every ``interval`` seconds.
+
+    ``scan`` reports each stage as it ends (``on_stage``); the peak seen since
+    the previous end is that stage's. Forked workers are not counted.
+    """
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import threading
+
+        self.peaks: dict[str, int] = {}
+        self._now = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(interval,), daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _rss_mb() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() // 2**20
+
+    def _sample(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._now = max(self._now, self._rss_mb())
+
+    def stage_done(self, stage: str, _seconds: float = 0.0) -> None:
+        """Close ``stage``: its peak is the highest sample since the last stage ended."""
+        if "." not in stage:  # sub-stages arrive together after their stage
+            self.peaks[stage] = max(self._now, self._rss_mb())
+            self._now = 0
+
+    def stop(self) -> dict[str, int]:
+        """Stop sampling; the peaks by stage (MB)."""
+        self._stop.set()
+        return dict(self.peaks)
+
+
 def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         workers: int = 1, out: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """Scan ``folder/articles.jsonl`` and measure; with ``out``, also write the run and report.
@@ -98,12 +135,15 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
     articles = folder / "articles.jsonl"
     mb = articles.stat().st_size / 1e6
     settings = Settings(engine=engine, scheduler=scheduler, workers=workers)
+    peaks = StagePeaks() if Path("/proc/self/statm").exists() else None
     start = time.perf_counter()
-    result = scan([articles], settings)
+    result = scan([articles], settings, on_stage=peaks.stage_done if peaks else None)
     if out is not None:
         write_start = time.perf_counter()
         write_run(result, out)
         result.timings["write_run"] = round(time.perf_counter() - write_start, 4)
+        if peaks:
+            peaks.stage_done("write_run")
     wall = time.perf_counter() - start
     truth = load_truth(folder)
     pairs = [(m.article_a, m.article_b) for m in result.matches]
@@ -114,6 +154,7 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         "workers": workers, "written": out is not None, "wall_s": round(wall, 2),
         "articles_per_s": round(n / wall, 1),
         "mb_per_s": round(mb / wall, 3), "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb_by_stage": peaks.stop() if peaks else {},
         "timings": result.timings, "counts": result.counts,
         "all_matches": score_pairs(pairs, truth),
         "near_duplicate_matches": score_pairs(near, truth),
