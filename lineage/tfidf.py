@@ -483,16 +483,50 @@ def _gram_stats(task: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
             np.bincount(counts.indices, weights=counts.data, minlength=n))  # fmt: skip
 
 
+_CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, word×n-gram, alpha
+
+
+def _char_tables(parts: Sequence[_Tokens]) -> _CharTables:
+    """Passage × word counts and each word's n-grams (see ``_gram_table``)."""
+    words, word_ids, lengths = _merge_tokens(parts)
+    n_docs = len(lengths)
+    doc_words = _counts(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
+    word_grams, alpha = _gram_table(words)
+    if word_grams.shape[1] == 0:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    return doc_words, word_grams, alpha
+
+
+def _word_vectors(
+    parts: Sequence[_Tokens], ngram_range: tuple[int, int], min_df: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Word n-gram TF-IDF rows (first-seen numbering, rows in that order) and labels."""
+    counts, labels = _word_counts(_merge_tokens(parts), ngram_range)
+    n_docs = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=len(labels))
+    kept = np.flatnonzero(df >= min_df)
+    if len(kept) == 0:
+        raise ValueError("After pruning, no terms remain. Try a lower min_df.")
+    if len(kept) < len(labels):
+        new_col = np.full(len(labels), -1, dtype=np.int64)
+        new_col[kept] = np.arange(len(kept))
+        counts = _keep_columns(counts, new_col, len(kept))
+        labels = np.argsort(np.argsort(labels[kept]))
+    return _tfidf(counts, _idf(df[kept], n_docs)), labels.astype(np.int32)
+
+
+def _fit_part(task: tuple[str, Sequence[_Tokens], tuple[int, int], int]) -> Any:
+    """One of the two independent halves of ``fit`` (words; character tables)."""
+    kind, parts, ngram_range, min_df = task
+    return _word_vectors(parts, ngram_range, min_df) if kind == "words" else _char_tables(parts)
+
+
 class _Chars:
     """Character ``char_wb`` n-grams, factorized as passage × word and word × n-gram counts."""
 
-    def __init__(self, toks: _Tokens, min_df: int, engine: Engine | None) -> None:
-        words, word_ids, lengths = toks
-        n_docs = len(lengths)
-        doc_words = _counts(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
-        word_grams, alpha = _gram_table(words)
-        if word_grams.shape[1] == 0:
-            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    def __init__(self, tables: _CharTables, min_df: int, engine: Engine | None) -> None:
+        doc_words, word_grams, alpha = tables
+        n_docs = doc_words.shape[0]
         n_grams = word_grams.shape[1]
         tasks = [(doc_words[lo:hi], word_grams) for lo, hi in chunked(n_docs, _DF_CHUNK)]
         parts = engine.map(_gram_stats, tasks) if engine is not None else map(_gram_stats, tasks)
@@ -683,21 +717,13 @@ class PassageScorer:
             else map(_tokenize_chunk, chunks)
         )
         word_parts, space_parts = zip(*parts, strict=True) if chunks else ((), ())
-        counts, labels = _word_counts(_merge_tokens(word_parts), self.ngram_range)
-        df = np.bincount(counts.indices, minlength=len(labels))
-        kept = np.flatnonzero(df >= self.min_df)
-        if len(kept) == 0:
-            raise ValueError("After pruning, no terms remain. Try a lower min_df.")
-        if len(kept) < len(labels):
-            new_col = np.full(len(labels), -1, dtype=np.int64)
-            new_col[kept] = np.arange(len(kept))
-            counts = _keep_columns(counts, new_col, len(kept))
-            labels = np.argsort(np.argsort(labels[kept]))
+        jobs = [("words", word_parts, self.ngram_range, self.min_df)]
+        if self.char_ngrams:
+            jobs.append(("chars", space_parts, self.ngram_range, self.min_df))
+        done = self.engine.map(_fit_part, jobs) if self.engine else [_fit_part(j) for j in jobs]
         self.n_docs_ = len(texts)
-        self.words_ = _tfidf(counts, _idf(df[kept], len(texts)))  # first-seen numbering
-        self.word_labels_ = labels.astype(np.int32)
-        spaces = _merge_tokens(space_parts)
-        self.chars_ = _Chars(spaces, self.min_df, self.engine) if self.char_ngrams else None
+        self.words_, self.word_labels_ = done[0]  # first-seen numbering
+        self.chars_ = _Chars(done[1], self.min_df, self.engine) if self.char_ngrams else None
         self.n_features_ = self.words_.shape[1] + (self.chars_.n_cols if self.chars_ else 0)
         self._words_sorted = _sorted_rows(self.words_, self.word_labels_)
         rev = _reverse_rows(self.words_, self.words_.shape[1])
