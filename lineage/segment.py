@@ -24,9 +24,13 @@ from importlib.resources import files
 
 from lineage.models import Document, Passage, Sentence
 
-_END = re.compile(r"[.!?…]+[\"'“”„»«)\]]*(?=\s)|[.!?…]+[\"'“”„»«)\]]*$")
+# One leading character class (``[.!?…]`` before the rest of the run), so that
+# the regex engine skips to candidate characters instead of trying every position.
+_END = re.compile(r"[.!?…][.!?…]*[\"'“”„»«)\]]*(?:(?=\s)|$)")
 _NEXT_WORD = re.compile(r"\s*(\S+)")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LINE = re.compile(r"[^\n]+")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space but a plain space
 
 
 @cache
@@ -69,30 +73,32 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     """
     stop = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    pos = start
-    for line in re.finditer(r"[^\n]+", text[start:stop]):
-        ls, le = start + line.start(), start + line.end()
-        seg_start = ls
-        for m in _END.finditer(text, ls, le):
-            i = m.end()
-            while i > seg_start and not text[i - 1].isspace():
-                i -= 1  # back to the start of the word the punctuation ends
-            word = text[i : m.end()]
-            if _is_boundary(text, m.end(), m.group(0), word):
-                spans.append((seg_start, m.end()))
-                seg_start = m.end()
-        spans.append((seg_start, le))
-        pos = le
-    del pos
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    for line in _LINE.finditer(text, start, stop):
+        seg_start, le = line.span()
+        for m in _END.finditer(text, seg_start, le):
+            e = m.end()
+            if m.group(0)[0] == ".":  # only a period can be something else than an end
+                # the word it ends: back to the last white space (a plain space, nearly always)
+                i = max(text.rfind(" ", seg_start, e) + 1, seg_start)
+                if _OTHER_SPACE.search(text, i, e):
+                    i = e
+                    while i > seg_start and not text[i - 1].isspace():
+                        i -= 1
+                if not _is_boundary(text, e, m.group(0), text[i:e]):
+                    continue
+            _add_trimmed(spans, text, seg_start, e)
+            seg_start = e
+        _add_trimmed(spans, text, seg_start, le)
+    return spans
+
+
+def _add_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    """Append ``(a, b)`` without its leading and trailing white space, unless nothing is left."""
+    seg = text[a:b]
+    core = seg.strip()
+    if core:
+        a += len(seg) - len(seg.lstrip())
+        spans.append((a, a + len(core)))
 
 
 def sentences(doc: Document) -> list[Sentence]:
@@ -108,23 +114,35 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+@cache
+def _enough_words(n: int) -> re.Pattern[str]:
+    """Matches (from a span's start) where the span has at least ``n`` words (``\\w+`` runs)."""
+    return re.compile(r"(?:\W*+\w++){" + str(max(n, 0)) + "}")
+
+
 def windows(doc: Document, size: int = 2, min_words: int = 8, step: int = 1
             ) -> list[tuple[int, int]]:  # fmt: skip
     """Spans of ``doc.clean`` covered by each passage (see ``passages``), in reading order."""
+    clean = doc.clean
+    enough = _enough_words(min_words).match  # word_count(span) >= min_words, stopping there
     units: list[tuple[int, int]] = []
-    pending: tuple[int, int] | None = None
-    for s in sentences(doc):
-        span = (pending[0], s.end) if pending else (s.start, s.end)
-        if word_count(doc.clean[span[0] : span[1]]) < min_words:
-            pending = span
-            continue
-        units.append(span)
-        pending = None
-    if pending is not None:
-        if units and word_count(doc.clean[pending[0] : pending[1]]) < min_words:
-            units[-1] = (units[-1][0], pending[1])
+    pending = -1  # start of the short sentences waiting for the next one
+    last = -1
+    for a, b in doc.body_spans():
+        for s, e in split_sentences(clean, a, b):
+            if pending >= 0:
+                s = pending
+            last = e
+            if enough(clean, s, e) is None:
+                pending = s
+                continue
+            units.append((s, e))
+            pending = -1
+    if pending >= 0:
+        if units and enough(clean, pending, last) is None:
+            units[-1] = (units[-1][0], last)
         else:
-            units.append(pending)
+            units.append((pending, last))
     if not units:
         return []
     if len(units) <= size:
@@ -153,16 +171,8 @@ def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) ->
 def from_windows(doc: Document, spans: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
     """Passages of ``doc`` from ``(cstart, cend, start, end)`` spans, in order."""
     aid = doc.article.id
-    return [
-        Passage(
-            id=f"{aid}#p{index}",
-            article=aid,
-            index=index,
-            start=start,
-            end=end,
-            cstart=cstart,
-            cend=cend,
-            text=doc.clean[cstart:cend],
-        )
+    clean = doc.clean
+    return [  # fields in order: id, article, index, start, end, cstart, cend, text
+        Passage(f"{aid}#p{index}", aid, index, start, end, cstart, cend, clean[cstart:cend])
         for index, (cstart, cend, start, end) in enumerate(spans)
     ]

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from lineage.models import Article
 from lineage.normalize import normalize
-from lineage.segment import passages, split_sentences
+from lineage.segment import passages, split_sentences, windows
 
 
 def _sents(text: str) -> list[str]:
@@ -71,3 +71,30 @@ def test_sentence_spans_are_ordered_non_empty_and_inside(text: str) -> None:
         assert prev <= a < b <= len(text)
         assert text[a:b] == text[a:b].strip()
         prev = b
+
+
+_WORDS = ["Der", "z.", "B.", "Dr.", "26.", "November", "am", "3.", "oktober", "1.100", "tot.",
+          "Ja!", "Nein?", "Ende…", '"Zitat."', "(so.)", "e.g.", "Mr.", "J.", "Smith", "x.", "\n",
+          "\n\n", "\t", "\u3000", "  ", "wir", "Sie", "u. a.", "12.", "Mai,", "...",
+          "'ok.'", "a\tz.", "b\u3000Dr.", "c\x0bJ.", "d\u2009e.g."]  # fmt: skip
+_TEXT = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_TEXT, st.text(alphabet=".!?… \n\t\"'aAz1", max_size=60)), st.data())
+def test_split_sentences_equals_the_reference(text: str, data: st.DataObject) -> None:
+    from reference_segment import split_sentences as reference
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert split_sentences(text) == reference(text)
+    assert split_sentences(text, start, end) == reference(text, start, end)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXT, st.integers(1, 3), st.integers(0, 9), st.integers(1, 2))
+def test_windows_equal_the_reference(text: str, size: int, min_words: int, step: int) -> None:
+    from reference_segment import windows as reference
+
+    doc = normalize(Article(id="a", text=text))
+    assert windows(doc, size, min_words, step) == reference(doc, size, min_words, step)
