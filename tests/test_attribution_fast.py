@@ -24,7 +24,6 @@ from lineage.attribution import (
     AttributionParser,
     _domain_matches,
     _split_sentences,
-    sentence_spans,
 )
 from lineage.cues import cue_data, whole_word
 from lineage.models import Article
@@ -85,7 +84,12 @@ def golden_records(parser: AttributionParser) -> list[dict]:
     for path in sorted(SEEDS.glob("*.txt")):
         doc = normalize(Article(id=path.stem[:3], text=path.read_text(encoding="utf-8")))
         blocks = [(b.kind, b.start, b.end) for b in doc.blocks]
-        sents = sentence_spans(doc.clean, blocks)
+        sents = [
+            s
+            for b in doc.blocks
+            if b.kind != "teaser"
+            for s in split_sentences(doc.clean, b.start, b.end)
+        ]
         out += [
             a.to_dict()
             for a in parser.parse(doc.article.id, doc.clean, sentences=sents, blocks=blocks)
@@ -219,7 +223,7 @@ def test_trigger_equals_reference_property(parser, parts):
     check_fired(parser, "".join(w + s for w, s in parts))
 
 
-# ---------------------------------------------------------------- domains and sentences
+# ---------------------------------------------------------------- domains
 
 
 def _url_rx(parser: AttributionParser) -> re.Pattern[str]:
@@ -269,31 +273,3 @@ def test_domain_search_on_seeds_and_written_texts(parser):
         assert [m.span() for m in _domain_matches(rx, text)] == [
             m.span() for m in rx.finditer(text)
         ]
-
-
-def test_sentence_spans_equal_segment_per_block_on_seeds():
-    for path in sorted(SEEDS.glob("*.txt")):
-        doc = normalize(Article(id="x", text=path.read_text(encoding="utf-8")))
-        want = [
-            s
-            for b in doc.blocks
-            if b.kind != "teaser"
-            for s in split_sentences(doc.clean, b.start, b.end)
-        ]
-        assert sentence_spans(doc.clean, [(b.kind, b.start, b.end) for b in doc.blocks]) == want
-
-
-@given(
-    st.text(alphabet=st.sampled_from(list("ab A.!?\n “„z1")), max_size=60),
-    st.lists(
-        st.tuples(
-            st.sampled_from(["body", "teaser", "title"]), st.integers(0, 60), st.integers(0, 60)
-        ),
-        max_size=4,
-    ),
-)
-@settings(max_examples=300, deadline=None)
-def test_sentence_spans_equal_segment_per_block_property(text, blocks):
-    blocks = [(k, min(a, b, len(text)), min(max(a, b), len(text))) for k, a, b in blocks]
-    want = [s for k, a, b in blocks if k != "teaser" for s in split_sentences(text, a, b)]
-    assert sentence_spans(text, blocks) == want
