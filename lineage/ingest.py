@@ -80,6 +80,7 @@ _DATE_DE = re.compile(r"\b(\d{1,2})\.\s*([A-Za-zäÄ]+),?\s+(\d{4})\b")
 _DATE_EN = re.compile(r"\b([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})\b")
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_WORDS = re.compile(r"\w+")
 _URL = re.compile(r"https?://[^\s\"'<>)]+|\bwww\.[\w-]+(?:\.[\w-]+)+[^\s\"'<>)]*")
 
 
@@ -219,10 +220,10 @@ def detect_language(text: str, languages: tuple[str, ...] = ("de", "en")) -> str
     Counts frequent function words (``lineage/data/stopwords.toml``) in the
     first 3,000 characters: cheap, and enough to tell news languages apart.
     """
-    words = re.findall(r"\w+", text[:3000].lower())
+    words = _WORDS.findall(text[:3000].lower())
     table = _stopwords()
     scores = sorted(
-        ((sum(1 for w in words if w in table[lang]), lang) for lang in languages if lang in table),
+        ((sum(map(table[lang].__contains__, words)), lang) for lang in languages if lang in table),
         reverse=True,
     )
     if not scores or scores[0][0] < 3:
@@ -349,6 +350,8 @@ def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:
 
 
 def _apply_metadata(article: Article, meta: dict[str, dict[str, str]]) -> None:
+    if not meta:
+        return
     row = meta.get(article.id) or meta.get(Path(article.path).name) or meta.get(article.path)
     if not row:
         return
