@@ -408,12 +408,10 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
     n_pass: dict[str, int] = {}
     for p in result.passages:
         n_pass[p.article] = n_pass.get(p.article, 0) + 1
+    # the article records share their strings with the articles: kept for the report
+    articles = [article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles]
     # articles and passages hold no float (strings, offsets, counts): written unchecked
-    write_jsonl(
-        out / "articles.jsonl",
-        (article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles),
-        floats=False,
-    )
+    write_jsonl(out / "articles.jsonl", articles, floats=False)
     write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages), floats=False)
     write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
     write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
@@ -424,8 +422,14 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
     write_json(out / "graph.json", result.graph)
     write_json(out / "run.json", run_info(result))
     if report:
+        known = {  # what was just written, for the report not to parse it again
+            "articles.jsonl": articles,
+            "attributions.jsonl": result.attributions,
+            "flags.jsonl": result.flags,
+            "graph.json": result.graph,
+        }
         with _timed(result.timings, "report"):
-            _write_report(out)
+            _write_report(out, known)
         write_json(out / "run.json", run_info(result))  # again, with the report's time
     return out
 
@@ -447,10 +451,10 @@ def _shallow_record(obj: Any) -> Any:
     return {name: getattr(obj, name) for name in names}
 
 
-def _write_report(out: Path) -> None:
+def _write_report(out: Path, known: dict[str, Any]) -> None:
     from lineage.report import build_report
 
-    build_report(out)
+    build_report(out, known=known)
 
 
 def article_pairs(result: RunResult) -> list[dict[str, Any]]:

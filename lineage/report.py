@@ -203,34 +203,100 @@ def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object, or ``None`` if the file is missing (``review.read_json``, faster)."""
+    """A JSON object, or ``None`` if the file is missing (``review.read_json``, leaner).
+
+    A file as ``output.write_json`` writes it (``graph.json``: one node or link
+    per line) is parsed line by line, so no copy of the whole text is held.
+    """
     if not path.is_file():
         return None
     try:
-        data = loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+        data = _read_pretty(path)
+    except ValueError:  # not in that layout after all: parse it whole
+        data = None
+    if data is None:
+        try:
+            data = json.loads(path.read_bytes())
+        except json.JSONDecodeError as exc:
+            raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
     return data if isinstance(data, dict) else None
 
 
-def load_run(run_dir: Path) -> RunData:
-    """Read a run folder; a missing optional file becomes a note, not an error."""
+def _read_pretty(path: Path) -> dict[str, Any] | None:
+    """An object in ``output.pretty``'s layout, else ``None`` (or ValueError).
+
+    Top-level members start a line with two spaces and a quote; a non-empty
+    list value has one element per line; other values may span lines.
+    """
+    out: dict[str, Any] = {}
+    key: str | None = None
+    items: list[Any] | None = None  # the list being read
+    value: list[bytes] = []  # lines of a value that is not a list
+
+    def finish() -> None:
+        if key is not None and items is None:
+            out[key] = loads(b"\n".join(value).rstrip().rstrip(b","))
+
+    with path.open("rb") as fh:
+        if fh.readline().rstrip() != b"{":
+            return None
+        for line in fh:
+            if items is not None:
+                if line.rstrip() in (b"  ]", b"  ],"):
+                    out[str(key)], items, key = items, None, None
+                else:
+                    items.append(loads(line.rstrip().rstrip(b",")))
+            elif line.startswith(b'  "'):
+                finish()
+                name, sep, rest = line.partition(b": ")
+                if not sep:
+                    raise ValueError("not a member line")
+                key, value = loads(name), [rest]
+                if rest.rstrip() == b"[":
+                    items = []
+            elif line.rstrip() == b"}":
+                finish()
+                return out
+            elif key is not None:
+                value.append(line)
+            else:
+                raise ValueError("text outside a member")
+    raise ValueError("no closing brace")
+
+
+KNOWN_FILES = ("articles.jsonl", "attributions.jsonl", "flags.jsonl", "graph.json")
+"""Files whose parsed content a caller may hand to :func:`load_run` instead of a re-read."""
+
+
+def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
+    """Read a run folder; a missing optional file becomes a note, not an error.
+
+    ``known`` maps names of :data:`KNOWN_FILES` to their parsed content (a list
+    of records, the graph object) when the caller has it in memory: what it just
+    wrote (``pipeline.write_run``), equal to what parsing would give. They are
+    read, never changed.
+    """
     run_dir = check_run_dir(Path(run_dir))
+    known = known or {}
     notes = [
         f"{name} is missing: the parts of the report that need it are empty."
         for name in (*OPTIONAL, "graph.json")
         if not (run_dir / name).is_file()
     ]
-    articles = list(_iter_jsonl(run_dir / "articles.jsonl"))
+
+    def records(name: str) -> list[dict[str, Any]]:
+        return list(known[name]) if name in known else list(_iter_jsonl(run_dir / name))
+
+    articles = records("articles.jsonl")
     articles.sort(key=lambda a: (a.get("published") or "9999", a["id"]))
     return RunData(
         path=run_dir,
         articles=articles,
-        stories=list(_iter_jsonl(run_dir / "stories.jsonl")),
-        attributions=list(_iter_jsonl(run_dir / "attributions.jsonl")),
-        flags={f["article"]: f for f in _iter_jsonl(run_dir / "flags.jsonl")},
-        rejected=list(_iter_jsonl(run_dir / "rejected.jsonl")),
-        graph=_read_json(run_dir / "graph.json"),
+        stories=records("stories.jsonl"),
+        attributions=records("attributions.jsonl"),
+        flags={f["article"]: f for f in records("flags.jsonl")},
+        rejected=records("rejected.jsonl"),
+        graph=known["graph.json"] if "graph.json" in known else _read_json(run_dir / "graph.json"),
         run=_read_json(run_dir / "run.json") or {},
         notes=notes,
     )
@@ -1062,17 +1128,20 @@ def load_verdicts(run_dir: Path, db: Path | None = None) -> dict[str, dict[str, 
     return ReviewStore(path).verdicts() if path.is_file() else {}
 
 
-def write_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
+def write_report(
+    run_dir: Path, db: Path | None = None, known: dict[str, Any] | None = None
+) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` into ``run_dir``; returns their paths.
 
-    The cyclic garbage collector is paused meanwhile: a big run folder parses
-    into millions of acyclic objects, and its full passes over them would cost
-    more than the whole report.
+    ``known``: files' content already in memory (see :func:`load_run`). The
+    cyclic garbage collector is paused meanwhile: a big run folder parses into
+    millions of acyclic objects, and its full passes over them would cost more
+    than the whole report.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        run = load_run(Path(run_dir))
+        run = load_run(Path(run_dir), known)
         ctx = build_context(run, load_verdicts(run.path, db))
         html_path, md_path = run.path / "report.html", run.path / "report.md"
         html_path.write_text(render_html(ctx), encoding="utf-8")
@@ -1083,9 +1152,11 @@ def write_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
     return html_path, md_path
 
 
-def build_report(run_dir: Path, db: Path | None = None) -> tuple[Path, Path]:
+def build_report(
+    run_dir: Path, db: Path | None = None, known: dict[str, Any] | None = None
+) -> tuple[Path, Path]:
     """Alias of :func:`write_report`, the name ``pipeline.write_run`` calls."""
-    return write_report(run_dir, db)
+    return write_report(run_dir, db, known)
 
 
 def render_review_page(app: Any) -> str:
