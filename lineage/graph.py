@@ -344,14 +344,14 @@ class LineageBuilder:
         original, not the sibling, is the parent.
         """
         shared: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for u, v, d in g.edges(data=True):
-            if d["kind"] == "shares_content":
+        parents: dict[str, set[str]] = defaultdict(set)
+        for u, v, d in g.edges(data=True):  # one pass for both
+            kind = d["kind"]
+            if kind == "shares_content":
                 a, b = u.split(":", 1)[1], v.split(":", 1)[1]
                 shared[(a, b)].update(x for x in d["evidence"]["passages"] if x.startswith(a + "#"))
                 shared[(b, a)].update(x for x in d["evidence"]["passages"] if x.startswith(b + "#"))
-        parents: dict[str, set[str]] = defaultdict(set)
-        for u, v, d in g.edges(data=True):
-            if d["kind"] == "derives_from" and v.startswith("article:"):
+            elif kind == "derives_from" and v.startswith("article:"):
                 parents[u].add(v)
         drop = []
         for x, ps in parents.items():
@@ -459,26 +459,25 @@ class LineageBuilder:
                     evidence={"count": 1},
                 )
         counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-        for u, v, data in list(g.edges(data=True)):
-            if not u.startswith("article:") or data["kind"] not in (
-                "cites",
-                "shares_content",
-                "derives_from",
-            ):
-                continue
-            ou = self.outlets.get(u.split(":", 1)[1])
+        rolled, outlets = ("cites", "shares_content", "derives_from"), self.outlets
+        for u, nbrs in g.adj.items():  # every edge by its article, then by its target
+            ou = outlets.get(u[8:]) if u.startswith("article:") else None
             if not ou:
                 continue
-            if v.startswith("article:"):
-                ov = self.outlets.get(v.split(":", 1)[1])
-                if not ov:
+            own = f"source:{ou}"
+            for v, keyed in nbrs.items():
+                if v.startswith("article:"):
+                    ov = outlets.get(v[8:])
+                    if not ov:
+                        continue
+                    target = f"source:{ov}"
+                else:
+                    target = v
+                if target == own:
                     continue
-                target = f"source:{ov}"
-            else:
-                target = v
-            if target == f"source:{ou}":
-                continue
-            counts[(f"source:{ou}", target, "outlet_" + data["kind"])].append(data["confidence"])
+                for data in keyed.values():
+                    if data["kind"] in rolled:
+                        counts[(own, target, "outlet_" + data["kind"])].append(data["confidence"])
         for (u, v, kind), confs in sorted(counts.items()):
             g.add_edge(
                 u,
