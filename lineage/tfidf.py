@@ -848,5 +848,8 @@ def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:
     if not parts:
         return np.empty((0, 2), dtype=np.int64)
     arr = np.concatenate(parts).astype(np.int64)
-    arr = np.stack([arr.min(axis=1), arr.max(axis=1)], axis=1)
-    return np.unique(arr, axis=0)
+    lo, hi = arr.min(axis=1), arr.max(axis=1)
+    n = int(hi.max()) + 1
+    key = np.sort(lo * n + hi)  # one integer per pair: same order as rows sorted
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    return np.stack([key // n, key % n], axis=1)
