@@ -79,6 +79,7 @@ _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per document-frequency chunk
 _TEXT_CHUNK = 20_000  # passages per tokenizing chunk
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
+_ROW_CHUNK = 25_000  # passages whose character rows are built in one step
 _BLOCK_ROWS = 150_000  # distinct passages whose vectors one cosine task builds (~0.7 GB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
 _HASH_P = np.uint64(0x9E3779B97F4A7C15)  # odd: invertible modulo 2**64
@@ -648,10 +649,15 @@ def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
     order (words, then characters, first-seen) reversed.
     """
     words, _, chars = model  # words: reversed, renamed, scaled when combined (see fit)
-    w = words[which]
     if chars is None:
-        return w
-    return _join_rows(chars.cosine_rows(which), w, chars.n_cols)
+        return words[which]
+    parts = [
+        _join_rows(chars.cosine_rows(which[lo:hi]), words[which[lo:hi]], chars.n_cols)
+        for lo, hi in chunked(len(which), _ROW_CHUNK)
+    ]  # bounded temporaries
+    if len(parts) == 1:
+        return parts[0]
+    return sp.vstack(parts, format="csr")
 
 
 def _cosine_block(task: tuple[_Model, np.ndarray]) -> np.ndarray:

@@ -103,6 +103,7 @@ def test_cosine_in_blocks_equals_whole_matrix(
     # tiny blocks and chunks: vectors rebuilt per block, pairs split over the engine
     monkeypatch.setattr(tf, "_PAIR_CHUNK", 16)
     monkeypatch.setattr(tf, "_BLOCK_ROWS", 40)
+    monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
     monkeypatch.setattr(tf, "_DF_CHUNK", 50)
     monkeypatch.setattr(tf, "_TEXT_CHUNK", 45)
     ref = _reference_cosine(_reference(texts), pairs)
