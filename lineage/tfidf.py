@@ -23,13 +23,15 @@ on *its own* counts, the IDF and its own L2 norm. So the work splits into
    whole matrix bit for bit, so nothing depends on how blocks are cut.
 
 Tokens are found in numpy, not with ``re``: the texts of a chunk are lowered
-and encoded once, word (``\\w``) and whitespace characters come from tables
-built with ``re`` and ``str.isspace`` themselves, and every token run gets a
-64-bit polynomial hash; distinct hashes are checked against the characters
-(a collision falls back to interning strings), so the vocabulary is exact.
-Word n-grams are interned as integer keys (an n-gram is its (n-1)-gram's id
-and one more token id); character n-grams of the distinct words as code
-points packed into integers in alphabetical order.
+and encoded once, word characters (``re``'s ``\\w``: ``str.isalnum`` or
+``_``) and whitespace (``str.isspace``, as ``str.split``) come from a table,
+and every token run gets a 64-bit polynomial hash. Runs are grouped by that
+hash and every grouping is checked against the characters (a collision falls
+back to the whole hash, then to interning strings), so the vocabulary is
+exact. Word n-grams are interned as integer keys (an n-gram is its
+(n-1)-gram's id and one more token id); character n-grams of the distinct
+words as code points packed into integers in alphabetical order. Word
+vectors and character tables are two independent tasks on the engine.
 
 The character matrix is what does not fit in memory (≈ 580 entries a passage,
 ~0.7 GB for 145k passages, ~7 GB at 100,000 articles), but it factorizes:
