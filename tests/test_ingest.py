@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lineage.errors import InputError
 from lineage.ingest import decode, outlet_from_url, parse_date, read_articles
@@ -146,3 +148,27 @@ def test_language_detection_german_english_and_unsure() -> None:
     assert detect_language("1.100 / 600.000 / JCS / NATO") == "und"
     fr = "Le chat est sur la table et il ne dort pas dans la maison."
     assert detect_language(fr, ("de", "en", "fr")) == "fr"
+
+
+_LANG_WORDS = ["der", "die", "und", "the", "and", "of", "le", "la", "et", "İstanbul", "ñandú",
+               "straße", "DER", "Die", "x_y", "ü", "été", "là", "1.100", "über", "ist", "is",
+               "\U0001d400bc", "the\u0301", "de", "het", "een", "derñ", "theñx", "undñd",
+               "ñ", "ñund", "también", "tambiénes", "thes", "ands"]  # fmt: skip
+
+
+_LANGS = [("de", "en"), ("de", "en", "fr", "nl"), ("en",), ("xx", "de"), ("es", "de")]
+
+
+@given(st.lists(st.lists(st.sampled_from(_LANG_WORDS), max_size=60).map(" ".join), max_size=5),
+       st.sampled_from(_LANGS))  # fmt: skip
+def test_detect_languages_equals_detect_language(texts: list[str], langs: tuple[str, ...]) -> None:
+    from lineage.ingest import detect_language, detect_languages
+
+    assert detect_languages(texts, langs) == [detect_language(t, langs) for t in texts]
+
+
+@given(st.lists(st.text(max_size=80), max_size=4))
+def test_detect_languages_on_any_text(texts: list[str]) -> None:
+    from lineage.ingest import detect_language, detect_languages
+
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
