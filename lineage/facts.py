@@ -94,22 +94,29 @@ def _unit_after(text: str, end: int) -> tuple[str, float]:
 
 def _number_fact(text: str, m: re.Match[str]) -> Fact | None:
     """The fact of one ``_NUMBER`` match; None for years, dates and list numbers."""
-    raw = m.group(1)
+    # the fact depends on the number and the 60 characters after it (date, unit):
+    # the same in the two overlapping passages that hold it, and in copies
+    return _number_in(m.group(1), m.group(0), text[m.end(1) : m.end() + 60])
+
+
+@lru_cache(maxsize=65536)
+def _number_in(raw: str, whole: str, after: str) -> Fact | None:
+    """The fact of number ``whole`` (its digits ``raw``), ``after`` starting after ``raw``."""
     value = parse_number(raw)
     if value is None:
         return None
-    nxt = _DATE_DOT.match(text, m.end(1), m.end(1) + 15)
+    nxt = _DATE_DOT.match(after, 0, 15)
     if nxt and nxt.group(1).lower() in _MONTHS:
         return None  # "26. November": a date, not a count
     if raw.isdigit() and 1900 <= value <= 2100:
         return None  # a year
-    unit, mult = _unit_after(text, m.end())
-    if m.group(2):
+    unit, mult = _unit_after(after, len(whole) - len(raw))
+    if len(whole) > len(raw):  # "%", "Prozent", "percent" follows
         unit = "%"
     value *= mult
     if value < 2 and not unit:
         return None
-    return Fact("number", _number_key(value), m.group(0), unit)
+    return Fact("number", _number_key(value), whole, unit)
 
 
 def numbers(text: str) -> list[Fact]:
