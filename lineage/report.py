@@ -469,7 +469,7 @@ def _pair_index(
                 "a": a,
                 "b": b,
                 "key": (x, y),
-                "id": anchor("pair", f"{a}|{b}"),
+                "id": None,  # the anchor: made for the pairs shown only (build_context)
                 "name_a": names.get(a, a),
                 "name_b": names.get(b, b),
                 "count": count,
@@ -812,7 +812,9 @@ def build_context(
             continue
         per_story.update(p["stories"])
         shown_pairs.append(p)
-    shown_ids = {p["id"] for p in shown_pairs}
+    for p in shown_pairs:
+        p["id"] = anchor("pair", f"{p['a']}|{p['b']}")
+    shown_ids = {p["key"] for p in shown_pairs}
     graph = run.graph or {"nodes": [], "links": []}
     shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
     heat_ids = _heatmap_ids(run, stats.involved, lim.heatmap)
@@ -861,7 +863,7 @@ def build_context(
         keep_story.add(i)
     story_order = sorted(keep_story)
     if len(shown_pairs) < len(pairs):  # cut: the stories with a pair shown come first
-        story_order.sort(key=lambda i: (not any(p["id"] in shown_ids for p in in_story[i]), i))
+        story_order.sort(key=lambda i: (not any(p["key"] in shown_ids for p in in_story[i]), i))
     stories = []
     for i in story_order:
         st = stories_sorted[i]
@@ -869,7 +871,7 @@ def build_context(
             set(st.get("articles", [])),
             key=lambda x: (x not in art_anchor, order.get(x, 1 << 30), x),
         )
-        story_pairs = [p for p in in_story[i] if p["id"] in shown_ids]
+        story_pairs = [p for p in in_story[i] if p["key"] in shown_ids]
         stories.append(
             {
                 **st,
