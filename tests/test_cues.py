@@ -99,3 +99,19 @@ def test_sentence_tokens_lower_as_each_token_would(text):
     assert t.low == [w.lower() for w in t.words]
     assert t.lowset == frozenset(t.low)
     assert [t.span(k) for k in range(t.n)] == [m.span() for m in re.finditer(TOKEN, text)]
+
+
+def test_a_stale_form_table_is_rebuilt_with_a_warning():
+    import copy
+
+    from lineage.cues import Lexicon, verb_forms
+
+    en = copy.deepcopy(cue_data()["lang"]["en"])
+    en["reporting_verbs"].append("declared")
+    en["patterns"]["verb_stems"].append("declar")
+    with pytest.warns(UserWarning, match="does not match"):
+        forms, _ = verb_forms("en", en)
+    assert forms["declared"] == "declared" and forms["said"] == "said"
+    with pytest.warns(UserWarning):
+        lex = Lexicon.from_toml("en", en)
+    assert "declared" in lex.form_set
