@@ -94,3 +94,37 @@ def test_patterns_on_numbers_and_names() -> None:
     text = "x1.100 ,5 5,5 1.100.000 26. Mai 3,5% 12 000 Soldaten AB-Zug ÄÖÜ. Mark Rutte, NATO-Chef"
     assert [f.key for f in facts.numbers(text)] == ["5.5", "1100000", "3.5", "12000"]
     assert {f.key for f in facts.names(text)} >= {"mark rutte", "nato", "ab", "äöü"}
+
+
+def _reference_numbers(text: str) -> list[facts.Fact]:
+    """``numbers`` before its facts were cached: every check read in ``text`` itself."""
+    out = []
+    for m in facts._NUMBER.finditer(text):
+        raw = m.group(1)
+        value = facts.parse_number(raw)
+        if value is None:
+            continue
+        nxt = facts._DATE_DOT.match(text[m.end(1) : m.end(1) + 15])
+        if nxt and nxt.group(1).lower() in facts._MONTHS:
+            continue
+        if raw.isdigit() and 1900 <= value <= 2100:
+            continue
+        unit, mult = facts._unit_after(text[: m.end() + 60], m.end())
+        if m.group(2):
+            unit = "%"
+        value *= mult
+        if value < 2 and not unit:
+            continue
+        out.append(facts.Fact("number", facts._number_key(value), m.group(0), unit))
+    return out
+
+
+_NUMBER_WORDS = ["1.100", "26.", "November", "3,5", "Prozent", "%", "Millionen", "Mio.", "2024",
+                 "12 000", "Soldaten", "tote", "am", "x", "1,5", "percent", "Schuss", "\n",
+                 "."]  # fmt: skip
+
+
+@given(st.one_of(st.lists(st.sampled_from(_NUMBER_WORDS), max_size=30).map(" ".join),
+                 _TRICKY, st.text(max_size=120)))  # fmt: skip
+def test_numbers_equal_the_reference(text: str) -> None:
+    assert facts.numbers(text) == _reference_numbers(text)
