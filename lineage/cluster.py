@@ -59,8 +59,9 @@ def cluster_passages(
     member = list(range(len(involved)))
     clusters: dict[int, list[int]] = {i: [i] for i in member}
     ordered = list(links)
-    pairs = np.array(ordered, dtype=np.int64).reshape(-1, 2)
-    weights = np.array([score.get(ij, 0.0) for ij in ordered], dtype=np.float64)
+    pairs = np.fromiter(itertools.chain.from_iterable(ordered), np.int64, 2 * len(ordered))
+    pairs = pairs.reshape(-1, 2)
+    weights = np.fromiter((score.get(ij, 0.0) for ij in ordered), np.float64, len(ordered))
     order = np.lexsort((pairs[:, 1], pairs[:, 0], -weights))  # strongest first, then by ids
     for i, j in pairs[order].tolist():
         ca, cb = member[i], member[j]
@@ -125,5 +126,5 @@ def build_clusters(
 
 
 def _label(text: str, words: int = 12) -> str:
-    parts = text.split()
+    parts = text.split(maxsplit=words)  # the first words, and the rest (if any) in one piece
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
