@@ -133,10 +133,27 @@ class RunData:
     run: dict[str, Any]
     notes: list[str] = field(default_factory=list)
 
-    def iter_matches(self) -> Iterator[dict[str, Any]]:
-        """The matches in file order, with only the fields the report reads."""
-        for m in _iter_jsonl(self.path / "matches.jsonl"):
-            yield {k: m[k] for k in MATCH_KEYS if k in m}
+    def iter_matches(
+        self, articles: set[str] | None = None, *, lean: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """The matches in file order, with only the fields the report reads (``lean``).
+
+        With ``articles``, only matches between two of them: a line as ``lineage
+        scan`` writes it is skipped by its article ids without parsing.
+        """
+        path = self.path / "matches.jsonl"
+        keep = None if articles is None else {a.encode("utf-8") for a in articles}
+        for line in _jsonl_lines(path):
+            if keep is not None:
+                x, y = _quoted_after(line, b'"article_a":"'), _quoted_after(line, b'"article_b":"')
+                if (x is not None and x not in keep) or (y is not None and y not in keep):
+                    continue
+            m = _parse_line(line, path)
+            if articles is not None and not (
+                m["article_a"] in articles and m["article_b"] in articles
+            ):
+                continue
+            yield {k: m[k] for k in MATCH_KEYS if k in m} if lean else m
 
     def iter_passages(self, articles: set[str] | None = None) -> Iterator[dict[str, Any]]:
         """The passages in file order, without their text; only of ``articles`` if given.
@@ -168,6 +185,21 @@ def _jsonl_lines(path: Path) -> Iterator[bytes]:
         for line in fh:
             if line.strip():
                 yield line
+
+
+def _quoted_after(line: bytes, key: bytes) -> bytes | None:
+    """The raw string after ``key`` (``b'"article_a":"'``) if it has no escape, else None.
+
+    Inside a JSON string a quote is always escaped, so ``key`` is found only
+    where a member starts.
+    """
+    start = line.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = line.find(b'"', start)
+    value = line[start:end]
+    return None if end < 0 or b"\\" in value else value
 
 
 def _head(line: bytes, key: bytes) -> dict[str, Any] | None:
@@ -421,7 +453,7 @@ def _match_stats(run: RunData) -> _MatchStats:
     """
     stats = _MatchStats({}, Counter(), [])
     pairs, involved = stats.pairs, stats.involved
-    for m in run.iter_matches():
+    for m in run.iter_matches(lean=False):
         stats.count += 1
         x, y = m["article_a"], m["article_b"]
         involved[x] += 1
@@ -502,7 +534,7 @@ def _shown_matches(run: RunData, pairs: list[dict[str, Any]], heat_ids: list[str
         p["matches"] = []
     chosen = set(heat_ids)
     hit: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for m in run.iter_matches():
+    for m in run.iter_matches(chosen | {a for p in pairs for a in (p["a"], p["b"])}):
         x, y = m["article_a"], m["article_b"]
         shown_pair = of_pair.get((x, y) if x <= y else (y, x))
         if shown_pair is not None:

@@ -72,3 +72,18 @@ def test_report_of_write_run_equals_report_of_the_folder(seed_run: Any, tmp_path
     report.write_report(again)
     for name in ("report.html", "report.md"):
         assert (out / name).read_bytes() == (again / name).read_bytes()
+
+
+def test_matches_filtered_by_article_with_any_key_order(tmp_path: Path) -> None:
+    rows = [
+        {"a": "a#p0", "article_a": "a", "article_b": "b", "b": "b#p0", "id": "m1", "kind": "x"},
+        {"id": "m2", "kind": "y", "b": "c#p0", "a": "a#p1", "article_b": "c", "article_a": "a"},
+        {"a": 'q"#p0', "article_a": 'q"', "article_b": "b", "b": "b#p1", "id": "m3"},
+        {"a": "a#p2", "article_a": "a", "article_b": "d", "b": "d#p0", "id": "m4", "score": 1},
+    ]
+    write_jsonl(tmp_path / "matches.jsonl", rows)
+    run = report.RunData(tmp_path, [], [], [], {}, [], None, {})
+    assert [m["id"] for m in run.iter_matches()] == ["m1", "m2", "m3", "m4"]
+    assert [m["id"] for m in run.iter_matches({"a", "b", 'q"'})] == ["m1", "m3"]
+    assert [m["id"] for m in run.iter_matches({"a", "c", "d"})] == ["m2", "m4"]
+    assert next(run.iter_matches(lean=False)) == rows[0]
