@@ -245,6 +245,10 @@ def _pick(scores: list[tuple[int, str]]) -> str:
     return scores[0][1]
 
 
+LANGUAGE_BATCH = 2000
+"""Articles whose languages ``detect_languages`` counts in one pass."""
+
+
 @cache
 def _stop_keys() -> tuple[np.ndarray, int, int, np.ndarray, dict[str, np.ndarray]]:
     """Stop words as integers: a letter number by code point (``bits`` each), the
@@ -282,9 +286,13 @@ def detect_languages(texts: Sequence[str], languages: tuple[str, ...] = ("de", "
     instead of a look-up per word (most of ingest's time before).
     """
     lut, bits, longest, every, member = _stop_keys()
-    table = _stopwords()
     if not texts or bits * longest > 63 or not every.size:
         return [detect_language(t, languages) for t in texts]
+    if len(texts) > LANGUAGE_BATCH:  # bounded memory: ~100 bytes per character at once
+        step = LANGUAGE_BATCH
+        return [lang for lo in range(0, len(texts), step)
+                for lang in detect_languages(texts[lo : lo + step], languages)]  # fmt: skip
+    table = _stopwords()
     lowered = [t[:3000].lower() for t in texts]
     firsts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
     joined = "\x00".join(lowered)  # not a word character: no word runs from one text on

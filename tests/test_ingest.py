@@ -172,3 +172,11 @@ def test_detect_languages_on_any_text(texts: list[str]) -> None:
     from lineage.ingest import detect_language, detect_languages
 
     assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+def test_detect_languages_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lineage import ingest
+
+    texts = ["der die und das ist", "the and of is a", "x", "le la et les", "und the der"] * 3
+    monkeypatch.setattr(ingest, "LANGUAGE_BATCH", 2)
+    assert ingest.detect_languages(texts) == [ingest.detect_language(t) for t in texts]
