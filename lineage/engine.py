@@ -31,6 +31,7 @@ from lineage.errors import ConfigError
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
+R_co = TypeVar("R_co", covariant=True)
 
 
 class Engine(Protocol):
@@ -64,6 +65,63 @@ def _call_shared(chunk: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:
     return fn(shared, chunk)
 
 
+class Pending(Protocol[R_co]):
+    """Work started with ``LocalEngine.alongside``; ``result()`` waits for it."""
+
+    def result(self) -> R_co:
+        """The function's return value (its exception, if it raised)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the work if it still runs."""
+        ...
+
+
+class _Later:
+    """Runs the function only when its result is asked for (nothing to overlap with)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self._fn = fn
+
+    def result(self) -> Any:
+        return self._fn()
+
+    def close(self) -> None:
+        """Nothing runs in the background."""
+
+
+_ALONGSIDE: Callable[[], Any] | None = None
+
+
+def _run_alongside() -> Any:
+    assert _ALONGSIDE is not None
+    return _ALONGSIDE()
+
+
+class _Forked:
+    """A function running in one forked process that inherited what it reads."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        global _ALONGSIDE
+        _ALONGSIDE = fn
+        try:
+            self._pool = mp.get_context("fork").Pool(1)  # forks now: the child sees ``fn``
+        finally:
+            _ALONGSIDE = None
+        self._async = self._pool.apply_async(_run_alongside)
+
+    def result(self) -> Any:
+        try:
+            return self._async.get()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the process (a no-op once the result is in)."""
+        self._pool.terminate()
+        self._pool.join()
+
+
 class LocalEngine:
     """In-process engine; ``workers > 1`` runs chunks in a process pool.
 
@@ -81,6 +139,18 @@ class LocalEngine:
     def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
         """``[fn(shared, c) for c in chunks]``; forked workers inherit ``shared``."""
         return self._map(fn, (shared,), chunks)
+
+    def alongside(self, fn: Callable[[], R]) -> Pending[R]:
+        """Start ``fn()`` in a forked process while this one goes on with other stages.
+
+        With one worker (or no ``fork``) nothing runs early: ``fn`` runs when
+        its result is asked for. The child inherits what ``fn`` reads; only the
+        result is pickled back. Call ``close()`` on the returned object to stop
+        it if its result is no longer wanted.
+        """
+        if self.workers == 1 or "fork" not in mp.get_all_start_methods():
+            return _Later(fn)
+        return _Forked(fn)
 
     def _map(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]) -> list[R]:
         if self.workers == 1 or len(chunks) < 2:

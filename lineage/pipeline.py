@@ -11,6 +11,7 @@ from Python::
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,7 +24,7 @@ from typing import IO, Any, TypeVar
 
 from lineage import __version__
 from lineage.config import Settings
-from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
+from lineage.engine import Engine, LocalEngine, Pending, chunked, gc_paused, make_engine
 from lineage.errors import EmptyCorpusError
 from lineage.ingest import IngestResult, read_articles
 from lineage.match import find_matches, match_timings
@@ -144,7 +145,7 @@ def attribution_records(
     engine = engine or LocalEngine()
     key = tuple(str(f) for f in settings.sources_files)
     if isinstance(engine, LocalEngine):
-        _parser(key).warm()  # in this process: forked workers inherit the loaded lemmatizer
+        _parser(key)  # made in this process: forked workers inherit it
     ids = sorted(docs)
     chunks = [
         ([docs[a] for a in ids[lo:hi]], key) for lo, hi in chunked(len(ids), ARTICLES_PER_CHUNK)
@@ -179,6 +180,15 @@ def _attribution_chunk(task: tuple[list[Document], tuple[str, ...]]) -> list[dic
                     rec[f"{k}_start"], rec[f"{k}_end"] = doc.to_original(s, e)
             out.append(rec)
     return out
+
+
+def _timed_attributions(docs: dict[str, Document], settings: Settings
+                        ) -> tuple[list[dict[str, Any]], float]:  # fmt: skip
+    """``attribution_records`` in this process, with its duration (run alongside the scan)."""
+    start = time.perf_counter()
+    with gc_paused():
+        records = attribution_records(docs, settings)
+    return records, round(time.perf_counter() - start, 4)
 
 
 def _in_waves(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], label: str,
@@ -280,9 +290,16 @@ def scan(
         )
     articles = sorted(ingested.articles, key=lambda a: a.id)
     engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) per scan
+    pending: Pending[tuple[list[dict[str, Any]], float]] | None = None
+    cleanup: list[Callable[[], None]] = []
     try:
         with gc_paused(), _timed(timings, "normalize"):
             docs = normalized(articles, engine, progress)
+        if isinstance(engine, LocalEngine) and engine.workers > 1:
+            # attribution needs only the documents: it runs in its own process
+            # while segment, match and cluster use the engine's workers
+            pending = engine.alongside(functools.partial(_timed_attributions, docs, s))
+            cleanup.append(pending.close)
         with gc_paused(), _timed(timings, "segment"):
             passages = segmented(docs, s, engine, progress)
         with _timed(timings, "match"):
@@ -302,8 +319,13 @@ def scan(
             )
             _label_stories(stories, clusters, {a.id: a for a in articles})
         with gc_paused(), _timed(timings, "attribution"):
-            attributions = attribution_records(docs, s, progress, engine)
+            if pending is None:
+                attributions = attribution_records(docs, s, progress, engine)
+            else:  # the figure is the wait; the stage's own time is "attribution.alongside"
+                attributions, timings["attribution.alongside"] = pending.result()
     finally:
+        for close in cleanup:
+            close()
         getattr(engine, "close", lambda: None)()
     result = RunResult(
         settings=s,

@@ -35,7 +35,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -108,7 +107,7 @@ def check_run_dir(run_dir: Path) -> Path:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+    return " ".join(str(text).split()).casefold()  # str.split and re's \s: the same spaces
 
 
 def item_id(kind: str, *content: str) -> str:
@@ -170,7 +169,7 @@ class _Index:
             self.flags = read_jsonl(run_dir / "flags.jsonl")
             self.graph = read_json(run_dir / "graph.json")
         self.by_pair: dict[frozenset[str], list[dict[str, Any]]] = {}
-        for m in self.matches:
+        for m in self.matches if self.evidence else ():  # only evidence reads it
             self.by_pair.setdefault(frozenset((m["article_a"], m["article_b"])), []).append(m)
 
         self.labels = {

@@ -54,6 +54,18 @@ def test_map_shared_gives_each_chunk_the_shared_object():
     assert LocalEngine(2).map_shared(_scaled, {"factor": 10}, chunks) == want
 
 
+def test_alongside_runs_in_another_process_and_returns_or_raises():
+    import os
+
+    here = os.getpid()
+    assert LocalEngine().alongside(os.getpid).result() == here  # one worker: runs when asked
+    assert LocalEngine(2).alongside(os.getpid).result() != here  # forked, result pickled back
+    failing = LocalEngine(2).alongside(lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result()
+    LocalEngine(2).alongside(os.getpid).close()  # stopped unasked: no error, no stray process
+
+
 def test_unknown_engine():
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         make_engine("spark")
