@@ -50,12 +50,11 @@ from lineage.cues import (
     words_rx,
 )
 from lineage.gazetteer import ArticleSources, Gazetteer, default_gazetteer
-from lineage.segment import _END, _abbreviations  # the splitter's own rules and data
+from lineage.segment import split_sentences
 
 __all__ = ["Attribution", "AttributionParser", "attributions_table", "parse_attributions"]
 
 _SPACE = re.compile(r"\s")
-_NEXT_WORD = re.compile(r"\s*(\S+)")
 _URL_PARTS = re.compile(r"[./:]+")
 _DOT_WORD = re.compile(r"\.\w")
 _PUNCT = ".,;:!?\"'()[]{}„“”»«‚‘’–—/…*"
@@ -177,7 +176,7 @@ class AttributionParser(CueRules):
     ) -> list[Attribution]:
         """All attributions of one article, in text order (see the module docstring)."""
         if sentences is None:
-            sentences = _split_sentences(text)
+            sentences = split_sentences(text)
         skip = [(s, e) for kind, s, e in blocks if kind in ("teaser", "references")]
         refs = [(s, e) for kind, s, e in blocks if kind == "references"]
         state = ArticleSources(self.gazetteer, article_id, text)
@@ -468,70 +467,6 @@ class AttributionParser(CueRules):
 
 
 # ---------------------------------------------------------------------- helpers
-def _split_sentences(text: str) -> list[tuple[int, int]]:
-    """Same spans as :func:`lineage.segment.split_sentences`, in linear time.
-
-    ``split_sentences`` searches for the word before each period from the start of
-    the sentence and copies the rest of the text to read the word after it; on
-    10kgnad that was a third of ``parse()``'s time. This walks each line once, with
-    the same end regex, abbreviations and rules (``tests/test_attribution.py``
-    checks that both agree).
-    """
-    abbrevs, months = _abbreviations()
-    out: list[tuple[int, int]] = []
-    n = len(text)
-    ls = 0
-    while ls <= n:
-        le = text.find("\n", ls)
-        le = n if le < 0 else le
-        seg = ls
-        for m in _END.finditer(text, ls, le):
-            end = m.end()
-            dot = m.group(0)
-            if dot[0] == ".":
-                word = text[max(seg, text.rfind(" ", seg, end) + 1) : end]
-                if _SPACE.search(word):  # another kind of white space: cut there
-                    word = _SPACE.split(word)[-1]
-                if not _ends_sentence(text, end, word, dot, abbrevs, months):
-                    continue
-            _append_trimmed(text, seg, end, out)
-            seg = end
-        _append_trimmed(text, seg, le, out)
-        ls = le + 1
-    return out
-
-
-def _ends_sentence(
-    text: str,
-    end: int,
-    word: str,
-    dot: str,
-    abbrevs: frozenset[str],
-    months: frozenset[str],
-) -> bool:
-    """``lineage.segment._is_boundary`` for a period, reading the next word in place."""
-    bare = word.rstrip(".").lower()
-    if word.lower() in abbrevs or bare + "." in abbrevs:
-        return False
-    if len(bare) == 1 and bare.isalpha():
-        return False
-    nxt = _NEXT_WORD.match(text, end)
-    following = nxt.group(1) if nxt else ""
-    if bare.isdigit() and len(bare) <= 2:
-        head = following.strip("\"'„“”»«(").lower()
-        if head.rstrip(",.") in months or following[:1].islower():
-            return False
-    return not (following[:1].islower() and not dot.endswith(("!", "?")))
-
-
-def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
-    seg = text[a:b]
-    core = seg.strip()
-    if core:
-        a += len(seg) - len(seg.lstrip())
-        out.append((a, a + len(core)))
-
-
 def _domain_matches(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
     """``rx.finditer(text)`` for a pattern of domains and URLs, searched only in the words
     (runs of non-space characters) that have a period followed by a letter or digit.

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from lineage.errors import InputError
-from lineage.minhash import _word_mask  # re's \w as a table by code point
+from lineage.minhash import word_mask  # re's \w as a table by code point
 from lineage.models import Article, Rejection
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -297,7 +297,7 @@ def detect_languages(texts: Sequence[str], languages: tuple[str, ...] = ("de", "
     firsts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
     joined = "\x00".join(lowered)  # not a word character: no word runs from one text on
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    edges = np.diff(_word_mask(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    edges = np.diff(word_mask(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edges == 1)
     lengths = np.flatnonzero(edges == -1) - starts
     short = lengths <= longest

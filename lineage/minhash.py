@@ -61,7 +61,8 @@ def _word_table() -> np.ndarray:
     return table
 
 
-def _word_mask(cp: np.ndarray) -> np.ndarray:
+def word_mask(cp: np.ndarray) -> np.ndarray:
+    """Which code points ``cp`` (uint32) are word characters, as ``re``'s ``\\w`` decides."""
     mask = _word_table().take(cp, mode="clip")  # beyond the plane: U+FFFF, not a character
     big = np.flatnonzero(cp > 0xFFFF)
     if len(big):  # rare: emoji, historic scripts
@@ -100,7 +101,7 @@ def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     on its characters, not on where it stands.
     """
     cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mask = _word_mask(cp)
+    mask = word_mask(cp)
     edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)

@@ -129,13 +129,18 @@ class OffsetMap(Sequence[int]):
         return hash((self._length, bytes(self._starts), bytes(self._origin)))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_offset_map, (self._length, self._starts, self._origin))
+        return (OffsetMap.from_runs, (self._length, self._starts, self._origin))
 
+    @classmethod
+    def from_runs(cls, length: int, starts: array[int], origin: array[int]) -> OffsetMap:
+        """The map whose run ``k`` begins at clean position ``starts[k]`` = ``origin[k]``.
 
-def _offset_map(length: int, starts: array[int], origin: array[int]) -> OffsetMap:
-    m = OffsetMap.__new__(OffsetMap)
-    m._length, m._starts, m._origin = length, starts, origin
-    return m
+        Runs are maximal stretches where the original offset grows by one per
+        character; a normalizer that tracks them needs no list per character.
+        """
+        m = cls.__new__(cls)
+        m._length, m._starts, m._origin = length, starts, origin
+        return m
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ from importlib.resources import files
 from itertools import accumulate
 from pathlib import Path
 
-from lineage.models import Article, Block, Document, OffsetMap, _offset_map
+from lineage.models import Article, Block, Document, OffsetMap
 
 _QUOTES = str.maketrans(
     {
@@ -348,4 +348,4 @@ def _offset_map_of(runs: Runs) -> OffsetMap:
             origin.append(start)
         pos += n
         expect = start + n
-    return _offset_map(pos, array("i", starts), array("i", origin))
+    return OffsetMap.from_runs(pos, array("i", starts), array("i", origin))

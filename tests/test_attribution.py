@@ -559,50 +559,6 @@ def test_negated_passive_and_wie_jedes_jahr(parser, text):
     assert not [r for r in parse(parser, text) if r.mention.startswith(("Die", "jedes"))]
 
 
-_TRICKY = [
-    "Laut JCS sind 1.100 tot. Am 26. November kam es zu Kämpfen.",
-    "Er sagte z. B. nichts. Dr. Muster kam am 3. Oktober.\n\nNeuer Absatz! Wirklich? Ja…",
-    "Die U.S.A. und die E.U. reagierten.  „Nein.“ So sprach er.\tDann ging er.\u00a0Weiter.",
-    "Mr. Smith said no. e.g. this. 12. und 13. Mai. Ende.",
-    "",
-    "\n\n  \n",
-    "Satz ohne Ende",
-]
-
-
-@pytest.mark.parametrize("text", _TRICKY)
-def test_fast_sentence_split_matches_segment(text):
-    from lineage.attribution import _split_sentences
-    from lineage.segment import split_sentences
-
-    assert _split_sentences(text) == split_sentences(text)
-
-
-def test_fast_sentence_split_matches_segment_on_seeds_and_10kgnad():
-    import csv
-
-    from lineage.attribution import _split_sentences
-    from lineage.segment import split_sentences
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    data = SEEDS.parent.parent / "shared" / "data" / "10kgnad" / "articles.csv"
-    if data.is_file():
-        with data.open(encoding="utf-8", newline="") as f:
-            rows = csv.reader(f, delimiter=";", quotechar="'")
-            texts += [r[1] for _, r in zip(range(300), rows, strict=False) if len(r) > 1]
-    for text in texts:
-        assert _split_sentences(text) == split_sentences(text)
-
-
-@given(st.text(alphabet=st.sampled_from(list("ab A.!?\n “„z1")), max_size=60))
-@settings(max_examples=300, deadline=None)
-def test_fast_sentence_split_matches_segment_property(text):
-    from lineage.attribution import _split_sentences
-    from lineage.segment import split_sentences
-
-    assert _split_sentences(text) == split_sentences(text)
-
-
 def test_nach_document_nouns(parser):
     r = one(parser, "Nach einer Stellungnahme der US-Armee befand sich der Helikopter im Flug.")
     assert (r.cue_family, r.mention) == ("nach_angaben", "der US-Armee")

@@ -23,7 +23,6 @@ from lineage.attribution import (
     _URL_PARTS,
     AttributionParser,
     _domain_matches,
-    _split_sentences,
 )
 from lineage.cues import cue_data, whole_word
 from lineage.models import Article
@@ -156,7 +155,7 @@ def check_fired(p: AttributionParser, text: str) -> None:
     low = text.lower()
     if len(low) != len(text):
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    sentences = _split_sentences(text)
+    sentences = split_sentences(text)
     words = words_of(low)
     got = p._fired(text, low, words, sentences)
     want = reference_fired(p, text, low, words, sentences)
