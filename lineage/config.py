@@ -61,6 +61,9 @@ class Settings:
     """Up to this many passages, every pair is scored; above, rare shared terms block."""
     char_ngrams: bool = True
     """Add character 3-5-grams (robust to German inflection) to the TF-IDF features."""
+    fact_min_shared: int = 2
+    """Fact keys (a strong fact; a count's unit and size) two passages must share to be
+    compared on facts alone: one shared number or name paired unrelated reports."""
 
     # match kinds
     verbatim_min_jaccard: float = 0.9

@@ -35,7 +35,7 @@ import hashlib
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,20 +141,28 @@ _FACT_MAX_POSTINGS = 50
 
 
 def fact_candidates(
-    facts: Sequence[list[Fact]], groups: np.ndarray, max_postings: int = _FACT_MAX_POSTINGS
+    facts: Sequence[list[Fact]],
+    groups: np.ndarray,
+    max_postings: int = _FACT_MAX_POSTINGS,
+    min_shared: int = 1,
 ) -> np.ndarray:
-    """Pairs of passages (different groups) sharing a strong fact or a count's unit+magnitude."""
-    return key_candidates([blocking_keys(fs) for fs in facts], groups, max_postings)
+    """Pairs of passages (different groups) sharing strong facts or a count's unit+magnitude."""
+    return key_candidates([blocking_keys(fs) for fs in facts], groups, max_postings, min_shared)
 
 
 def key_candidates(
-    keys: Sequence[set[str]], groups: np.ndarray, max_postings: int = _FACT_MAX_POSTINGS
+    keys: Sequence[Collection[str]],
+    groups: np.ndarray,
+    max_postings: int = _FACT_MAX_POSTINGS,
+    min_shared: int = 1,
 ) -> np.ndarray:
-    """Pairs of passages (different groups) sharing a key held by at most ``max_postings``."""
-    return _posting_pairs(*_key_ids(keys, np.arange(len(keys))), groups, max_postings)
+    """Pairs of passages (different groups) sharing at least ``min_shared`` keys, each held
+    by at most ``max_postings`` passages."""
+    return _posting_pairs(*_key_ids(keys, np.arange(len(keys))), groups, max_postings,
+                          min_shared)  # fmt: skip
 
 
-def _key_ids(keys: Sequence[set[str]], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _key_ids(keys: Sequence[Collection[str]], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(passage, key number) of every key of passage ``p``, whose keys are ``keys[which[p]]``."""
     vocab: dict[str, int] = {}
     ids = [vocab.setdefault(k, len(vocab)) for ks in keys for k in ks]
@@ -168,8 +176,8 @@ def _key_ids(keys: Sequence[set[str]], which: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _posting_pairs(rows: np.ndarray, cols: np.ndarray, groups: np.ndarray,
-                   max_postings: int) -> np.ndarray:  # fmt: skip
-    """Sorted unique pairs ``a < b`` (different groups) of rows sharing a column.
+                   max_postings: int, min_shared: int = 1) -> np.ndarray:  # fmt: skip
+    """Sorted unique pairs ``a < b`` (different groups) of rows sharing ``min_shared`` columns.
 
     Columns held by fewer than 2 or more than ``max_postings`` rows are
     ignored. Postings of one size are expanded together (no loop per key).
@@ -189,7 +197,11 @@ def _posting_pairs(rows: np.ndarray, cols: np.ndarray, groups: np.ndarray,
         pairs.append(np.stack([a[keep], b[keep]], axis=1))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(pairs).astype(np.int64), axis=0)
+    both = np.concatenate(pairs).astype(np.uint64)
+    packed, shared = np.unique(both[:, 0] << np.uint64(32) | both[:, 1], return_counts=True)
+    packed = packed[shared >= min_shared]
+    return np.stack([(packed >> np.uint64(32)).astype(np.int64),
+                     (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)  # fmt: skip
 
 
 def _overlaps(x: Passage, y: Passage) -> bool:
@@ -411,21 +423,54 @@ def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
     return _signer(s).signatures_flat(values, offsets)
 
 
-def _facts_chunk(texts: list[str]) -> list[list[Fact]]:
-    """Facts per text; a text seen before (a copied passage) is not extracted again.
+@dataclass(frozen=True, slots=True)
+class _TextFacts:
+    """The facts of one distinct text and the keys the match stage compares them by."""
 
-    Equal facts share one (immutable) object, so each is pickled and rebuilt
-    once per chunk: the main process unpickles a quarter of the objects.
+    facts: list[Fact]
+    keys: list[str]  # ``kind:key`` of every fact, sorted, unique
+    strong: list[str]  # ...of the strong ones (``factlib.is_strong``)
+    names: list[str]  # ...of the names
+    unit: bool  # a count with a unit (its number may drift)
+    blocking: list[str]  # ``blocking_keys``, sorted
+
+    @classmethod
+    def of(cls, facts: list[Fact], intern: dict[str, str] | None = None) -> _TextFacts:
+        """Keys of ``facts``; ``intern`` shares equal strings (pickled once per chunk)."""
+        same = intern if intern is not None else {}
+        keys, strong, names = set(), set(), set()
+        unit = False
+        for f in facts:
+            key = f"{f.kind}:{f.key}"
+            key = same.setdefault(key, key)
+            keys.add(key)
+            if factlib.is_strong(f):
+                strong.add(key)
+            if f.kind == "name":
+                names.add(key)
+            elif f.kind == "number" and f.unit:
+                unit = True
+        blocking = [same.setdefault(k, k) for k in sorted(blocking_keys(facts))]
+        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, blocking)
+
+
+def _facts_chunk(texts: list[str]) -> list[_TextFacts]:
+    """Facts and their keys per text; a text seen before (a copied passage) is not extracted again.
+
+    Runs in the workers, so the keys are made in parallel too. Equal facts and
+    key strings share one (immutable) object, so each is pickled and rebuilt
+    once per chunk.
     """
     same: dict[tuple[str, str, str, str], Fact] = {}
-    seen: dict[str, list[Fact]] = {}
+    intern: dict[str, str] = {}
+    seen: dict[str, _TextFacts] = {}
     out = []
     for t in texts:
-        fs = seen.get(t)
-        if fs is None:
-            fs = seen[t] = [same.setdefault((f.kind, f.key, f.text, f.unit), f)
-                            for f in factlib.extract(t)]  # fmt: skip
-        out.append(list(fs))
+        tf = seen.get(t)
+        if tf is None:
+            fs = [same.setdefault((f.kind, f.key, f.text, f.unit), f) for f in factlib.extract(t)]
+            tf = seen[t] = _TextFacts.of(fs, intern)
+        out.append(tf)
     return out
 
 
@@ -638,28 +683,26 @@ class _FactKeys:
     @classmethod
     def of(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactKeys:
         """Rows in the order of ``fact_lists``."""
+        return cls.of_keys([_TextFacts.of(list(fs)) for fs in fact_lists])
+
+    @classmethod
+    def of_keys(cls, rows: Sequence[_TextFacts]) -> _FactKeys:
+        """Rows in the order of ``rows`` (keys already made, e.g. by the workers)."""
         vocab: dict[str, int] = {}
-        cols: tuple[list[int], list[int], list[int]] = ([], [], [])
-        ptrs: tuple[list[int], list[int], list[int]] = ([0], [0], [0])
-        units = np.zeros(len(fact_lists), dtype=bool)
-        for r, fs in enumerate(fact_lists):
-            all_k, strong_k = set(), set()
-            for f in fs:
-                key = vocab.setdefault(f"{f.kind}:{f.key}", len(vocab))
-                all_k.add(key)
-                if factlib.is_strong(f):
-                    strong_k.add(key)
-                if f.kind == "number" and f.unit:
-                    units[r] = True
-            name_k = {vocab[f"name:{f.key}"] for f in fs if f.kind == "name"}
-            for c, p, ks in zip(cols, ptrs, (all_k, strong_k, name_k), strict=True):
-                c.extend(sorted(ks))
-                p.append(len(c))
-        shape = (len(fact_lists), max(1, len(vocab)))
-        mats = [sp.csr_matrix((np.ones(len(c), dtype=np.int32), np.array(c, dtype=np.int64),
-                               np.array(p, dtype=np.int64)), shape=shape)
-                for c, p in zip(cols, ptrs, strict=True)]  # fmt: skip
-        return cls(mats[0], mats[1], mats[2], units)
+        mats = []
+        for field_name in ("keys", "strong", "names"):
+            lists = [getattr(r, field_name) for r in rows]
+            sizes = np.fromiter(map(len, lists), np.int64, len(lists))
+            cols = np.fromiter((vocab.setdefault(k, len(vocab)) for ks in lists for k in ks),
+                               np.int64, int(sizes.sum()))  # fmt: skip
+            mats.append((cols, np.r_[0, np.cumsum(sizes)].astype(np.int64)))
+        shape = (len(rows), max(1, len(vocab)))
+        csr = [sp.csr_matrix((np.ones(len(c), dtype=np.int32), c, p), shape=shape)
+               for c, p in mats]  # fmt: skip
+        for m in csr:
+            m.sort_indices()  # key numbers follow first sight, not each row's order
+        units = np.fromiter((r.unit for r in rows), bool, len(rows))
+        return cls(csr[0], csr[1], csr[2], units)
 
 
 def _shared_counts(x: sp.csr_matrix, y: sp.csr_matrix, a: np.ndarray,
@@ -789,13 +832,15 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
                           len(passages))  # fmt: skip
         texts = list(first)
-        unique_facts = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
-                        chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        unique = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
+                  chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        unique_facts = [u.facts for u in unique]
         fact_list = [list(unique_facts[u]) for u in uid.tolist()]
         facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
-        blocking = [blocking_keys(fs) for fs in unique_facts]
-        fact_pairs = _posting_pairs(*_key_ids(blocking, uid), groups, _FACT_MAX_POSTINGS)
-        fact_keys = _FactKeys.of(unique_facts)
+        blocking = [u.blocking for u in unique]
+        fact_pairs = _posting_pairs(*_key_ids(blocking, uid), groups, _FACT_MAX_POSTINGS,
+                                    s.fact_min_shared)  # fmt: skip
+        fact_keys = _FactKeys.of_keys(unique)
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
     if boiler_passages:

@@ -198,6 +198,15 @@ def test_key_candidates_equal_pairs_per_posting_list() -> None:
             want |= {(a, b) for a, b in itertools.combinations(held, 2) if groups[a] != groups[b]}
     got = key_candidates(keys, groups, max_postings=12)
     assert [tuple(p) for p in got.tolist()] == sorted(want) and len(want) > 100
+    common = {}
+    for k in {k for ks in keys for k in ks}:
+        held = [i for i, ks in enumerate(keys) if k in ks]
+        if 2 <= len(held) <= 12:
+            for pair in itertools.combinations(held, 2):
+                common[pair] = common.get(pair, 0) + 1
+    twice = sorted(p for p, c in common.items() if c >= 2 and groups[p[0]] != groups[p[1]])
+    got2 = key_candidates(keys, groups, max_postings=12, min_shared=2)
+    assert [tuple(p) for p in got2.tolist()] == twice and 0 < len(twice) < len(want)
     assert key_candidates([set(), set()], groups[:2]).shape == (0, 2)
 
 
