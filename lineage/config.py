@@ -59,6 +59,10 @@ class Settings:
     """Nearest passages per passage kept from the TF-IDF stage."""
     tfidf_exhaustive_max: int = 6000
     """Up to this many passages, every pair is scored; above, rare shared terms block."""
+    tfidf_rare_max_df: int = 20
+    """A word (or word pair) in at most this many passages is rare enough to block on..."""
+    tfidf_rare_min_shared: int = 3
+    """...and passages sharing this many rare terms are scored (2 paired 2x more, no recall)."""
     char_ngrams: bool = True
     """Add character 3-5-grams (robust to German inflection) to the TF-IDF features."""
     fact_min_shared: int = 2

@@ -825,7 +825,9 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         scorer.fit([p.text for p in passages])
     with _timed(t, "tfidf_candidates"):
         tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
-                                     exhaustive_max=s.tfidf_exhaustive_max)  # fmt: skip
+                                     exhaustive_max=s.tfidf_exhaustive_max,
+                                     max_df=s.tfidf_rare_max_df,
+                                     min_shared=s.tfidf_rare_min_shared)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
     with gc_paused(), _timed(t, "facts"):
         first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)

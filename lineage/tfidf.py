@@ -807,7 +807,7 @@ class PassageScorer:
         top_k: int = 5,
         exhaustive_max: int = 6000,
         max_df: int = 20,
-        min_shared: int = 2,
+        min_shared: int = 3,
     ) -> np.ndarray:
         """Pairs ``(i, j)``, ``i < j``, of passages of different groups worth scoring."""
         n = self.n_docs_
