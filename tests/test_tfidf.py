@@ -123,11 +123,12 @@ def test_candidates_equal_whole_matrix(texts: list[str]) -> None:
     df = np.diff(binary.indptr)
     rare = binary[:, np.flatnonzero((df >= 2) & (df <= 20))].tocsr()
     shared = (rare @ rare.T).tocoo()
-    mask = (shared.row < shared.col) & (shared.data >= 2)
-    mask &= groups[shared.row] != groups[shared.col]
-    expected = np.unique(np.stack([shared.row[mask], shared.col[mask]], axis=1), axis=0)
-    got = scorer.candidates(groups, exhaustive_max=0)
-    assert len(got) and np.array_equal(got, expected)
+    for min_shared in (2, 3):
+        mask = (shared.row < shared.col) & (shared.data >= min_shared)
+        mask &= groups[shared.row] != groups[shared.col]
+        expected = np.unique(np.stack([shared.row[mask], shared.col[mask]], axis=1), axis=0)
+        got = scorer.candidates(groups, exhaustive_max=0, min_shared=min_shared)
+        assert len(got) and np.array_equal(got, expected)
     # the word vectors are not re-sorted by it (their row order matters for the cosines)
     _same(scorer.matrix_, _reference(texts))
     near = scorer.candidates(groups, min_cosine=0.2, top_k=3)
