@@ -72,8 +72,11 @@ def word_mask(cp: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P**i`` and ``P**-i`` modulo 2**64 for ``i < n`` (cached, grown by doubling)."""
+def hash_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` modulo 2**64 for ``i < n`` (cached, grown by doubling).
+
+    The powers of the polynomial word hash (shared with ``lineage.tfidf``'s tokens).
+    """
     if len(_POWERS[0]) < n:
         size = max(n, 2 * len(_POWERS[0]))
         grown = []
@@ -105,7 +108,7 @@ def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    pw, inv = _powers(len(cp))
+    pw, inv = hash_powers(len(cp))
     with np.errstate(over="ignore"):
         prefix = np.empty(len(cp) + 1, dtype=np.uint64)
         prefix[0] = 0

@@ -74,6 +74,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from lineage.engine import Engine, chunked
+from lineage.minhash import hash_powers
 
 _SCALE = np.float32(np.sqrt(0.5))  # averages the two L2-normalized spaces
 _CHAR_RANGE = (3, 5)
@@ -84,13 +85,10 @@ _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation'
 _ROW_CHUNK = 25_000  # passages whose character rows are built in one step
 _BLOCK_ROWS = 150_000  # distinct passages whose vectors one cosine task builds (~0.7 GB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
-_HASH_P = np.uint64(0x9E3779B97F4A7C15)  # odd: invertible modulo 2**64
-_HASH_P_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
 _HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
 
 
 _WORD, _SPACE = np.uint8(1), np.uint8(2)
-_POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]  # P**i, P**-i
 
 
 @functools.cache
@@ -116,19 +114,6 @@ def _char_classes(cp: np.ndarray) -> np.ndarray:
         ok = np.fromiter((chr(c).isalnum() for c in uniq.tolist()), dtype=bool, count=len(uniq))
         cls[big] = ok[inv.ravel()].astype(np.uint8) * _WORD
     return cls
-
-
-def _hash_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P**i`` and ``P**-i`` modulo 2**64 for ``i < n`` (kept, grown by doubling)."""
-    if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]))
-        grown = []
-        for base in (_HASH_P, _HASH_P_INV):
-            arr = np.full(size, base, dtype=np.uint64)
-            arr[0] = 1
-            grown.append(np.cumprod(arr, out=arr))  # wraps modulo 2**64, as intended
-        _POWERS[:] = grown
-    return _POWERS[0][:n], _POWERS[1][:n]
 
 
 def _first_seen(
@@ -254,7 +239,7 @@ def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
     cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # start of every text (and the end)
     cls = _char_classes(cp)
-    powers, inv = _hash_powers(len(cp) + 1)
+    powers, inv = hash_powers(len(cp) + 1)
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
     np.cumsum(cp * powers[: len(cp)], out=prefix[1:])
     return (_runs(low, cp, (cls & _WORD) > 0, prefix, inv, bounds),
@@ -718,7 +703,7 @@ class PassageScorer:
         """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
         chunks = [texts[lo:hi] for lo, hi in chunked(len(texts), _TEXT_CHUNK)]
         _char_table()  # built here once: forked workers inherit it
-        _hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
+        hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
         parts = (
             self.engine.map(_tokenize_chunk, chunks)
             if self.engine
