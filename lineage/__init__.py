@@ -13,6 +13,7 @@ Errors: ``LineageError`` and its subclasses ``InputError`` (file and line),
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("lineage")
@@ -27,8 +28,32 @@ from lineage.errors import (
     InputError,
     LineageError,
 )
-from lineage.ingest import read_articles
-from lineage.pipeline import RunResult, article_pairs, attributions_only, scan, write_run
+
+_LAZY = {
+    "read_articles": "lineage.ingest",
+    "RunResult": "lineage.pipeline",
+    "article_pairs": "lineage.pipeline",
+    "attributions_only": "lineage.pipeline",
+    "scan": "lineage.pipeline",
+    "write_run": "lineage.pipeline",
+}
+"""Imported on first use: the pipeline pulls in scipy, scikit-learn and datasketch (~1.5 s),
+which ``lineage --help`` and the light commands do not need."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lineage' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time see __getattr__
+    from lineage.ingest import read_articles
+    from lineage.pipeline import RunResult, article_pairs, attributions_only, scan, write_run
 
 __all__ = [
     "ArchiveError",

@@ -16,10 +16,9 @@ from typing import Any
 
 import click
 
-from lineage import __version__, pipeline
+from lineage import __version__
 from lineage.config import Settings, load_settings, to_toml
 from lineage.errors import LineageError
-from lineage.export import export_graph
 from lineage.output import atomic_write_text, dumps, table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True}
@@ -239,6 +238,8 @@ def scan(
       lineage scan seeds/ --out reports/seeds
       cat batch.jsonl | lineage scan - --out reports/today -f jsonl
     """
+    from lineage import pipeline  # heavy (scipy, scikit-learn): imported when a command runs
+
     settings = inputs.settings(
         seed=seed,
         engine=engine,
@@ -320,6 +321,8 @@ def attributions(
     Example:
       lineage attributions seeds/ -f table
     """
+    from lineage import pipeline
+
     settings = inputs.settings()
     records, rejected = pipeline.attributions_only(articles, settings)
     for r in rejected:
@@ -375,6 +378,8 @@ def graph_cmd(run_dir: Path, fmt: str, output: Path | None, kinds: tuple[str, ..
       lineage graph reports/seeds -f dot --kind derives_from --kind cites | dot -Tsvg > g.svg
       lineage graph reports/seeds -f graphml -o lineage.graphml
     """
+    from lineage.export import export_graph
+
     text = export_graph(run_dir, fmt, kinds)
     if output:
         atomic_write_text(output, text)

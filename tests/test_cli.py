@@ -155,3 +155,18 @@ def test_every_command_has_help() -> None:
     for cmd in cli.commands:
         result = _run(cmd, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_help_does_not_import_the_pipeline():
+    """``lineage --help`` stays fast: scikit-learn and datasketch load when a command runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from lineage.cli import cli; "
+        "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
+        "heavy = [m for m in ('lineage.pipeline', 'sklearn', 'datasketch') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
