@@ -44,6 +44,16 @@ def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     )
 
 
+def _line_passages(aid: str, lines: list[str]) -> list[dict[str, Any]]:
+    """Passage records of an article whose text is ``lines`` joined by newlines, one per line."""
+    out, pos = [], 0
+    for k, line in enumerate(lines):
+        out.append({"id": f"{aid}#p{k}", "article": aid, "index": k, "start": pos,
+                    "end": pos + len(line), "text": line})  # fmt: skip
+        pos += len(line) + 1
+    return out
+
+
 def write_sample_run(folder: Path) -> Path:
     """Three articles: a wire text, a hostile uncredited copy, an unrelated one."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,21 +84,7 @@ def write_sample_run(folder: Path) -> Path:
                 "blocks": [{"kind": "body", "start": 0, "end": len(text)}],
             }
         )
-    passages = []
-    for aid, text in texts.items():
-        pos = 0
-        for i, line in enumerate(text.split("\n")):
-            passages.append(
-                {
-                    "id": f"{aid}#p{i}",
-                    "article": aid,
-                    "index": i,
-                    "start": pos,
-                    "end": pos + len(line),
-                    "text": line,
-                }
-            )
-            pos += len(line) + 1
+    passages = [p for aid, text in texts.items() for p in _line_passages(aid, text.split("\n"))]
     for a in articles:
         a["passages"] = sum(1 for p in passages if p["article"] == a["id"])
     first = "Seoul says 1,100 North Korean soldiers were killed or wounded in Kursk."
@@ -515,19 +511,7 @@ def write_big_run(folder: Path, groups: int = 5, size: int = 8) -> Path:
         for i, aid in enumerate(ids):
             lines = [wire, f"Article {aid} adds its own view & more.", "Readers wrote in."]
             text = "\n".join(lines)
-            pos = 0
-            for k, line in enumerate(lines):
-                passages.append(
-                    {
-                        "id": f"{aid}#p{k}",
-                        "article": aid,
-                        "index": k,
-                        "start": pos,
-                        "end": pos + len(line),
-                        "text": line,
-                    }
-                )
-                pos += len(line) + 1
+            passages.extend(_line_passages(aid, lines))
             articles.append(
                 {
                     "id": aid,
