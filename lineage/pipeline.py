@@ -16,7 +16,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -38,6 +38,7 @@ from lineage.models import (
     Passage,
     Rejection,
     Story,
+    shallow_record,
 )
 from lineage.normalize import normalize
 from lineage.output import write_json, write_jsonl
@@ -106,8 +107,7 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 def article_record(doc: Document, n_passages: int) -> dict[str, Any]:
     """The ``articles.jsonl`` object: metadata, provenance, blocks in original offsets."""
-    art = doc.article  # its fields are plain values: one level is a record (models.record)
-    rec = {name: getattr(art, name) for name in _SHALLOW[Article]}
+    rec = shallow_record(doc.article)  # its fields are plain values: the same as to_dict()
     rec["passages"] = n_passages
     rec["blocks"] = [
         {"kind": b.kind, "start": s, "end": e}
@@ -456,21 +456,13 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
     return out
 
 
-_SHALLOW: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Article, Match, AlignedSpan, Cluster, Story)
-}
+_SHALLOW = (Article, Match, AlignedSpan, Cluster, Story)
+"""Records whose ``to_dict`` is ``models.record``: written through ``shallow_record``."""
 
 
 def _shallow_record(obj: Any) -> Any:
-    """``obj.to_dict()`` one level deep: the encoder comes back for the records inside.
-
-    For the records whose ``to_dict`` is ``models.record`` (all fields, nested
-    records as dicts) this gives the same JSON without copying every list.
-    """
-    names = _SHALLOW.get(type(obj))
-    if names is None:
-        return obj.to_dict()
-    return {name: getattr(obj, name) for name in names}
+    """``obj.to_dict()`` for the encoder, one level deep where that gives the same JSON."""
+    return shallow_record(obj) if type(obj) in _SHALLOW else obj.to_dict()
 
 
 def _write_report(out: Path, known: dict[str, Any]) -> None:
