@@ -397,7 +397,7 @@ def read_jsonl(
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = json.loads(raw.rstrip("\r\n"))  # a column past the end, not "column 1"
         except json.JSONDecodeError as exc:
             yield InputError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", lineno)
             continue
@@ -421,7 +421,9 @@ def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:
                 try:
                     rows.append((lineno, json.loads(line)))
                 except json.JSONDecodeError as exc:
-                    raise InputError(p, f"invalid JSON ({exc.msg})", lineno) from exc
+                    raise InputError(
+                        p, f"invalid JSON ({exc.msg}, column {exc.colno})", lineno
+                    ) from exc
     else:
         reader = csv.DictReader(io.StringIO(raw))
         rows = [(i + 2, row) for i, row in enumerate(reader)]

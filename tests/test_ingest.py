@@ -180,3 +180,11 @@ def test_detect_languages_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ["der die und das ist", "the and of is a", "x", "le la et les", "und the der"] * 3
     monkeypatch.setattr(ingest, "LANGUAGE_BATCH", 2)
     assert ingest.detect_languages(texts) == [ingest.detect_language(t) for t in texts]
+
+
+def test_truncated_jsonl_line_names_the_column_where_it_broke(tmp_path: Path) -> None:
+    f = tmp_path / "feed.jsonl"
+    f.write_text('{"id": "a", "text": "fine text here"}\n{"id": "b", "text": \n', "utf-8")
+    [rejected] = read_articles([f]).rejected
+    assert rejected.line == 2
+    assert rejected.reason == "invalid JSON (Expecting value, column 21)"  # not column 1
