@@ -21,9 +21,9 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing as mp
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any, Protocol, TypeVar
 
 from lineage.errors import ConfigError
@@ -41,6 +41,15 @@ class Engine(Protocol):
 
     def map(self, fn: Callable[[T], R], chunks: Sequence[T]) -> list[R]:
         """``[fn(c) for c in chunks]``, possibly in parallel."""
+        ...
+
+    def map_iter(self, fn: Callable[[T], R], chunks: Sequence[T]) -> Generator[R, None, None]:
+        """``map``, yielding each result, in chunk order, as soon as it is in.
+
+        For progress bars: one pool (or one batch of tasks) serves all chunks,
+        where calling ``map`` in waves would start workers once per wave.
+        Close the iterator (``contextlib.closing``) if you stop early.
+        """
         ...
 
     def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
@@ -136,6 +145,11 @@ class LocalEngine:
         """``[fn(c) for c in chunks]``."""
         return self._map(fn, (), chunks)
 
+    def map_iter(self, fn: Callable[[T], R], chunks: Sequence[T]) -> Generator[R, None, None]:
+        """``map``, one result at a time in chunk order (one pool for all chunks)."""
+        with closing(self._iter(fn, (), chunks)) as results:
+            yield from results
+
     def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
         """``[fn(shared, c) for c in chunks]``; forked workers inherit ``shared``."""
         return self._map(fn, (shared,), chunks)
@@ -153,19 +167,25 @@ class LocalEngine:
         return _Forked(fn)
 
     def _map(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]) -> list[R]:
+        with closing(self._iter(fn, shared, chunks)) as results:
+            return list(results)
+
+    def _iter(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]
+              ) -> Generator[R, None, None]:  # fmt: skip
         if self.workers == 1 or len(chunks) < 2:
-            return [fn(*shared, c) for c in chunks]
+            for c in chunks:
+                yield fn(*shared, c)
+            return
         if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux/macOS
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
-                if shared:
-                    return list(pool.map(functools.partial(fn, *shared), chunks))
-                return list(pool.map(fn, chunks))
+                yield from pool.map(functools.partial(fn, *shared) if shared else fn, chunks)
+            return
         # forked workers inherit the chunks: only chunk numbers and results are pickled
         global _FORKED
         _FORKED = (fn, chunks, shared)
         try:
             with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork")) as pool:
-                return list(pool.map(_run_forked, range(len(chunks))))
+                yield from pool.map(_run_forked, range(len(chunks)))
         finally:
             _FORKED = None
 
@@ -200,6 +220,15 @@ class DaskEngine:
             return []
         futures = self.client.map(fn, list(chunks), pure=False)
         return list(self.client.gather(futures))
+
+    def map_iter(self, fn: Callable[[T], R], chunks: Sequence[T]) -> Generator[R, None, None]:
+        """Submit one task per chunk; yield each result in chunk order."""
+        futures = self.client.map(fn, list(chunks), pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            self.client.cancel(futures)
 
     def map_shared(self, fn: Callable[[S, T], R], shared: S, chunks: Sequence[T]) -> list[R]:
         """Scatter ``shared`` to every worker once, then one small task per chunk."""

@@ -54,6 +54,28 @@ def test_map_shared_gives_each_chunk_the_shared_object():
     assert LocalEngine(2).map_shared(_scaled, {"factor": 10}, chunks) == want
 
 
+def _pid_of(chunk: int) -> tuple[int, int]:
+    import os
+
+    return chunk, os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_map_iter_yields_in_chunk_order_from_one_pool(workers: int):
+    got = list(LocalEngine(workers).map_iter(_pid_of, list(range(12))))
+    assert [c for c, _ in got] == list(range(12))
+    # every chunk ran in one pool: at most `workers` processes did them all
+    assert len({pid for _, pid in got}) <= workers
+
+
+def test_map_iter_closed_early_stops_its_pool():
+    results = LocalEngine(2).map_iter(_pid_of, list(range(6)))
+    assert next(results)[0] == 0
+    results.close()  # no error, no stray process (the pool's exit waits for its workers)
+    with pytest.raises(StopIteration):
+        next(results)
+
+
 def test_alongside_runs_in_another_process_and_returns_or_raises():
     import os
 
@@ -104,7 +126,9 @@ def test_dask_local_cluster_output_equals_local_engine(seeds_dir, tmp_path, monk
         engine = DaskEngine(cluster.scheduler_address)
         try:
             shared = engine.map_shared(_scaled, {"factor": 3}, [(0, 2), (2, 3)])
+            streamed = list(engine.map_iter(_pid_of, [2, 0, 1]))
         finally:
             engine.close()
     assert remote == local
     assert shared == [[0, 3], [6]]
+    assert [c for c, _ in streamed] == [2, 0, 1]

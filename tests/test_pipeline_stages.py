@@ -16,9 +16,8 @@ from lineage.segment import passages as make_passages
 
 @pytest.fixture()
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several chunks and several waves even on the few seed articles."""
+    """Several chunks even on the few seed articles."""
     monkeypatch.setattr(pipeline, "ARTICLES_PER_CHUNK", 2)
-    monkeypatch.setattr(pipeline, "CHUNKS_PER_WAVE", 1)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
