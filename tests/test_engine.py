@@ -71,7 +71,7 @@ def test_map_iter_yields_in_chunk_order_from_one_pool(workers: int):
 def test_map_iter_closed_early_stops_its_pool():
     results = LocalEngine(2).map_iter(_pid_of, list(range(6)))
     assert next(results)[0] == 0
-    results.close()  # no error, no stray process (the pool's exit waits for its workers)
+    results.close()  # no error; the pool is shut down (its workers exit on their own)
     with pytest.raises(StopIteration):
         next(results)
 
