@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
@@ -130,15 +131,37 @@ def _noun_like(word: str) -> bool:
     return len(word) > 6 and word.lower().endswith(_NOUN_ENDINGS)
 
 
+_NOT_NAME = 1  # a listed non-name word ("Der", "Regierung")
+_INNER = 2  # a capital after a hyphen ("NATO-Generalsekretär")
+_NOUN = 4  # a German common noun by its length and ending (``_noun_like``)
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_flags(word: str) -> int:
+    """Why ``word`` cannot be (the first) part of a name, as bits (0: it can)."""
+    flags = _NOT_NAME if word in _data()["not_names"] else 0
+    if _INNER_CAP.search(word):
+        flags |= _INNER
+    return flags | _NOUN if _noun_like(word) else flags
+
+
 @lru_cache(maxsize=65536)
 def _name(found: str) -> Fact | None:
-    """The name fact of one ``_CAP`` match, None where it is no name (cached: names recur)."""
-    stop = _data()["not_names"]
+    """The name fact of one ``_CAP`` match, None where it is no name (cached: names recur).
+
+    Leading words that are listed, hyphenated with a capital or noun-like are
+    dropped ("Der", "NATO-Generalsekretär", "Militärexperten"); what is left is a
+    name if it has two capitalised words and none of them is listed or noun-like.
+    Word verdicts are cached too: most matches are new, their words are not.
+    """
     parts = found.split()
-    while parts and (parts[0] in stop or _INNER_CAP.search(parts[0]) or _noun_like(parts[0])):
-        parts = parts[1:]  # "Der", "NATO-Generalsekretär", "Militärexperten": no name
+    k = 0
+    while k < len(parts) and _word_flags(parts[k]):
+        k += 1
+    if k:
+        parts = parts[k:]
     caps = [p for p in parts if p[:1].isupper()]
-    if len(caps) < 2 or any(p in stop for p in caps) or any(_noun_like(p) for p in caps):
+    if len(caps) < 2 or any(_word_flags(p) & (_NOT_NAME | _NOUN) for p in caps):
         return None
     name = " ".join(parts)
     return Fact("name", name.lower(), name)
@@ -167,20 +190,108 @@ def quotes(text: str) -> list[Fact]:
     return out
 
 
+def _quotes_in(text: str, start: int, end: int) -> list[Fact]:
+    """``quotes(text[start:end])`` without the copy (``_QUOTE`` reads nothing outside)."""
+    out = []
+    for m in _QUOTE.finditer(text, start, end):
+        words = _WORD.findall(m.group(1).lower())
+        if len(words) >= 3:
+            out.append(Fact("quote", " ".join(words[:8]), m.group(1)))
+    return out
+
+
 def _unique(found: Iterable[Fact]) -> list[Fact]:
     """First fact of each (kind, key)."""
-    seen: set[tuple[str, str]] = set()
-    out = []
+    first: dict[tuple[str, str], Fact] = {}
     for fact in found:
-        if (fact.kind, fact.key) not in seen:
-            seen.add((fact.kind, fact.key))
-            out.append(fact)
-    return out
+        first.setdefault((fact.kind, fact.key), fact)
+    return list(first.values())
 
 
 def extract(text: str) -> list[Fact]:
     """All facts of ``text``, unique by (kind, key), in order of appearance."""
     return _unique([*numbers(text), *names(text), *quotes(text)])
+
+
+_CUT = frozenset('.!?…"“”„»«)]')
+"""Characters after which no number, name or acronym match goes on over white space."""
+
+
+def _clean_cut(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` has the number, name and acronym matches of ``text`` there.
+
+    True where the span begins after white space that follows a ``_CUT`` character
+    (or only white space) and ends on a ``_CUT`` character before white space: no
+    match of ``_NUMBER``, ``_CAP`` or ``_ACRONYM`` can contain such a character or
+    such white space, and their look-behinds and look-aheads read the same there
+    as at a string's start and end. Sentence windows nearly always qualify.
+    """
+    if start > 0:
+        if not text[start - 1].isspace():
+            return False
+        i = start - 1
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        if i > 0 and text[i - 1] not in _CUT:
+            return False
+    return end >= len(text) or (text[end - 1] in _CUT and text[end].isspace())
+
+
+def extract_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fact]]:
+    """``[extract(text[a:b]) for a, b in spans]``, scanning ``text`` once where the cuts allow.
+
+    Overlapping windows hold each sentence twice, so extracting per window ran
+    every regex over every sentence twice. Here numbers, names and acronyms are
+    found once over the spans' range and each span takes those that start in it
+    (``_clean_cut`` says when that is exact; other spans are extracted on their
+    own). A number's fact reads up to 60 characters on, so one near a span's end
+    is made again from the cut text. Quotes pair up from a span's start: per span.
+    """
+    if not spans:
+        return []
+    lo = min(a for a, _ in spans)
+    sub = text[lo : max(b for _, b in spans)]
+    n = len(sub)
+    num_at, num_end, num_fact, num_parts = [], [], [], []
+    for m in _NUMBER.finditer(sub):
+        raw, whole, end1 = m.group(1), m.group(0), m.end(1)
+        num_at.append(m.start())
+        num_end.append(m.end())
+        num_fact.append(_number_in(raw, whole, sub[end1 : m.end() + 60]))
+        num_parts.append((raw, whole, end1))
+    name_at, name_fact = [], []
+    for m in _CAP.finditer(sub):
+        f = _name(m.group(0))
+        if f is not None:
+            name_at.append(m.start())
+            name_fact.append(f)
+    acr_at, acr_fact = [], []
+    for m in _ACRONYM.finditer(sub):
+        acr_at.append(m.start())
+        acr_fact.append(_acronym(m.group(0)))
+    out = []
+    for a, b in spans:
+        a -= lo
+        b -= lo
+        if not _clean_cut(sub, a, b):
+            out.append(extract(sub[a:b]))
+            continue
+        i, j = bisect_left(num_at, a), bisect_left(num_at, b)
+        found = []
+        for k in range(i, j):
+            if num_end[k] + 60 <= b or b == n:
+                f = num_fact[k]
+            else:
+                raw, whole, end1 = num_parts[k]
+                f = _number_in(raw, whole, sub[end1:b])
+            if f is not None:
+                found.append(f)
+        found += name_fact[bisect_left(name_at, a) : bisect_left(name_at, b)]
+        found += acr_fact[bisect_left(acr_at, a) : bisect_left(acr_at, b)]
+        if sub.find('"', a, b) >= 0:
+            found += _quotes_in(sub, a, b)
+        out.append(_unique(found))
+    return out
 
 
 @cache

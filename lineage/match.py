@@ -435,43 +435,95 @@ class _TextFacts:
     blocking: list[str]  # ``blocking_keys``, sorted
 
     @classmethod
-    def of(cls, facts: list[Fact], intern: dict[str, str] | None = None) -> _TextFacts:
-        """Keys of ``facts``; ``intern`` shares equal strings (pickled once per chunk)."""
-        same = intern if intern is not None else {}
-        keys, strong, names = set(), set(), set()
+    def of(cls, facts: list[Fact], memo: _FactMemo | None = None) -> _TextFacts:
+        """Keys of ``facts`` (see ``of_entries``)."""
+        m = memo if memo is not None else _FactMemo()
+        return cls.of_entries([m.entry(f) for f in facts])
+
+    @classmethod
+    def of_entries(cls, entries: list[_FactEntry]) -> _TextFacts:
+        """Facts and keys from each fact's ``_FactMemo.entry``."""
+        keys: set[str] = set()
+        strong: set[str] = set()
+        names: set[str] = set()
+        blocking: set[str] = set()
         unit = False
-        for f in facts:
-            key = f"{f.kind}:{f.key}"
-            key = same.setdefault(key, key)
+        for _, key, is_strong, kind, block in entries:
             keys.add(key)
-            if factlib.is_strong(f):
+            if is_strong:
                 strong.add(key)
-            if f.kind == "name":
+                blocking.update(block)
+            if kind == "name":
                 names.add(key)
-            elif f.kind == "number" and f.unit:
+            elif kind == "unit":
                 unit = True
-        blocking = [same.setdefault(k, k) for k in sorted(blocking_keys(facts))]
-        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, blocking)
+        facts = [e[0] for e in entries]
+        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, sorted(blocking))
 
 
-def _facts_chunk(texts: list[str]) -> list[_TextFacts]:
-    """Facts and their keys per text; a text seen before (a copied passage) is not extracted again.
+_FactEntry = tuple[Fact, str, bool, str, tuple[str, ...]]
+"""A fact (one object per equal facts), ``kind:key``, strength, kind (``unit``: a count with
+a unit), ``blocking_keys``."""
+
+
+@dataclass(slots=True)
+class _FactMemo:
+    """Per chunk: one object per equal facts and key strings (pickled once), keys made once."""
+
+    by_id: dict[int, tuple[_FactEntry, Fact]] = field(default_factory=dict)
+    facts: dict[Fact, _FactEntry] = field(default_factory=dict)
+    strings: dict[str, str] = field(default_factory=dict)
+
+    def entry(self, f: Fact) -> _FactEntry:
+        """``f``'s entry; by object first (extraction hands out cached facts: cheap to hash)."""
+        got = self.by_id.get(id(f))
+        if got is not None:
+            return got[0]
+        e = self.facts.get(f)
+        if e is None:
+            same = self.strings.setdefault
+            key = f"{f.kind}:{f.key}"
+            kind = "unit" if f.kind == "number" and f.unit else f.kind
+            block = tuple(same(k, k) for k in sorted(blocking_keys([f])))
+            e = self.facts[f] = (f, same(key, key), factlib.is_strong(f), kind, block)
+        self.by_id[id(f)] = (e, f)  # holding ``f`` keeps its id from being reused
+        return e
+
+
+def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
+                 ) -> list[tuple[str, list[tuple[int, int]]]]:  # fmt: skip
+    """``(text, spans)`` pieces whose spans' texts are the passages' texts, in order.
+
+    A run of passages of one article is one piece of its clean text (extracted
+    in one pass); a passage whose text is not its span of the clean text (not
+    made by ``segment``) is a piece of its own.
+    """
+    pieces: list[tuple[str, list[tuple[int, int]]]] = []
+    last = ""
+    for p in passages:
+        clean = docs[p.article].clean if p.article in docs else ""
+        n = len(p.text)
+        if not n or p.cend - p.cstart != n or not clean.startswith(p.text, p.cstart):
+            pieces.append((p.text, [(0, n)]))
+            last = ""
+        elif p.article == last:
+            pieces[-1][1].append((p.cstart, p.cend))
+        else:
+            pieces.append((clean, [(p.cstart, p.cend)]))
+            last = p.article
+    return pieces
+
+
+def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> list[_TextFacts]:
+    """Facts and their keys of each span of each text (``factlib.extract_spans``).
 
     Runs in the workers, so the keys are made in parallel too. Equal facts and
     key strings share one (immutable) object, so each is pickled and rebuilt
     once per chunk.
     """
-    same: dict[tuple[str, str, str, str], Fact] = {}
-    intern: dict[str, str] = {}
-    seen: dict[str, _TextFacts] = {}
-    out = []
-    for t in texts:
-        tf = seen.get(t)
-        if tf is None:
-            fs = [same.setdefault((f.kind, f.key, f.text, f.unit), f) for f in factlib.extract(t)]
-            tf = seen[t] = _TextFacts.of(fs, intern)
-        out.append(tf)
-    return out
+    entry = _FactMemo().entry
+    return [_TextFacts.of_entries([entry(f) for f in found])
+            for text, spans in pieces for found in factlib.extract_spans(text, spans)]  # fmt: skip
 
 
 def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -833,9 +885,10 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)
         uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
                           len(passages))  # fmt: skip
-        texts = list(first)
-        unique = [f for part in engine.map(_facts_chunk, [texts[lo:hi] for lo, hi in
-                  chunked(len(texts), 20 * _ARTICLES_PER_CHUNK)]) for f in part]  # fmt: skip
+        heads = [passages[i] for i in np.unique(uid, return_index=True)[1].tolist()]
+        pieces = [_fact_pieces(docs, heads[lo:hi])
+                  for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
+        unique = [f for part in engine.map(_facts_chunk, pieces) for f in part]
         unique_facts = [u.facts for u in unique]
         fact_list = [list(unique_facts[u]) for u in uid.tolist()]
         facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
