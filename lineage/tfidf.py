@@ -526,17 +526,14 @@ class _Chars:
         order = np.empty(n_grams, dtype=np.int64)
         order[alpha] = np.arange(n_grams)  # n-grams in alphabetical order
         kept = np.sort(order[self._select(df[order], tf[order], min_df)])  # first-seen order
-        new_col = np.full(n_grams, -1, dtype=np.int64)
-        new_col[kept] = np.arange(len(kept))
         self.n_cols = len(kept)
+        rev_col = np.full(n_grams, -1, dtype=np.int64)  # first-seen c renamed n_cols - 1 - c
+        rev_col[kept] = np.arange(self.n_cols - 1, -1, -1)
         self.labels = np.argsort(np.argsort(alpha[kept])).astype(np.int32)  # alphabetical ids
-        self.word_grams = _keep_columns(word_grams, new_col, self.n_cols)
+        # one table, in reversed numbering (what the cosines read); fs_rows renames back
+        self.rev_grams = _keep_columns(word_grams, rev_col, self.n_cols)
         self.doc_words = doc_words
         self.idf = _idf(df[kept], n_docs)
-        rev = self.word_grams.copy()  # columns renamed n_cols - 1 - c (see _cosine_rows)
-        rev.indices = (self.n_cols - 1 - rev.indices).astype(np.int32)
-        rev.has_sorted_indices = False
-        self.rev_grams = rev
         self.rev_idf = np.ascontiguousarray(self.idf[::-1])
 
     @staticmethod
@@ -557,7 +554,9 @@ class _Chars:
 
     def fs_rows(self, which: np.ndarray) -> sp.csr_matrix:
         """TF-IDF rows of the passages ``which`` in first-seen numbering (rows sorted)."""
-        counts = self.doc_words[which] @ self.word_grams
+        counts = self.doc_words[which] @ self.rev_grams  # integer counts: exact in any order
+        counts.indices = (self.n_cols - 1 - counts.indices).astype(np.int32)
+        counts.has_sorted_indices = False
         counts.sort_indices()
         return _tfidf(counts, self.idf)
 
@@ -635,16 +634,28 @@ def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
     (``c``, ``w`` first-seen numbers), so the ascending order is the old row
     order (words, then characters, first-seen) reversed.
     """
-    words, _, chars = model  # words: reversed, renamed, scaled when combined (see fit)
+    words, _, chars = model  # words: first-seen rows (fit's ``words_``)
     if chars is None:
-        return words[which]
+        return _reverse_rows(words[which], words.shape[1])
     parts = [
-        _join_rows(chars.cosine_rows(which[lo:hi]), words[which[lo:hi]], chars.n_cols)
+        _join_rows(chars.cosine_rows(which[lo:hi]), _scaled_reversed(words[which[lo:hi]]),
+                   chars.n_cols)  # fmt: skip
         for lo, hi in chunked(len(which), _ROW_CHUNK)
     ]  # bounded temporaries
     if len(parts) == 1:
         return parts[0]
     return sp.vstack(parts, format="csr")
+
+
+def _scaled_reversed(words: Any) -> sp.csr_matrix:
+    """Word rows reversed and renamed (``_reverse_rows``), scaled by ``_SCALE``.
+
+    Built per block rather than kept beside ``words_``: a second copy of the
+    word rows was ~30 % of the fitted model.
+    """
+    rev = _reverse_rows(words, words.shape[1])
+    rev.data *= _SCALE
+    return rev
 
 
 def _cosine_block(task: tuple[_Model, np.ndarray]) -> np.ndarray:
@@ -719,10 +730,6 @@ class PassageScorer:
         self.chars_ = _Chars(done[1], self.min_df, self.engine) if self.char_ngrams else None
         self.n_features_ = self.words_.shape[1] + (self.chars_.n_cols if self.chars_ else 0)
         self._words_sorted = _sorted_rows(self.words_, self.word_labels_)
-        rev = _reverse_rows(self.words_, self.words_.shape[1])
-        if self.chars_ is not None:
-            rev.data *= _SCALE
-        self._words_rev = rev
         self._matrix: sp.csr_matrix | None = None
         return self
 
@@ -753,7 +760,7 @@ class PassageScorer:
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         if len(arr) == 0:
             return np.empty(0, dtype=np.float32)
-        model: _Model = (self._words_rev, self._words_sorted, self.chars_)
+        model: _Model = (self.words_, self._words_sorted, self.chars_)
         tasks = [(model, arr[lo:hi]) for lo, hi in self._blocks(arr)]
         parts = (self.engine.map(_cosine_block, tasks) if self.engine is not None
                  and len(tasks) > 1 else [_cosine_block(t) for t in tasks])  # fmt: skip
