@@ -261,16 +261,25 @@ def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
 
 def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     """int32 count matrix of (row, col) entries, each row sorted by column (one numpy sort)."""
-    key = rows.astype(np.int64) * shape[1] + cols
+    return _counts_of_keys(rows.astype(np.int64) * shape[1] + cols, shape)
+
+
+def _counts_of_keys(key: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """``_counts`` of entries given as ``row * shape[1] + col`` keys (sorted in place)."""
     key.sort()
     new = np.empty(len(key), dtype=bool)
     new[:1] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    data = np.diff(np.append(starts, len(key))).astype(np.int32)
+    del new
+    data = np.empty(len(starts), dtype=np.int32)
+    np.subtract(starts[1:], starts[:-1], out=data[:-1], casting="unsafe")
+    data[-1:] = len(key) - starts[-1:]
     key = key[starts]
+    del starts
     indptr = np.searchsorted(key, np.arange(shape[0] + 1, dtype=np.int64) * shape[1])
-    return sp.csr_matrix(((data, (key % shape[1]).astype(np.int32), indptr)), shape=shape)
+    key %= shape[1]
+    return sp.csr_matrix((data, key.astype(np.int32), indptr), shape=shape)
 
 
 def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -368,59 +377,88 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
     """
     tokens, tok_ids, lengths = toks
     n_docs, n_tok, vocab = len(lengths), len(tok_ids), len(tokens)
-    row = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    pos = np.arange(n_tok, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    idx = np.int32 if n_tok < 2**31 else np.int64  # positions, rows, n-gram ids (half the memory)
+    row = np.repeat(np.arange(n_docs, dtype=idx), lengths)
     min_n, max_n = ngram_range
     ids = tok_ids  # id of the current n-gram starting at each position (-1: none)
-    at: list[np.ndarray] = []  # per n: start of every occurrence
-    local: list[np.ndarray] = []  # per n: n-gram id of every occurrence
+    occ: list[tuple[np.ndarray | None, np.ndarray]] = []  # per n: starts (None: all), ids
     firsts: list[np.ndarray] = []  # per n: start of every n-gram's first occurrence
     n_prev = vocab  # distinct (n-1)-grams
     for n in range(1, max_n + 1):
+        start: np.ndarray | None
         if n == 1:  # token ids are numbered in first-seen order already
-            start, gram = np.arange(n_tok, dtype=np.int64), tok_ids
+            start, gram = None, tok_ids
             first = np.flatnonzero(np.diff(np.maximum.accumulate(tok_ids), prepend=-1) > 0)
+            f_start = first
         else:
-            start = np.flatnonzero(ids[: max(0, n_tok - n + 1)] >= 0)
+            start = np.flatnonzero(ids[: max(0, n_tok - n + 1)] >= 0).astype(idx)
             start = start[row[start] == row[start + n - 1]]  # n-grams never cross documents
-            keys = ids[start] * vocab + tok_ids[start + n - 1]
+            keys = ids[start].astype(np.int64) * vocab + tok_ids[start + n - 1]
             gram, first, _ = _first_seen([keys], bound=n_prev * vocab)
-            ids = np.full(n_tok, -1, dtype=np.int64)
-            ids[start] = gram
+            del keys
+            if n < max_n:
+                ids = np.full(n_tok, -1, dtype=np.int64)
+                ids[start] = gram
+            gram = gram.astype(idx)
+            f_start = start[first]
         n_prev = len(first)
         if n >= min_n:
-            at.append(start)
-            local.append(gram)
-            firsts.append(start[first])
-    f_start = np.concatenate(firsts)
+            occ.append((start, gram))
+            firsts.append(f_start)
+    del ids
+    f_start = np.concatenate(firsts).astype(np.int64)
     if len(f_start) == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     f_n = np.repeat(np.arange(min_n, max_n + 1), [len(f) for f in firsts])
     # scikit-learn's scan order: document, then n, then position (sorted runs: a merge)
     width = int(lengths.max(initial=0)) + 1
-    scan = (row[f_start] * (max_n - min_n + 1) + f_n - min_n) * width + pos[f_start]
+    f_row = row[f_start].astype(np.int64)
+    pos = f_start - (np.cumsum(lengths) - lengths)[f_row]
+    scan = (f_row * (max_n - min_n + 1) + f_n - min_n) * width + pos
+    del f_row, pos
     by_scan = np.argsort(scan, kind="stable")
-    number = np.empty(len(f_start), dtype=np.int64)
-    number[by_scan] = np.arange(len(f_start))
-    offsets = np.cumsum([0] + [len(f) for f in firsts])
-    cols = np.concatenate([number[o + g] for o, g in zip(offsets, local, strict=False)])
-    counts = _counts(np.concatenate([row[s] for s in at]), cols, (n_docs, len(f_start)))
+    del scan
+    n_feat = len(f_start)
+    number = np.empty(n_feat, dtype=idx)
+    number[by_scan] = np.arange(n_feat, dtype=idx)
+    offsets = np.cumsum([0] + [len(f) for f in firsts]).tolist()
+    counts = _counts_of_keys(_gram_keys(occ, offsets, number, row, n_feat), (n_docs, n_feat))
+    del occ, row, number
     # alphabetical labels: token-rank tuples, padded with 0 (a shorter tuple sorts first)
     rank = np.empty(vocab, dtype=np.int64)
     rank[sorted(range(vocab), key=tokens.__getitem__)] = np.arange(1, vocab + 1)
-    start, n_of = f_start[by_scan], f_n[by_scan]  # features in first-seen order
-    keys = [np.where(n_of > k, rank[tok_ids[np.minimum(start + k, n_tok - 1)]], 0)
-            for k in range(max_n)]  # fmt: skip
+    start_of, n_of = f_start[by_scan], f_n[by_scan]  # features in first-seen order
+    keys_k = [np.where(n_of > k, rank[tok_ids[np.minimum(start_of + k, n_tok - 1)]], 0)
+              for k in range(max_n)]  # fmt: skip
     if (vocab + 1) ** max_n < 2**63:  # one integer per tuple, same order
-        packed = np.zeros(len(start), dtype=np.int64)
-        for key in keys:
+        packed = np.zeros(n_feat, dtype=np.int64)
+        for key in keys_k:
             packed = packed * (vocab + 1) + key
         alpha_order = np.argsort(packed)
     else:  # pragma: no cover - long n-grams over a huge vocabulary
-        alpha_order = np.lexsort(keys[::-1])
-    labels = np.empty(len(start), dtype=np.int64)
-    labels[alpha_order] = np.arange(len(start))
+        alpha_order = np.lexsort(keys_k[::-1])
+    labels = np.empty(n_feat, dtype=np.int64)
+    labels[alpha_order] = np.arange(n_feat)
     return counts, labels
+
+
+def _gram_keys(occ: list[tuple[np.ndarray | None, np.ndarray]], offsets: list[int],
+               number: np.ndarray, row: np.ndarray, n_feat: int) -> np.ndarray:  # fmt: skip
+    """``row * n_feat + feature number`` of every n-gram occurrence (``occ`` is emptied).
+
+    Filled n by n into one array, each n's occurrences dropped once used, so
+    the peak is one int64 key per occurrence plus one n's temporaries.
+    """
+    total = sum(len(g) for _, g in occ)
+    key = np.empty(total, dtype=np.int64)
+    at = 0
+    for o in offsets[:-1]:
+        start, gram = occ.pop(0)
+        out = key[at : at + len(gram)]
+        np.multiply(row if start is None else row[start], np.int64(n_feat), out=out)
+        out += number[gram + o] if o else number[gram]
+        at += len(gram)
+    return key
 
 
 def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
