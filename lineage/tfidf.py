@@ -500,13 +500,21 @@ def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     return table, alpha
 
 
-def _gram_stats(task: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Document and term frequency of every n-gram over one chunk of passages."""
-    words, grams = task
-    counts = words @ grams
-    n = grams.shape[1]
-    return (np.bincount(counts.indices, minlength=n),
-            np.bincount(counts.indices, weights=counts.data, minlength=n))  # fmt: skip
+def _doc_freq(counts: Any, copies: np.ndarray) -> np.ndarray:
+    """Document frequency of every column over rows that stand for ``copies`` passages each."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    dup = np.flatnonzero(copies > 1)
+    if len(dup):  # few rows: one weighted count over just those
+        sub = counts[dup]
+        extra = np.repeat((copies[dup] - 1).astype(np.float64), np.diff(sub.indptr))
+        df += np.bincount(sub.indices, weights=extra, minlength=counts.shape[1]).astype(np.int64)
+    return df
+
+
+def _gram_stats(task: tuple[Any, Any, np.ndarray]) -> np.ndarray:
+    """Document frequency of every n-gram over one chunk of distinct texts (with copies)."""
+    words, grams, copies = task
+    return _doc_freq(words @ grams, copies)
 
 
 _CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, word×n-gram, alpha
@@ -524,12 +532,12 @@ def _char_tables(parts: Sequence[_Tokens]) -> _CharTables:
 
 
 def _word_vectors(
-    parts: Sequence[_Tokens], ngram_range: tuple[int, int], min_df: int
+    parts: Sequence[_Tokens], ngram_range: tuple[int, int], min_df: int, copies: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Word n-gram TF-IDF rows (first-seen numbering, rows in that order) and labels."""
+    """Word n-gram TF-IDF rows of the distinct texts (first-seen numbering) and labels."""
     counts, labels = _word_counts(_merge_tokens(parts), ngram_range)
-    n_docs = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=len(labels))
+    n_docs = int(copies.sum())
+    df = _doc_freq(counts, copies)
     kept = np.flatnonzero(df >= min_df)
     if len(kept) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df.")
@@ -541,26 +549,32 @@ def _word_vectors(
     return _tfidf(counts, _idf(df[kept], n_docs)), labels.astype(np.int32)
 
 
-def _fit_part(task: tuple[str, Sequence[_Tokens], tuple[int, int], int]) -> Any:
+def _fit_part(task: tuple[str, Sequence[_Tokens], tuple[int, int], int, np.ndarray]) -> Any:
     """One of the two independent halves of ``fit`` (words; character tables)."""
-    kind, parts, ngram_range, min_df = task
-    return _word_vectors(parts, ngram_range, min_df) if kind == "words" else _char_tables(parts)
+    kind, parts, ngram_range, min_df, copies = task
+    if kind == "words":
+        return _word_vectors(parts, ngram_range, min_df, copies)
+    return _char_tables(parts)
 
 
 class _Chars:
     """Character ``char_wb`` n-grams, factorized as passage × word and word × n-gram counts."""
 
-    def __init__(self, tables: _CharTables, min_df: int, engine: Engine | None) -> None:
+    def __init__(
+        self, tables: _CharTables, min_df: int, engine: Engine | None, copies: np.ndarray
+    ) -> None:
         doc_words, word_grams, alpha = tables
-        n_docs = doc_words.shape[0]
+        n_docs = int(copies.sum())
         n_grams = word_grams.shape[1]
-        tasks = [(doc_words[lo:hi], word_grams) for lo, hi in chunked(n_docs, _DF_CHUNK)]
+        tasks = [(doc_words[lo:hi], word_grams, copies[lo:hi])
+                 for lo, hi in chunked(doc_words.shape[0], _DF_CHUNK)]  # fmt: skip
         parts = engine.map(_gram_stats, tasks) if engine is not None else map(_gram_stats, tasks)
         df = np.zeros(n_grams, dtype=np.int64)
-        tf = np.zeros(n_grams, dtype=np.float64)
-        for d, f in parts:
+        for d in parts:
             df += d
-            tf += f
+        # term frequency: each word's corpus count through the word × n-gram table (exact)
+        word_tf = doc_words.T @ copies.astype(np.int64)
+        tf = (word_grams.T @ word_tf).astype(np.float64)
         order = np.empty(n_grams, dtype=np.int64)
         order[alpha] = np.arange(n_grams)  # n-grams in alphabetical order
         kept = np.sort(order[self._select(df[order], tf[order], min_df)])  # first-seen order
@@ -750,7 +764,13 @@ class PassageScorer:
 
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
-        chunks = [texts[lo:hi] for lo, hi in chunked(len(texts), _TEXT_CHUNK)]
+        first: dict[str, int] = {}  # copies are common: each distinct text is fitted once
+        self.text_ids_ = np.fromiter((first.setdefault(t, len(first)) for t in texts),
+                                     dtype=np.int32, count=len(texts))  # fmt: skip
+        distinct = list(first)
+        del first
+        copies = np.bincount(self.text_ids_, minlength=len(distinct))
+        chunks = [distinct[lo:hi] for lo, hi in chunked(len(distinct), _TEXT_CHUNK)]
         _char_table()  # built here once: forked workers inherit it
         hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
         parts = (
@@ -759,13 +779,17 @@ class PassageScorer:
             else map(_tokenize_chunk, chunks)
         )
         word_parts, space_parts = zip(*parts, strict=True) if chunks else ((), ())
-        jobs = [("words", word_parts, self.ngram_range, self.min_df)]
+        jobs = [("words", word_parts, self.ngram_range, self.min_df, copies)]
         if self.char_ngrams:
-            jobs.append(("chars", space_parts, self.ngram_range, self.min_df))
+            jobs.append(("chars", space_parts, self.ngram_range, self.min_df, copies))
+        del parts, word_parts, space_parts
         done = self.engine.map(_fit_part, jobs) if self.engine else [_fit_part(j) for j in jobs]
+        del jobs
         self.n_docs_ = len(texts)
-        self.words_, self.word_labels_ = done[0]  # first-seen numbering
-        self.chars_ = _Chars(done[1], self.min_df, self.engine) if self.char_ngrams else None
+        self.n_distinct_ = len(distinct)
+        self.words_, self.word_labels_ = done[0]  # rows: distinct texts; first-seen numbering
+        self.chars_ = (_Chars(done[1], self.min_df, self.engine, copies)
+                       if self.char_ngrams else None)  # fmt: skip
         self.n_features_ = self.words_.shape[1] + (self.chars_.n_cols if self.chars_ else 0)
         self._words_sorted = _sorted_rows(self.words_, self.word_labels_)
         self._matrix: sp.csr_matrix | None = None
@@ -773,7 +797,7 @@ class PassageScorer:
 
     def rows(self, which: np.ndarray) -> sp.csr_matrix:
         """Vectors of the passages ``which``: rows of ``matrix_`` (scikit-learn's layout)."""
-        which = np.asarray(which, dtype=np.int64)
+        which = self.text_ids_[np.asarray(which, dtype=np.int64)]
         words = self.words_[which]
         words.indices = self.word_labels_[words.indices]
         words.has_sorted_indices = False
@@ -796,6 +820,7 @@ class PassageScorer:
         memory stays bounded however large the batch.
         """
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        arr = self.text_ids_[arr].astype(np.int64)  # copies share one vector
         if len(arr) == 0:
             return np.empty(0, dtype=np.float32)
         model: _Model = (self.words_, self._words_sorted, self.chars_)
@@ -814,7 +839,7 @@ class PassageScorer:
         step = -(-len(chunks) // max(1, workers))
         out: list[tuple[int, int]] = []
         for part in (chunks[k : k + step] for k in range(0, len(chunks), step)):
-            seen = np.zeros(self.n_docs_, dtype=bool)
+            seen = np.zeros(self.n_distinct_, dtype=bool)
             start, n_rows = part[0][0], 0
             for lo, hi in part:
                 new = np.unique(arr[lo:hi])
@@ -865,8 +890,8 @@ class PassageScorer:
 
     def _rare_terms(self, groups: np.ndarray, max_df: int, min_shared: int) -> np.ndarray:
         """Pairs sharing ``min_shared`` word features of document frequency 2..``max_df``."""
-        w = self.words_
-        df = np.bincount(w.indices, minlength=w.shape[1])
+        w = self.words_  # rows: distinct texts
+        df = _doc_freq(w, np.bincount(self.text_ids_, minlength=w.shape[0]))
         rare = np.full(w.shape[1], -1, dtype=np.int64)
         keep = np.flatnonzero((df >= 2) & (df <= max_df))
         rare[keep] = np.arange(len(keep))
@@ -874,11 +899,28 @@ class PassageScorer:
         mask = col >= 0
         indptr = np.concatenate([[0], np.cumsum(mask)])[w.indptr]
         m = sp.csr_matrix((np.ones(int(mask.sum()), dtype=np.int32), col[mask], indptr),
-                          shape=(w.shape[0], len(keep)))  # fmt: skip
-        shared = (m @ m.T).tocoo()
-        ok = (shared.row < shared.col) & (shared.data >= min_shared)
-        ok &= groups[shared.row] != groups[shared.col]
-        return _unique_pairs([np.stack([shared.row[ok], shared.col[ok]], axis=1)])
+                          shape=(w.shape[0], len(keep)))[self.text_ids_]  # fmt: skip
+        spans = chunked(m.shape[0], _DF_CHUNK)
+        shared = (m, groups, min_shared)
+        parts = (self.engine.map_shared(_shared_terms, shared, spans) if self.engine is not None
+                 else [_shared_terms(shared, span) for span in spans])  # fmt: skip
+        return _unique_pairs(parts)
+
+
+def _shared_terms(shared: tuple[Any, np.ndarray, int], span: tuple[int, int]) -> np.ndarray:
+    """Pairs ``(i, j)``, ``lo <= i < hi``, ``i < j``, of rows of ``m`` sharing ``min_shared`` terms.
+
+    Rows ``lo:hi`` against rows ``lo:`` only (the upper triangle), so the
+    product of a block of rows is all that is held at once.
+    """
+    m, groups, min_shared = shared
+    lo, hi = span
+    prod = (m[lo:hi] @ m[lo:].T).tocoo()
+    row = prod.row.astype(np.int64) + lo
+    col = prod.col.astype(np.int64) + lo
+    ok = (row < col) & (prod.data >= min_shared)
+    ok &= groups[row] != groups[col]
+    return np.stack([row[ok], col[ok]], axis=1)
 
 
 def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:

@@ -135,6 +135,43 @@ def test_candidates_equal_whole_matrix(texts: list[str]) -> None:
     assert len(near) and (groups[near[:, 0]] != groups[near[:, 1]]).all()
 
 
+@pytest.fixture(scope="module")
+def copied(texts: list[str]) -> list[str]:
+    """The seed windows with many exact copies (as wire copies give), in shuffled order."""
+    rng = np.random.default_rng(3)
+    extra = [texts[k] for k in rng.integers(0, len(texts), size=len(texts) // 2)]
+    out = texts + extra + texts[:40]
+    return [out[k] for k in rng.permutation(len(out))]
+
+
+@pytest.mark.parametrize("engine", [None, LocalEngine(2)])
+def test_copies_are_fitted_once_with_the_same_results(
+    copied: list[str], engine: LocalEngine | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each distinct text is fitted once; document frequencies still count every copy."""
+    monkeypatch.setattr(tf, "_DF_CHUNK", 90)  # several chunks, copies across them
+    scorer = PassageScorer(engine=engine).fit(copied)
+    assert scorer.n_distinct_ < len(copied) == scorer.n_docs_
+    ref = _reference(copied)
+    _same(scorer.matrix_, ref)
+    rng = np.random.default_rng(4)
+    pairs = _pairs(len(copied), 2000, seed=5)
+    first = {t: k for k, t in reversed(list(enumerate(copied)))}
+    same = [(first[t], k) for k, t in enumerate(copied) if first[t] != k][:50]
+    pairs = np.vstack([pairs, same, rng.permutation(same)])  # copies against each other
+    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+    groups = np.arange(len(copied)) // 5
+    binary = (ref[:, : scorer.words_.shape[1]] > 0).astype(np.int32).tocsc()
+    df = np.diff(binary.indptr)
+    rare = binary[:, np.flatnonzero((df >= 2) & (df <= 20))].tocsr()
+    shared = (rare @ rare.T).tocoo()
+    mask = (shared.row < shared.col) & (shared.data >= 3)
+    mask &= groups[shared.row] != groups[shared.col]
+    expected = np.unique(np.stack([shared.row[mask], shared.col[mask]], axis=1), axis=0)
+    got = scorer.candidates(groups, exhaustive_max=0, min_shared=3)
+    assert len(got) and np.array_equal(got, expected)
+
+
 def test_order_of_alphabet_is_order_of_token_tuples() -> None:
     texts = ["ab c", "a z", "a", "ab", "a b c", "ä ab_1 a9"]
     ref = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
