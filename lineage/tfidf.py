@@ -689,11 +689,11 @@ def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
     words, _, chars = model  # words: first-seen rows (fit's ``words_``)
     if chars is None:
         return _reverse_rows(words[which], words.shape[1])
-    parts = [
-        _join_rows(chars.cosine_rows(which[lo:hi]), _scaled_reversed(words[which[lo:hi]]),
-                   chars.n_cols)  # fmt: skip
-        for lo, hi in chunked(len(which), _ROW_CHUNK)
-    ]  # bounded temporaries
+    parts = []
+    for lo, hi in chunked(len(which), _ROW_CHUNK):  # bounded temporaries
+        part = which[lo:hi]
+        word_rows = _scaled_reversed(words[part])
+        parts.append(_join_rows(chars.cosine_rows(part), word_rows, chars.n_cols))
     if len(parts) == 1:
         return parts[0]
     return sp.vstack(parts, format="csr")
