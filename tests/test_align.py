@@ -57,3 +57,30 @@ def test_one_changed_word_gives_two_spans() -> None:
         "Die Regierung hat am",
     ]
     assert [b_text[s.b_start : s.b_end] for s in spans][1] == "Die Regierung hat am"
+
+
+def test_shared_aligner_equals_fresh_alignment_per_pair() -> None:
+    """Words cached per text and runs per text pair give what a fresh aligner gives."""
+    from lineage.align import Aligner
+
+    base = (
+        "Die Regierung hat am Montag in Berlin neue Regeln für den Handel beschlossen. "
+        "Der Handel begrüßte die Regeln, die Opposition kritisierte sie scharf. "
+        "Die neuen Regeln gelten ab dem ersten März für alle Händler im Land."
+    )
+    texts = {
+        "a": base,
+        "b": "Vorspann zum Thema Handel. " + base,  # same sentences at other offsets
+        "c": base.replace("Montag", "Dienstag").replace("scharf", "heftig"),
+        "d": "Ganz anders: " + base.replace("Berlin", "Bonn"),
+    }
+    docs = {k: normalize(Article(id=k, text=v)) for k, v in texts.items()}
+    ps = [p for k in sorted(docs) for p in passages(docs[k], 2, 3)]
+    shared = Aligner(docs)
+    for pa in ps:
+        for pb in ps:
+            if pa.article != pb.article:
+                for w in (3, 4):
+                    want = align(docs[pa.article], pa, docs[pb.article], pb, w)
+                    assert shared.align(pa, pb, w) == want
+    assert len(shared._by_text) < len(shared._by_id)  # copies were tokenized once

@@ -240,3 +240,37 @@ def test_shingle_table_equals_shingles_of_each_passage_text() -> None:
     v2, o2, sigs = shingles_and_signatures(docs, ps, s)
     assert np.array_equal(v2, values) and np.array_equal(o2, offsets)
     assert np.array_equal(sigs, signer.signatures_flat(values, offsets))
+
+
+def test_reuse_groups_join_candidates_that_share_a_passage_or_article_pair() -> None:
+    import numpy as np
+
+    from lineage.match import _reuse_groups
+
+    rng = np.random.default_rng(3)
+    n = 120
+    pairs = np.unique(rng.integers(0, n, (150, 2)), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    art = rng.integers(0, 40, n)
+    same_pair = np.unique(art[pairs[:, 0]] * 40 + art[pairs[:, 1]], return_inverse=True)[1]
+    group = _reuse_groups(pairs, same_pair.ravel(), n)
+    parent = list(range(len(pairs)))  # union-find over candidates
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[tuple[str, int], int] = {}
+    for k, (i, j) in enumerate(pairs.tolist()):
+        for key in (("p", i), ("p", j), ("ap", int(same_pair[k]))):
+            if key in owner:
+                parent[find(k)] = find(owner[key])
+            owner.setdefault(key, k)
+    roots = [find(k) for k in range(len(pairs))]
+    for x in range(len(pairs)):
+        for y in range(len(pairs)):
+            assert (roots[x] == roots[y]) == (group[x] == group[y])
+    firsts = [int(np.flatnonzero(group == g)[0]) for g in range(group.max() + 1)]
+    assert firsts == sorted(firsts)  # numbered by first candidate
