@@ -148,6 +148,7 @@ class AttributionParser(CueRules):
             if " " in w
         ]
         self._punct = list(dict.fromkeys(self._punct))  # each literal searched once
+        self._literals = [[w for w, lj in self._punct if lj == li] for li in range(len(pats))]
         # "gab … bekannt", "ging davon aus": verbs that count only with one of these words;
         # a sentence without any of them is not parsed for that verb (a third of the
         # sentences the trigger marked on 10kgnad were only "geben", "gehen", "machen" …)
@@ -186,7 +187,16 @@ class AttributionParser(CueRules):
         words = set(map(str.strip, set(low.split()), itertools.repeat(_PUNCT)))
         words.update(*[_URL_PARTS.split(w) for w in words if "." in w or "/" in w])
         fired = self._fired(text, low, words, sentences)
-        for idx, (s, e) in enumerate(sentences):
+        marked = sorted(fired)
+        nxt = 0
+        while nxt < len(sentences):
+            if not state.prev:  # nothing to carry on: only a marked sentence can add records
+                k = bisect.bisect_left(marked, nxt)
+                if k == len(marked):
+                    break
+                nxt = marked[k]
+            idx, nxt = nxt, nxt + 1
+            s, e = sentences[idx]
             if skip and _inside(s, skip):
                 continue
             if idx in fired:
@@ -227,7 +237,7 @@ class AttributionParser(CueRules):
             # a verb that is also a cue word fires wherever the word does already
             verbs = (words & lang.form_set) - cue_words
             needles += [(w, 1, partners.get(lang.forms[w])) for w in verbs]
-            needles += [(w, 2, None) for w, lj in self._punct if lj == li and w in low]
+            needles += [(w, 2, None) for w in self._literals[li] if w in low]
             for needle, kind, partner in needles:
                 n = len(needle)
                 i = low.find(needle)

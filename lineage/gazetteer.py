@@ -438,7 +438,13 @@ def learn_aliases(text: str) -> dict[str, str]:
 @lru_cache(maxsize=1 << 15)
 def ends_with(word: str, nouns: frozenset[str]) -> bool:
     """Compound ending in one of the (long) nouns: "Polizeiangaben" ends with "angaben"."""
-    return any(len(n) >= 6 and word.endswith(n) for n in nouns)
+    return word.endswith(_long_nouns(nouns))
+
+
+@lru_cache(maxsize=64)
+def _long_nouns(nouns: frozenset[str]) -> tuple[str, ...]:
+    """The nouns of at least 6 letters (shorter ones end too many words), for ``endswith``."""
+    return tuple(n for n in nouns if len(n) >= 6)
 
 
 def is_anonymous(word: str, lang: Any) -> bool:
