@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import mmap
 import multiprocessing as mp
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -61,13 +62,40 @@ class Engine(Protocol):
         ...
 
 
-_FORKED: tuple[Callable[..., Any], Sequence[Any], tuple[Any, ...]] | None = None
+class _Claims:
+    """Chunk numbers handed out one at a time, to this process and its forked workers.
+
+    A counter in an anonymous shared mapping made before the fork, so every
+    process of the map holds it: whoever is free takes the next chunk, which
+    balances uneven chunks. Each map has its own mapping: a worker of an earlier
+    map that is still winding down cannot take this map's chunks (a counter
+    from multiprocessing's shared heap could be the same memory, reused).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._next = mmap.mmap(-1, 8)  # MAP_SHARED | MAP_ANONYMOUS, zeroed
+        self._lock = mp.get_context("fork").Lock()
+
+    def take(self) -> int | None:
+        """The next chunk number, or ``None`` when all are taken."""
+        with self._lock:
+            i = int.from_bytes(self._next[:8], "little")
+            if i >= self.n:
+                return None
+            self._next[:8] = (i + 1).to_bytes(8, "little")
+        return i
 
 
-def _run_forked(i: int) -> Any:
+_FORKED: tuple[Callable[..., Any], Sequence[Any], tuple[Any, ...], _Claims] | None = None
+
+
+def _run_claimed(_: int) -> tuple[int, Any] | None:
+    """In a forked worker: run the next unclaimed chunk, if any is left."""
     assert _FORKED is not None
-    fn, chunks, shared = _FORKED
-    return fn(*shared, chunks[i])
+    fn, chunks, shared, claims = _FORKED
+    i = claims.take()
+    return None if i is None else (i, fn(*shared, chunks[i]))
 
 
 def _call_shared(chunk: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:
@@ -180,12 +208,43 @@ class LocalEngine:
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
                 yield from pool.map(functools.partial(fn, *shared) if shared else fn, chunks)
             return
-        # forked workers inherit the chunks: only chunk numbers and results are pickled
+        yield from self._forked(fn, shared, chunks)
+
+    def _forked(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]
+                ) -> Generator[R, None, None]:  # fmt: skip
+        """``workers - 1`` forked processes and this one take chunks until none is left.
+
+        The workers inherit the chunks: only results are pickled, and this
+        process's own share not at all. Working here too saves a fork of the
+        whole heap per map (~0.1 s at 2 GB) and keeps no core idle.
+        """
         global _FORKED
-        _FORKED = (fn, chunks, shared)
-        pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"))
+        claims = _Claims(len(chunks))
+        _FORKED = (fn, chunks, shared, claims)
+        pool = ProcessPoolExecutor(self.workers - 1, mp_context=mp.get_context("fork"))
         try:
-            yield from pool.map(_run_forked, range(len(chunks)))
+            futures = [pool.submit(_run_claimed, k) for k in range(len(chunks))]  # forks here
+            done: dict[int, R] = {}
+            harvested = given = 0
+
+            def harvest(block: bool) -> None:
+                nonlocal harvested
+                while harvested < len(futures) and (block or futures[harvested].done()):
+                    got = futures[harvested].result()
+                    if got is not None:
+                        done[got[0]] = got[1]
+                    harvested += 1
+
+            while (i := claims.take()) is not None:
+                done[i] = fn(*shared, chunks[i])
+                harvest(block=False)
+                while given in done:
+                    yield done.pop(given)
+                    given += 1
+            harvest(block=True)
+            while given in done:
+                yield done.pop(given)
+                given += 1
         finally:
             _FORKED = None
             # the results are in: the workers tear down their copy of the heap

@@ -76,6 +76,24 @@ def test_map_iter_closed_early_stops_its_pool():
         next(results)
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_an_error_in_any_chunk_is_raised(workers: int):
+    # whichever process runs the failing chunk (this one or a worker), map raises it
+    with pytest.raises(ZeroDivisionError):
+        LocalEngine(workers).map(lambda c: 1 // c, [1, 2, 0, 3, 4, 5])
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_back_to_back_maps_keep_their_chunks(workers: int):
+    # a map that raised leaves tasks behind in workers still winding down when
+    # the next map starts: they must not take (and lose) the new map's chunks
+    engine = LocalEngine(workers)
+    for k in range(1, 16):
+        with pytest.raises(ZeroDivisionError):
+            engine.map(lambda c: 1 // c, [0, 1, 2, 3, 4, 5, 6, 7])
+        assert engine.map(lambda c, k=k: c * k, list(range(9))) == [c * k for c in range(9)]
+
+
 def test_alongside_runs_in_another_process_and_returns_or_raises():
     import os
 
