@@ -339,21 +339,6 @@ def _sublinear_tf(counts: np.ndarray) -> np.ndarray:
     return table[counts - 1]
 
 
-def _join_rows(a: Any, b: Any, offset: int) -> sp.csr_matrix:
-    """``[a | b]`` row by row (columns of ``b`` shifted by ``offset``), values as they are."""
-    na, nb = np.diff(a.indptr), np.diff(b.indptr)
-    indptr = a.indptr.astype(np.int64) + b.indptr
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    data = np.empty(int(indptr[-1]), dtype=np.float32)
-    pos_a = np.arange(a.nnz, dtype=np.int64) + np.repeat(b.indptr[:-1], na)
-    pos_b = np.arange(b.nnz, dtype=np.int64) + np.repeat(a.indptr[1:], nb)
-    indices[pos_a] = a.indices
-    indices[pos_b] = b.indices + offset
-    data[pos_a] = a.data
-    data[pos_b] = b.data
-    return sp.csr_matrix((data, indices, indptr), shape=(a.shape[0], a.shape[1] + b.shape[1]))
-
-
 def _reverse_rows(m: Any, n_cols: int) -> sp.csr_matrix:
     """``m`` with every row's entries in reverse order and column ``c`` renamed ``n_cols-1-c``."""
     lengths = np.diff(m.indptr)
@@ -689,14 +674,36 @@ def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
     words, _, chars = model  # words: first-seen rows (fit's ``words_``)
     if chars is None:
         return _reverse_rows(words[which], words.shape[1])
-    parts = []
-    for lo, hi in chunked(len(which), _ROW_CHUNK):  # bounded temporaries
-        part = which[lo:hi]
-        word_rows = _scaled_reversed(words[part])
-        parts.append(_join_rows(chars.cosine_rows(part), word_rows, chars.n_cols))
-    if len(parts) == 1:
-        return parts[0]
-    return sp.vstack(parts, format="csr")
+    parts = [
+        sp.hstack(
+            [chars.cosine_rows(which[lo:hi]), _scaled_reversed(words[which[lo:hi]])], format="csr"
+        )  # row by row: characters, then words
+        for lo, hi in chunked(len(which), _ROW_CHUNK)
+    ]  # bounded temporaries
+    return parts[0] if len(parts) == 1 else _stack_rows(parts)
+
+
+def _stack_rows(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """``sp.vstack(parts)``, each part dropped once copied (``parts`` is emptied).
+
+    scipy's vstack holds every part and the result at once (twice a block's
+    vectors); filling an ``np.empty`` result part by part holds the result and
+    one part.
+    """
+    n_rows = sum(p.shape[0] for p in parts)
+    nnz = sum(p.nnz for p in parts)
+    data = np.empty(nnz, dtype=parts[0].dtype)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    n_cols, at, row = parts[0].shape[1], 0, 0
+    while parts:
+        p = parts.pop(0)
+        data[at : at + p.nnz] = p.data
+        indices[at : at + p.nnz] = p.indices
+        indptr[row + 1 : row + 1 + p.shape[0]] = p.indptr[1:] + at
+        at, row = at + p.nnz, row + p.shape[0]
+        del p
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
 
 
 def _scaled_reversed(words: Any) -> sp.csr_matrix:
