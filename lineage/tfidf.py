@@ -132,13 +132,15 @@ def _first_seen(
         return empty, empty, empty
     pos_bits = max(1, int(n - 1).bit_length())
     if len(cols) == 1 and bound is not None and int(bound - 1).bit_length() + pos_bits <= 63:
-        packed = (cols[0].astype(np.int64) << pos_bits) | np.arange(n, dtype=np.int64)
+        packed = cols[0].astype(np.int64) << pos_bits
+        packed |= np.arange(n, dtype=np.int64)
         packed.sort()
         order = packed & ((1 << pos_bits) - 1)
         packed >>= pos_bits
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(packed[1:], packed[:-1], out=new[1:])
+        del packed  # the largest temporaries go before the ids are built
         starts = np.flatnonzero(new)
         first = order[starts]  # a key's occurrences are sorted by position
     else:
@@ -150,9 +152,11 @@ def _first_seen(
             new[1:] |= s[1:] != s[:-1]
         starts = np.flatnonzero(new)
         first = np.minimum.reduceat(order, starts)
+    del new
     is_first = np.zeros(n, dtype=bool)
     is_first[first] = True
-    number = (np.cumsum(is_first) - 1)[first]  # first-seen number of each key in sorted order
+    count_type = np.int32 if n < 2**31 else np.int64
+    number = (np.cumsum(is_first, dtype=count_type) - 1)[first]  # first-seen number, sorted keys
     by_first = np.empty(len(starts), dtype=np.int64)
     by_first[number] = np.arange(len(starts))
     ids = np.empty(n, dtype=np.int64)
@@ -271,12 +275,12 @@ def _counts_of_keys(key: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     new[:1] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    del new
     data = np.empty(len(starts), dtype=np.int32)
     np.subtract(starts[1:], starts[:-1], out=data[:-1], casting="unsafe")
     data[-1:] = len(key) - starts[-1:]
-    key = key[starts]
     del starts
+    key = key[new]  # the caller's array is dropped here when it passed a temporary
+    del new
     indptr = np.searchsorted(key, np.arange(shape[0] + 1, dtype=np.int64) * shape[1])
     key %= shape[1]
     return sp.csr_matrix((data, key.astype(np.int32), indptr), shape=shape)
@@ -295,7 +299,11 @@ def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 def _tfidf(counts: Any, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF × IDF, L2-normalized rows (scikit-learn's transform, in place)."""
     x = sp.csr_matrix(
-        (counts.data.astype(np.float32), counts.indices.astype(np.int32), counts.indptr),
+        (
+            counts.data.astype(np.float32),
+            counts.indices.astype(np.int32, copy=False),
+            counts.indptr,
+        ),
         shape=counts.shape,
     )
     np.log(x.data, x.data)
