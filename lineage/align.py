@@ -42,6 +42,7 @@ class Aligner:
         self._by_id: dict[str, _Words] = {}
         self._by_text: dict[str, _Words] = {}
         self._runs: dict[tuple[str, str, int], list[tuple[int, int, int]]] = {}
+        self._gram_cache: dict[tuple[str, int], _Grams] = {}
 
     def words(self, passage: Passage) -> tuple[list[str], list[int], list[int]]:
         """Lower-cased words of ``passage`` and their start and end offsets (normalized text)."""
@@ -65,6 +66,12 @@ class Aligner:
             self._by_id[passage.id] = cached
         return cached
 
+    def _grams(self, text: str, words: list[str], w: int) -> _Grams:
+        cached = self._gram_cache.get((text, w))
+        if cached is None:
+            cached = self._gram_cache[(text, w)] = _grams(words, w)
+        return cached
+
     def align(self, pa: Passage, pb: Passage, min_words: int = 3) -> list[AlignedSpan]:
         """Common word runs of ``pa`` and ``pb`` (original offsets), longest first."""
         ta, wa, sa, ea = self._words(pa)
@@ -72,10 +79,14 @@ class Aligner:
         key = (ta, tb, min_words)
         blocks = self._runs.get(key)
         if blocks is None:
+            w = max(1, min_words)
             if wa == wb:  # a verbatim copy: one span
-                blocks = [(0, 0, len(wa))] if len(wa) >= max(1, min_words) else []
-            else:
-                blocks = common_runs(wa, wb, min_words)
+                blocks = [(0, 0, len(wa))] if len(wa) >= w else []
+            elif len(wa) < w or len(wb) < w:
+                blocks = []
+            else:  # common_runs(wa, wb, min_words), each text's grams made once
+                blocks = _common_runs(len(wa), self._grams(ta, wa, w)[0], len(wb),
+                                      *self._grams(tb, wb, w), w)  # fmt: skip
             self._runs[key] = blocks
         doc_a, doc_b = self.docs[pa.article], self.docs[pb.article]
         ca, cb = pa.cstart, pb.cstart
@@ -119,11 +130,24 @@ def common_runs(
     w = max(1, min_words)
     if len(a) < w or len(b) < w:
         return []
-    # w-grams as tuples (zip stops at the shortest slice: one per start position)
-    grams_b = list(zip(*(b[k:] for k in range(w)), strict=False))
-    grams_a = zip(*(a[k:] for k in range(w)), strict=False)
+    return _common_runs(len(a), _grams(a, w)[0], len(b), *_grams(b, w), w)
+
+
+_Grams = tuple[list[tuple[str, ...]], dict[tuple[str, ...], int]]
+
+
+def _grams(words: Sequence[str], w: int) -> _Grams:
+    """The ``w``-grams of ``words`` as tuples, and each one's first position."""
+    # zip stops at the shortest slice: one gram per start position
+    grams = list(zip(*(words[k:] for k in range(w)), strict=False))
+    return grams, dict(zip(grams, range(len(grams)), strict=True))
+
+
+def _common_runs(len_a: int, grams_a: list[tuple[str, ...]], len_b: int,
+                 grams_b: list[tuple[str, ...]], first: dict[tuple[str, ...], int],
+                 w: int) -> list[tuple[int, int, int]]:  # fmt: skip
+    """``common_runs`` from the ``w``-grams of both sides (``_grams``; both at least ``w`` long)."""
     runs: list[list[int]] = []  # [a start, length in w-grams, diagonal j - i]
-    first = dict(zip(grams_b, range(len(grams_b)), strict=True))
     if len(first) == len(grams_b):  # usual: no w-gram twice in b, at most one seed per i
         last = -2
         for i, j in enumerate(map(first.get, grams_a)):
@@ -150,7 +174,7 @@ def common_runs(
                     runs.append(run)
     blocks: list[tuple[int, int, int]] = []
     # per gap: (alo, ahi, blo, bhi, runs that may reach into it as (a start, a end, diagonal))
-    gaps = [(0, len(a), 0, len(b), [(i, i + n + w - 1, d) for i, n, d in runs])]
+    gaps = [(0, len_a, 0, len_b, [(i, i + n + w - 1, d) for i, n, d in runs])]
     while gaps:
         alo, ahi, blo, bhi, spans = gaps.pop()
         best, bi, bd = 0, 0, 0

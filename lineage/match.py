@@ -223,11 +223,13 @@ def _uncovered(spans: list[tuple[int, int]], covered: list[tuple[int, int]]) -> 
 
 def _span_cover(p: Passage, others: list[Passage]) -> float:
     """Share of ``p`` covered by the passages ``others`` (normalized offsets)."""
+    lo, hi = p.cstart, p.cend
     inside = 0
-    for s, e in sorted((max(o.cstart, p.cstart), min(o.cend, p.cend)) for o in others):
+    for o in others:
+        s, e = (o.cstart if o.cstart > lo else lo), (o.cend if o.cend < hi else hi)
         if e > s:
             inside += e - s
-    return min(1.0, inside / max(1, p.cend - p.cstart))
+    return min(1.0, inside / max(1, hi - lo))
 
 
 def _dedupe(
@@ -252,8 +254,8 @@ def _dedupe(
         conflict = [(ca, cb) for ca, cb in chosen
                     if ca.cstart < a1 and a0 < ca.cend
                     and cb.cstart < b1 and b0 < cb.cend]  # fmt: skip
-        if conflict and min(_span_cover(pa, [ca for ca, _ in conflict]),
-                            _span_cover(pb, [cb for _, cb in conflict])) >= 0.95:  # fmt: skip
+        if (conflict and _span_cover(pa, [ca for ca, _ in conflict]) >= 0.95
+                and _span_cover(pb, [cb for _, cb in conflict]) >= 0.95):  # fmt: skip
             continue
         spans = aligner.align(pa, pb, min_words=3 if kind == "rewritten" else 4)
         a_spans = [(sp.a_start, sp.a_end) for sp in spans]
