@@ -33,7 +33,7 @@ from lineage.engine import Engine
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _U32 = np.uint32
 _MAX32 = np.uint32(0xFFFFFFFF)
-_CHUNK = 32_768  # shingles per block when permuting: the block stays in cache
+_BLOCK = 1 << 17  # padded set values per block when permuting: the block stays in cache
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -190,33 +190,40 @@ class Signer:
                         by_permutation: bool = False) -> np.ndarray:  # fmt: skip
         """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
 
-        Works one permutation at a time over blocks of about ``_CHUNK`` shingles
-        (whole sets): each step is a contiguous multiply-add and one
-        ``minimum.reduceat`` over the block, which keeps the block in cache and
-        avoids a (shingles x permutations) temporary. ``by_permutation`` returns
-        the ``(num_perm, n)`` matrix as computed (no transposing copy).
+        Sets are taken in order of size, in blocks of about ``_BLOCK`` values
+        laid out as a ``(width, sets)`` matrix: column ``j`` holds one set,
+        padded to the block's width by repeating its last value (which leaves
+        its minimum unchanged). Per permutation a block costs a contiguous
+        multiply-add and a minimum down the columns; no per-set
+        ``minimum.reduceat`` (whose cost per set, ~30 ns, was half of it).
+        ``by_permutation`` returns the ``(num_perm, n)`` matrix as computed (no
+        transposing copy).
         """
         n = len(offsets) - 1
-        out = np.full((self.num_perm, max(n, 0)), _MAX32, dtype=_U32)
         if n <= 0 or len(values) == 0:
+            out = np.full((self.num_perm, max(n, 0)), _MAX32, dtype=_U32)
             return out if by_permutation else out.T.copy()
         offsets = np.asarray(offsets, dtype=np.int64)
         flat = fmix32(np.asarray(values, dtype=_U32))
-        cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(0, len(flat), _CHUNK)), n])
-        buf = np.empty(min(len(flat), 2 * _CHUNK + int(np.diff(offsets).max())), dtype=_U32)
-        for lo_set, hi_set in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-            lo, hi = int(offsets[lo_set]), int(offsets[hi_set])
-            if hi == lo:
-                continue
-            sizes = np.diff(offsets[lo_set : hi_set + 1])
-            filled = np.flatnonzero(sizes > 0)
-            starts = offsets[lo_set:hi_set][filled] - lo
-            rows = lo_set + filled
-            hv, tmp = flat[lo:hi], buf[: hi - lo]
+        sizes = np.diff(offsets)
+        order = np.argsort(sizes, kind="stable")
+        by_size = np.empty((self.num_perm, n), dtype=_U32)
+        lo = int(np.searchsorted(sizes[order], 0, side="right"))  # empty sets come first
+        by_size[:, :lo] = _MAX32
+        a, b = self._a, self._b
+        for lo, hi in _size_blocks(sizes[order], lo):
+            sets = order[lo:hi]
+            width = int(sizes[sets[-1]])
+            col = np.minimum(np.arange(width)[:, None], sizes[sets][None, :] - 1)
+            block = flat[offsets[sets][None, :] + col]  # (width, sets)
+            tmp = np.empty_like(block)
             for p in range(self.num_perm):
-                np.multiply(hv, self._a[p], out=tmp)
-                tmp += self._b[p]
-                out[p, rows] = np.minimum.reduceat(tmp, starts)
+                np.multiply(block, a[p], out=tmp)
+                tmp += b[p]
+                np.minimum.reduce(tmp, axis=0, out=by_size[p, lo:hi])
+        back = np.empty(n, dtype=np.int64)
+        back[order] = np.arange(n)
+        out = np.take(by_size, back, axis=1)
         return out if by_permutation else out.T.copy()
 
     def passage_shingles(
@@ -311,6 +318,18 @@ class Signer:
     def minhash(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` for one signature row."""
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=self.scheme)
+
+
+def _size_blocks(sorted_sizes: np.ndarray, lo: int) -> list[tuple[int, int]]:
+    """Ranges of sets (sorted by size, from ``lo``) of about ``_BLOCK`` padded values each."""
+    n = len(sorted_sizes)
+    blocks = []
+    while lo < n:
+        guess = min(n, lo + max(1, _BLOCK // max(1, int(sorted_sizes[lo])))) - 1
+        hi = min(n, lo + max(1, _BLOCK // max(1, int(sorted_sizes[guess]))))
+        blocks.append((lo, hi))
+        lo = hi
+    return blocks
 
 
 def window_signatures(unit_sigs: np.ndarray, windows: Sequence[Sequence[int]]) -> np.ndarray:

@@ -184,3 +184,30 @@ def test_lsh_equals_plain_buckets(seed, n, max_bucket):
     bands, rows = lsh_params(0.3, 128)
     got = lsh_candidates(base, groups, 0.3, max_bucket=max_bucket).tolist()
     assert [tuple(p) for p in got] == reference_lsh(base, groups, bands, rows, max_bucket)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=40, unique=True), max_size=30),
+    st.sampled_from([1, 7, 64, 1 << 17]),
+)
+def test_signatures_flat_equal_per_set_minimum(sets, block):
+    """Size-ordered padded blocks give each set's own minimum, for any block size."""
+    import lineage.minhash as mh
+
+    signer = Signer(num_perm=16, seed=3)
+    arrays = [np.array(sorted(s), dtype=np.uint32) for s in sets]
+    values = np.concatenate(arrays or [np.empty(0, np.uint32)])
+    offsets = np.r_[0, np.cumsum([len(s) for s in arrays])].astype(np.int64)
+    old, mh._BLOCK = mh._BLOCK, block
+    try:
+        got = signer.signatures_flat(values, offsets, by_permutation=True)
+    finally:
+        mh._BLOCK = old
+    want = np.full((16, len(arrays)), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for i, s in enumerate(arrays):
+        if len(s):
+            h = mh.fmix32(s)
+            want[:, i] = (signer._a[:, None] * h[None, :] + signer._b[:, None]).min(axis=1)
+    assert np.array_equal(got, want)
+    assert np.array_equal(signer.signatures_flat(values, offsets), want.T)
