@@ -208,10 +208,10 @@ class Signer:
         sizes = np.diff(offsets)
         order = np.argsort(sizes, kind="stable")
         by_size = np.empty((self.num_perm, n), dtype=_U32)
-        lo = int(np.searchsorted(sizes[order], 0, side="right"))  # empty sets come first
-        by_size[:, :lo] = _MAX32
+        empty = int(np.searchsorted(sizes[order], 0, side="right"))  # empty sets come first
+        by_size[:, :empty] = _MAX32
         a, b = self._a, self._b
-        for lo, hi in _size_blocks(sizes[order], lo):
+        for lo, hi in _size_blocks(sizes[order], empty):
             sets = order[lo:hi]
             width = int(sizes[sets[-1]])
             col = np.minimum(np.arange(width)[:, None], sizes[sets][None, :] - 1)
