@@ -426,10 +426,9 @@ class _Bands:
 
 def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     """Unique candidate pairs from bands ``lo..hi-1`` (one engine task)."""
-    groups = task.groups
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
-    bins = 1 << max(10, min(22, int(np.ceil(np.log2(n))) + 3))  # <= 32 MB of counts
+    bins = 1 << max(10, min(22, int(np.ceil(np.log2(n))) + 1))  # <= 32 MB of counts
     pairs: list[np.ndarray] = []
     for band in range(*bands):
         keys = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
@@ -440,29 +439,49 @@ def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
         if len(maybe) < 2:
             continue
         sub = keys[maybe]
-        local = np.argsort(sub)  # not stable: members are put in index order below
+        local = np.argsort(sub)  # members of a bucket in any order: pairs are sorted below
         order, sorted_keys = maybe[local], sub[local]
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
-        sizes = np.diff(bounds)
-        starts = bounds[:-1]
-        for size in np.unique(sizes[sizes > 1]).tolist():
-            first = starts[sizes == size]
-            members = order[first[:, None] + np.arange(size)[None, :]]  # (buckets, size)
-            if size > task.max_bucket:
-                members = np.sort(members, axis=1)  # the representative is the first row
-                a = np.repeat(members[:, 0], size - 1)
-                b = members[:, 1:].ravel()
-            else:
-                ii, jj = np.triu_indices(size, k=1)
-                a, b = members[:, ii].ravel(), members[:, jj].ravel()
-            keep = groups[a] != groups[b]
-            if keep.any():
-                lo = np.minimum(a[keep], b[keep])
-                hi = np.maximum(a[keep], b[keep])
-                pairs.append(np.stack([lo, hi], axis=1))
+        sizes, starts = np.diff(bounds), bounds[:-1]
+        small = (sizes > 1) & (sizes <= task.max_bucket)
+        a, b = _all_pairs(order, starts[small], sizes[small])
+        big = sizes > task.max_bucket
+        if big.any():  # each member with the bucket's first (smallest) row only
+            members = order[_ranges(starts[big], sizes[big])]
+            first = np.minimum.reduceat(members, np.cumsum(sizes[big]) - sizes[big])
+            rep = np.repeat(first, sizes[big])
+            other = members != rep
+            a, b = np.r_[a, rep[other]], np.r_[b, members[other]]
+        keep = task.groups[a] != task.groups[b]
+        if keep.any():
+            a, b = a[keep], b[keep]
+            pairs.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return _unique_rows(np.concatenate(pairs).astype(np.int64))
+
+
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``np.r_[starts[0]:starts[0]+sizes[0], starts[1]:...]`` without a Python loop."""
+    first = np.cumsum(sizes) - sizes
+    return np.arange(int(sizes.sum())) - np.repeat(first - starts, sizes)
+
+
+def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Every pair of members of each bucket ``order[starts[k]:starts[k]+sizes[k]]``.
+
+    All buckets at once: member ``k`` of a bucket of size ``s`` pairs with the
+    ``s - 1 - k`` members after it.
+    """
+    if len(sizes) == 0:
+        empty = np.empty(0, dtype=order.dtype)
+        return empty, empty
+    pos = _ranges(starts, sizes)
+    after = np.repeat(starts + sizes - 1, sizes) - pos  # members after this one
+    a_pos = np.repeat(pos, after)
+    b_pos = a_pos + 1 + _ranges(np.zeros(len(after), dtype=np.int64), after)
+    return order[a_pos], order[b_pos]
 
 
 def _band_key(columns: np.ndarray, band: int) -> np.ndarray:
