@@ -211,3 +211,29 @@ def test_signatures_flat_equal_per_set_minimum(sets, block):
             want[:, i] = (signer._a[:, None] * h[None, :] + signer._b[:, None]).min(axis=1)
     assert np.array_equal(got, want)
     assert np.array_equal(signer.signatures_flat(values, offsets), want.T)
+
+
+def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
+    """This process and one forked process sharing the bands/pairs give the one-task result."""
+    import lineage.minhash as mh
+    from lineage.engine import LocalEngine
+
+    rng = np.random.default_rng(5)
+    signer = Signer(num_perm=32)
+    base = rng.integers(0, 2**32, 60, dtype=np.uint32)
+    noise = rng.integers(0, 2**32, (40, 5), dtype=np.uint32)
+    sets = [np.unique(np.r_[base[: rng.integers(5, 60)], noise[k]]) for k in range(40)]
+    values = np.concatenate(sets)
+    offsets = np.r_[0, np.cumsum([len(s) for s in sets])].astype(np.int64)
+    sigs = signer.signatures_flat(values, offsets)
+    groups = np.arange(40) // 3
+    want = lsh_candidates(sigs, groups, 0.3)
+    want_inter = mh.set_overlaps(values, offsets, want)
+    monkeypatch.setattr(mh, "_SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(mh, "_PARALLEL_MIN_ROWS", 20)  # four overlap blocks
+    engine = LocalEngine(2)
+    assert mh.shares_work(engine)
+    got = lsh_candidates(sigs, groups, 0.3, engine=engine)
+    assert len(want) > 10 and np.array_equal(got, want)
+    assert np.array_equal(mh.set_overlaps(values, offsets, want, engine=engine), want_inter)
+    assert mh.map_split(engine, lambda k, c: k * c, 3, [1, 2, 3]) == [3, 6, 9]
