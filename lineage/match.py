@@ -429,23 +429,28 @@ def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
     """
     c = corpus
     texts: list[str] = []
-    spans: list[list[tuple[int, int]]] = []
+    counts: list[int] = []
     bounds = c.first.tolist()
+    lo_all, hi_all = bounds[arts[0]], bounds[arts[1]]
+    starts, ends = c.starts[lo_all:hi_all].copy(), c.ends[lo_all:hi_all].copy()
+    start_list, end_list = starts.tolist(), ends.tolist()
     for k in range(*arts):
         lo, hi = bounds[k], bounds[k + 1]
         if lo == hi:
             continue
         clean, own = c.cleans[k], c.texts[lo:hi]
-        one = list(zip(c.starts[lo:hi].tolist(), c.ends[lo:hi].tolist(), strict=True))
-        if all(e - b == len(t) and clean.startswith(t, b) for (b, e), t in
-               zip(one, own, strict=True)):  # fmt: skip
+        p0, p1 = lo - lo_all, hi - lo_all
+        one = zip(start_list[p0:p1], end_list[p0:p1], own, strict=True)
+        if all(e - b == len(t) and clean.startswith(t, b) for b, e, t in one):
             texts.append(clean)
-            spans.append(one)
-        else:
+            counts.append(hi - lo)
+        else:  # each passage's own text, whole
             texts.extend(own)
-            spans.extend([[(0, len(t))] for t in own])
+            counts.extend([1] * len(own))
+            starts[p0:p1] = 0
+            ends[p0:p1] = [len(t) for t in own]
     signer = _signer(c.settings)
-    values, offsets = signer.passage_shingles(texts, spans)
+    values, offsets = signer.passage_shingles_flat(texts, starts, ends, counts)
     sigs = signer.signatures_flat(values, offsets, by_permutation=True) if c.sign else None
     return values, offsets, sigs
 

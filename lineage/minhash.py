@@ -244,40 +244,51 @@ class Signer:
         at once. A span whose boundary cuts a word (or a text whose length
         changes when lower-cased) is tokenised on its own, as ``shingles`` would.
         """
-        n_sets = sum(len(one) for one in spans)
+        counts = [len(one) for one in spans]
+        flat = np.array([c for one in spans for s, e in one for c in (s, e)], dtype=np.int64)
+        flat = flat.reshape(-1, 2)
+        return self.passage_shingles_flat(texts, flat[:, 0], flat[:, 1], counts)
+
+    def passage_shingles_flat(self, texts: Sequence[str], starts: np.ndarray, ends: np.ndarray,
+                              counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """``passage_shingles`` with the spans flat: text ``i`` owns the next ``counts[i]`` spans.
+
+        Span ``j`` is ``texts[owner][starts[j]:ends[j]]`` (no tuples to make and unpack).
+        """
+        n_sets = len(starts)
+        per_text = np.asarray(counts, dtype=np.int64)
+        first_set = np.r_[0, np.cumsum(per_text)].astype(np.int64)
         t0 = np.zeros(n_sets, dtype=np.int64)
         t1 = np.zeros(n_sets, dtype=np.int64)
-        whole: list[int] = []  # texts tokenised whole
+        is_whole = np.zeros(len(texts), dtype=bool)  # texts tokenised whole
         lowered: list[str] = []
-        first_set = np.r_[0, np.cumsum([len(one) for one in spans])].astype(np.int64)
-        alone: list[tuple[int, str]] = []  # (set index, lowered span text)
-        for i, (text, one) in enumerate(zip(texts, spans, strict=True)):
+        alone_texts: list[int] = []  # texts whose spans are tokenised one by one
+        for i, text in enumerate(texts):
             low = text.lower()
             if len(low) == len(text):
-                whole.append(i)
+                is_whole[i] = True
                 lowered.append(low)
             else:
-                alone.extend((int(first_set[i]) + k, text[s:e].lower()) for k, (s, e) in
-                             enumerate(one))  # fmt: skip
-        base = np.r_[0, np.cumsum([len(t) + 1 for t in lowered])].astype(np.int64)
-        starts, ends, th, mask = tokenize(_SEP.join(lowered))
-        if whole:
-            set_idx = np.concatenate([np.arange(first_set[i], first_set[i + 1]) for i in whole])
-            bounds = np.array([c for i in whole for s, e in spans[i] for c in (s, e)],
-                              dtype=np.int64).reshape(-1, 2)  # fmt: skip
-            text_len = np.repeat([len(texts[i]) for i in whole], [len(spans[i]) for i in whole])
-            g = bounds + np.repeat(base[:-1], [len(spans[i]) for i in whole])[:, None]
+                alone_texts.append(i)
+        tok_starts, tok_ends, th, mask = tokenize(_SEP.join(lowered))
+        owner = np.repeat(np.arange(len(texts)), per_text)
+        set_idx = np.flatnonzero(is_whole[owner])
+        if len(set_idx):
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            base = np.zeros(len(texts), dtype=np.int64)  # where each whole text starts when joined
+            base[is_whole] = np.r_[0, np.cumsum(lengths[is_whole] + 1)[:-1]]
+            bounds = np.stack([starts[set_idx], ends[set_idx]], axis=1).astype(np.int64)
+            text_len = lengths[owner[set_idx]]
+            g = bounds + base[owner[set_idx]][:, None]
             inner = (bounds > 0) & (bounds < text_len[:, None])
             cut = np.zeros(bounds.shape, dtype=bool)
             cut[inner] = mask[g[inner] - 1] & mask[g[inner]]
-            t0[set_idx] = np.searchsorted(starts, g[:, 0], side="left")
-            t1[set_idx] = np.maximum(np.searchsorted(ends, g[:, 1], side="right"), t0[set_idx])
-            cut_texts = np.unique(np.repeat(np.arange(len(whole)), [len(spans[i]) for i in whole])
-                                  [cut.any(axis=1)])  # fmt: skip
-            for w in cut_texts.tolist():  # a span boundary cuts a word: tokenise spans alone
-                i = whole[w]
-                alone.extend((int(first_set[i]) + k, texts[i][s:e].lower()) for k, (s, e) in
-                             enumerate(spans[i]))  # fmt: skip
+            t0[set_idx] = np.searchsorted(tok_starts, g[:, 0], side="left")
+            t1[set_idx] = np.maximum(np.searchsorted(tok_ends, g[:, 1], side="right"), t0[set_idx])
+            # a span boundary cuts a word: that text's spans are tokenised alone
+            alone_texts = sorted(alone_texts + np.unique(owner[set_idx][cut.any(axis=1)]).tolist())
+        alone = [(j, texts[i][int(starts[j]) : int(ends[j])].lower()) for i in alone_texts
+                 for j in range(int(first_set[i]), int(first_set[i + 1]))]  # fmt: skip
         if alone:
             alone_base = np.r_[0, np.cumsum([len(t) + 1 for _, t in alone])].astype(np.int64)
             s2, e2, th2, _ = tokenize(_SEP.join(t for _, t in alone))
