@@ -433,15 +433,17 @@ def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
     bounds = c.first.tolist()
     lo_all, hi_all = bounds[arts[0]], bounds[arts[1]]
     starts, ends = c.starts[lo_all:hi_all].copy(), c.ends[lo_all:hi_all].copy()
-    start_list, end_list = starts.tolist(), ends.tolist()
+    start_list = starts.tolist()
+    lengths = np.fromiter(map(len, c.texts[lo_all:hi_all]), np.int64, hi_all - lo_all)
+    owner = np.repeat(np.arange(*arts), np.diff(c.first[arts[0] : arts[1] + 1]))
+    bad = set(owner[ends - starts != lengths].tolist())  # articles with a passage of another length
     for k in range(*arts):
         lo, hi = bounds[k], bounds[k + 1]
         if lo == hi:
             continue
         clean, own = c.cleans[k], c.texts[lo:hi]
         p0, p1 = lo - lo_all, hi - lo_all
-        one = zip(start_list[p0:p1], end_list[p0:p1], own, strict=True)
-        if all(e - b == len(t) and clean.startswith(t, b) for b, e, t in one):
+        if k not in bad and all(map(clean.startswith, own, start_list[p0:p1])):
             texts.append(clean)
             counts.append(hi - lo)
         else:  # each passage's own text, whole
