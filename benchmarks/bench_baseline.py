@@ -14,7 +14,10 @@ Both are timed end to end over the same texts and scored on the planted
 child→parent pairs (recall per kind, family precision, see bench_scan.py).
 The ratio is baseline time / lineage time. With ``--repeat N`` each side runs
 N times in turn and its fastest run counts (the usual guard against a shared
-machine's noise; the first run of each also pays its warm-up).
+machine's noise; the first run of each also pays its warm-up). ``cpu_seconds``
+lists each run's CPU time of the whole process tree (this process and its
+finished forked workers): on a shared machine, where wall time measures the
+neighbours too, that is the load-independent cost.
 
 Example::
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +41,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_scan import emit, load_truth, peak_rss_mb, score_pairs
 
 _TOKEN = re.compile(r"\w+")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (forked workers) so far.
+
+    On a shared machine wall time measures the neighbours too; the CPU time
+    of the whole process tree is the load-independent cost.
+    """
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def load_articles(folder: Path) -> list[dict[str, Any]]:
@@ -112,12 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     prep = time.perf_counter()
     prepared = prepare(articles, args.threshold, args.workers)
     t_prep = time.perf_counter() - prep
-    ours_times, base_times = [], []
+    ours_times, base_times, ours_cpu, base_cpu = [], [], [], []
     for _ in range(max(1, args.repeat)):
+        cpu = cpu_seconds()
         ours, t_ours = lineage_pairs(prepared, args.workers)
+        ours_cpu.append(cpu_seconds() - cpu)
         ours_times.append(t_ours)
         rss_ours = peak_rss_mb()
+        cpu = cpu_seconds()
         base, t_base = datasketch_pairs(articles, args.threshold)
+        base_cpu.append(cpu_seconds() - cpu)
         base_times.append(t_base)
     t_ours, t_base = min(ours_times), min(base_times)
     out = {
@@ -131,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "speedup": round(t_base / t_ours, 2),
         "runs": {"lineage": [round(t, 3) for t in ours_times],
                  "datasketch": [round(t, 3) for t in base_times]},
+        "cpu_seconds": {"lineage": [round(t, 3) for t in ours_cpu],
+                        "datasketch": [round(t, 3) for t in base_cpu]},
     }  # fmt: skip
     emit(out, args.json)
     return 0
