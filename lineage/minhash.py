@@ -482,14 +482,23 @@ class _Bands:
 
 
 def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
-    """Unique candidate pairs from bands ``lo..hi-1`` (one engine task)."""
+    """Unique candidate pairs from bands ``lo..hi-1`` (one engine task).
+
+    Bands are bucketed a few at a time, about ``_KEYS_PER_STEP`` keys per
+    step (many bands of a small corpus at once: per-band fixed costs weighed).
+    A key mixes in its band, so equal keys mean the same band and values
+    (different ones collide with probability about 2⁻⁶⁴, as within a band).
+    """
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
-    bins = 1 << max(10, min(22, int(np.ceil(np.log2(n))) + 1))  # <= 32 MB of counts
+    step = max(1, _KEYS_PER_STEP // n)
     pairs: list[np.ndarray] = []
-    for band in range(*bands):
-        keys = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
-        # rows whose key shares its low bits with another row's: a superset of the
+    for lo in range(bands[0], bands[1], step):
+        hi = min(bands[1], lo + step)
+        keys = np.concatenate([_band_key(task.signatures[:, b * rows : (b + 1) * rows], b)
+                               for b in range(lo, hi)])  # fmt: skip
+        bins = 1 << max(10, min(22, int(np.ceil(np.log2(len(keys)))) + 1))  # <= 32 MB of counts
+        # keys that share their low bits with another key: a superset of the
         # buckets with two or more rows (all of them in a corpus without reuse)
         low = (keys & np.uint64(bins - 1)).view(np.int64)
         maybe = np.flatnonzero(np.bincount(low, minlength=bins)[low] > 1)
@@ -497,7 +506,7 @@ def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
             continue
         sub = keys[maybe]
         local = np.argsort(sub)  # members of a bucket in any order: pairs are sorted below
-        order, sorted_keys = maybe[local], sub[local]
+        order, sorted_keys = maybe[local] % n, sub[local]  # rows
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes, starts = np.diff(bounds), bounds[:-1]
         small = (sizes > 1) & (sizes <= task.max_bucket)
@@ -516,6 +525,9 @@ def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return _unique_rows(np.concatenate(pairs).astype(np.int64))
+
+
+_KEYS_PER_STEP = 150_000  # band keys bucketed at once (several bands of a small corpus)
 
 
 def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
