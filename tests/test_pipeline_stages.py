@@ -57,3 +57,16 @@ def test_run_result_survives_pickling(seed_run) -> None:
     back = pickle.loads(pickle.dumps(seed_run))
     assert back.timings == seed_run.timings
     back.timings["extra"] = 1.0
+
+
+def test_scan_runs_without_cyclic_gc_and_restores_it(seeds_dir, tmp_path):
+    import gc
+
+    from lineage.pipeline import scan, write_run
+
+    during: list[bool] = []
+    result = scan([seeds_dir], Settings(), on_stage=lambda *_: during.append(gc.isenabled()))
+    assert during and not any(during)  # paused in every stage
+    assert gc.isenabled()  # and on again for the caller
+    write_run(result, tmp_path / "out", report=False)
+    assert gc.isenabled()
