@@ -307,18 +307,20 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         with _timed(timings, "match"):
             matched = find_matches(docs, passages, s, engine)
         timings.update(match_timings(matched))
+        # only the matches and counts go on: the signatures and every passage's
+        # facts (100k articles: ~0.7 GB and more) are let go after clustering
+        matches, match_counts = matched.matches, matched.counts
         with _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
 
             facts = matched.facts  # keys only for matched passages: the others join no cluster
             fact_keys = {
                 pid: [f"{f.kind}:{f.key}" for f in facts[pid]]
-                for pid in {pid for m in matched.matches for pid in (m.a, m.b)}
+                for pid in {pid for m in matches for pid in (m.a, m.b)}
                 if pid in facts
             }
-            clusters, stories = build_clusters(
-                passages, matched.matches, fact_keys, s.cluster_min_cohesion
-            )
+            del matched, facts
+            clusters, stories = build_clusters(passages, matches, fact_keys, s.cluster_min_cohesion)
             _label_stories(stories, clusters, {a.id: a for a in articles})
         with _timed(timings, "attribution"):
             if pending is None:
@@ -334,7 +336,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         articles=articles,
         docs=docs,
         passages=passages,
-        matches=matched.matches,
+        matches=matches,
         clusters=clusters,
         stories=stories,
         attributions=attributions,
@@ -354,7 +356,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         "clusters": len(clusters),
         "stories": len(stories),
         "attributions": len(attributions),
-        **matched.counts,
+        **match_counts,
         "chars": sum(len(a.text) for a in articles),
     }
     return result
