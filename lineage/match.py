@@ -48,7 +48,7 @@ from lineage import facts as factlib
 from lineage.align import Aligner
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
-from lineage.minhash import Signer, lsh_candidates, map_split, set_overlaps, shares_work
+from lineage.minhash import Signer, lsh_candidates, map_split, set_overlaps
 from lineage.models import AlignedSpan, Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
 
@@ -572,9 +572,7 @@ def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
 
 
 _CHARS_PER_CHUNK = 3_000_000
-"""Most text per shingling task; a batch with less runs in-process (forking costs more)..."""
-_SPLIT_MIN_CHARS = 200_000
-"""...unless this process takes half of it (``minhash.map_split``): then from this much text."""
+"""Most text per shingling task; a batch with less runs in-process (forking costs more)."""
 _PASSAGES_PER_SIGN_CHUNK = 40_000
 
 
@@ -634,8 +632,6 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     total = int(chars[-1]) if len(chars) else 0
     n_tasks = -(-total // _CHARS_PER_CHUNK)
     n_tasks += n_tasks % 2 if n_tasks > 1 else 0  # an even count keeps two or four workers busy
-    if n_tasks == 1 and total >= _SPLIT_MIN_CHARS and shares_work(engine):
-        n_tasks = 2  # this process shingles half, one forked process the other half
     cuts = np.unique(np.r_[0, np.searchsorted(chars, np.arange(1, n_tasks) * (total / max(
         1, n_tasks)), side="right"), len(arts)]).tolist()  # fmt: skip
     parts = map_split(engine, _shingle_chunk, corpus, list(itertools.pairwise(cuts)))

@@ -444,7 +444,7 @@ def lsh_candidates(
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     bands, _ = lsh_params(threshold, num_perm)
-    per_task = -(-bands // _tasks(engine, n, _BAND_TASKS, _SPLIT_MIN_ROWS))
+    per_task = -(-bands // _tasks(engine, n, _BAND_TASKS))
     shared = _Bands(signatures, groups, threshold, max_bucket)
     ranges = [(lo, min(bands, lo + per_task)) for lo in range(0, bands, per_task)]
     if engine is None:
@@ -458,17 +458,18 @@ def lsh_candidates(
 
 
 _BAND_TASKS = 4  # band groups per LSH run: enough to keep two to four workers busy
-_PARALLEL_MIN_ROWS = 50_000  # fewer signatures (or pairs) than this run in one task...
-_SPLIT_MIN_ROWS = 5_000  # ...unless this process takes a share (``map_split``): two LSH tasks
+_PARALLEL_MIN_ROWS = 50_000  # fewer signatures (or pairs) than this run in one task
 
 
-def _tasks(engine: Engine | None, rows: int, most: int, split_min: int) -> int:
-    """How many tasks to split ``rows`` of work into on ``engine``."""
-    if engine is None or engine.workers < 2:
+def _tasks(engine: Engine | None, rows: int, most: int) -> int:
+    """How many tasks to split ``rows`` of work into on ``engine``.
+
+    Small batches run in one task: a forked process shares this one's warm heap, and the
+    copy-on-write faults (1k corpus: ~27k in this process) cost what the split saves.
+    """
+    if engine is None or engine.workers < 2 or rows < _PARALLEL_MIN_ROWS:
         return 1
-    if rows >= _PARALLEL_MIN_ROWS:
-        return most
-    return 2 if shares_work(engine) and rows >= split_min else 1
+    return most
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,8 +578,7 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     """
     if len(pairs) == 0 or len(values) == 0:
         return np.zeros(len(pairs), dtype=np.float64)
-    tasks = _tasks(engine, len(pairs), _BAND_TASKS, _PARALLEL_MIN_ROWS)  # no split below 50k
-    size = min(chunk, -(-len(pairs) // tasks))
+    size = min(chunk, -(-len(pairs) // _tasks(engine, len(pairs), _BAND_TASKS)))
     data = np.ones(len(values), dtype=np.int32)
     cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
     sets = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))  # built once

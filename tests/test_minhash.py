@@ -229,8 +229,7 @@ def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
     groups = np.arange(40) // 3
     want = lsh_candidates(sigs, groups, 0.3)
     want_inter = mh.set_overlaps(values, offsets, want)
-    monkeypatch.setattr(mh, "_SPLIT_MIN_ROWS", 1)
-    monkeypatch.setattr(mh, "_PARALLEL_MIN_ROWS", 20)  # four overlap blocks
+    monkeypatch.setattr(mh, "_PARALLEL_MIN_ROWS", 20)  # four band groups, four overlap blocks
     engine = LocalEngine(2)
     assert mh.shares_work(engine)
     got = lsh_candidates(sigs, groups, 0.3, engine=engine)

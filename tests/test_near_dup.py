@@ -56,8 +56,6 @@ def test_near_duplicates_same_on_every_engine(monkeypatch, workers: int) -> None
     want = match.near_duplicates(docs, ps, s)
     assert len(want) > 3
     monkeypatch.setattr(match, "_CHARS_PER_CHUNK", 400)
-    monkeypatch.setattr(match, "_SPLIT_MIN_CHARS", 1)
-    monkeypatch.setattr(mh, "_SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(mh, "_PARALLEL_MIN_ROWS", 4)
     got = match.near_duplicates(docs, ps, s, LocalEngine(workers))
     assert np.array_equal(got, want)
