@@ -122,6 +122,15 @@ class StagePeaks:
         return dict(self.peaks)
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers).
+
+    ``cpu_s / wall_s`` says how much of the machine's cores the scan kept busy.
+    """
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         workers: int = 1, out: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """Scan ``folder/articles.jsonl`` and measure; with ``out``, also write the run and report.
@@ -136,6 +145,7 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
     mb = articles.stat().st_size / 1e6
     settings = Settings(engine=engine, scheduler=scheduler, workers=workers)
     peaks = StagePeaks() if Path("/proc/self/statm").exists() else None
+    cpu_start = _cpu_s()
     start = time.perf_counter()
     result = scan([articles], settings, on_stage=peaks.stage_done if peaks else None)
     if out is not None:
@@ -145,6 +155,7 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         if peaks:
             peaks.stage_done("write_run")
     wall = time.perf_counter() - start
+    cpu = _cpu_s() - cpu_start
     truth = load_truth(folder)
     pairs = [(m.article_a, m.article_b) for m in result.matches]
     near = [(m.article_a, m.article_b) for m in result.matches if m.kind != "rewritten"]
@@ -153,6 +164,7 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         "corpus": str(folder), "articles": n, "mb": round(mb, 2), "engine": engine,
         "workers": workers, "written": out is not None, "wall_s": round(wall, 2),
         "articles_per_s": round(n / wall, 1),
+        "cpu_s": round(cpu, 2), "cores_used": round(cpu / wall, 2),
         "mb_per_s": round(mb / wall, 3), "peak_rss_mb": round(peak_rss_mb()),
         "peak_rss_mb_by_stage": peaks.stop() if peaks else {},
         "timings": result.timings, "counts": result.counts,
