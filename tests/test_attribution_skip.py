@@ -97,31 +97,3 @@ def test_carry_over_skipped_sentences(parsers) -> None:  # type: ignore[no-untyp
 def test_ends_with_equals_any_noun(word: str) -> None:
     nouns = frozenset({"angaben", "berichten", "kreise", "quellen", "informationen", "en"})
     assert ends_with(word, nouns) == any(len(n) >= 6 and word.endswith(n) for n in nouns)
-
-
-def _reference_cue_words(parser: AttributionParser, li: int, words: set[str]) -> set[str]:
-    """Cue words as found before words were judged once: each trigger searched in all words."""
-    return (words & parser._word_end) | {
-        w for w in words if any(t in w for t in parser._trigger_words[li])
-    }
-
-
-_WORDS = ["laut", "polizeiangaben", "angaben", "bericht", "berichten", "x", "", "studie",
-          "medienberichten", "sagte", "according", "zufolge", "gemäß", "ansicht"]  # fmt: skip
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sets(st.sampled_from(_WORDS) | st.text(max_size=12)), max_size=6))
-def test_cue_words_equal_the_reference(articles) -> None:  # type: ignore[no-untyped-def]
-    parser = AttributionParser()
-    for words in articles:
-        for li in range(len(parser.langs)):
-            assert parser._cue_words(li, set(words)) == _reference_cue_words(parser, li, words)
-
-
-def test_cue_words_start_over_when_full(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    parser = AttributionParser()
-    monkeypatch.setattr(attr, "_JUDGED_MAX", 2)
-    for words in ({"laut", "a", "b"}, {"polizeiangaben", "c", "d"}, {"laut", "polizeiangaben"}):
-        assert parser._cue_words(0, words) == _reference_cue_words(parser, 0, words)
-    assert len(parser._judged[0][1]) <= 4
