@@ -462,9 +462,13 @@ def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
     return _signer(s).signatures_flat(values, offsets)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _TextFacts:
-    """The facts of one distinct text and the keys the match stage compares them by."""
+    """The facts of one distinct text and the keys the match stage compares them by.
+
+    Not frozen: made once per distinct passage text, and a frozen dataclass's
+    ``__init__`` costs three times as much. Nothing changes one after it is made.
+    """
 
     facts: list[Fact]
     keys: list[str]  # ``kind:key`` of every fact, sorted, unique
@@ -474,30 +478,50 @@ class _TextFacts:
     blocking: list[str]  # ``blocking_keys``, sorted
 
     @classmethod
-    def of(cls, facts: list[Fact], memo: _FactMemo | None = None) -> _TextFacts:
-        """Keys of ``facts`` (see ``of_entries``)."""
-        m = memo if memo is not None else _FactMemo()
-        return cls.of_entries([m.entry(f) for f in facts])
-
-    @classmethod
-    def of_entries(cls, entries: list[_FactEntry]) -> _TextFacts:
-        """Facts and keys from each fact's ``_FactMemo.entry``."""
+    def of(cls, facts: list[Fact]) -> _TextFacts:
+        """Keys of ``facts``."""
+        memo = _FactMemo()
         keys: set[str] = set()
         strong: set[str] = set()
         names: set[str] = set()
         blocking: set[str] = set()
-        unit = False
-        for _, key, is_strong, kind, block in entries:
+        for f in facts:
+            _, key, is_strong, kind, block = memo.entry(f)
             keys.add(key)
             if is_strong:
                 strong.add(key)
                 blocking.update(block)
             if kind == "name":
                 names.add(key)
+        unit = any(f.kind == "number" and f.unit for f in facts)
+        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, sorted(blocking))
+
+    @classmethod
+    def of_unique(cls, entries: list[_FactEntry]) -> _TextFacts:
+        """Facts and keys from each fact's ``_FactMemo.entry``; facts unique by (kind, key),
+        as ``extract`` gives them, so their key strings are too (no sets needed). One loop:
+        this runs for every distinct passage text."""
+        facts: list[Fact] = []
+        keys: list[str] = []
+        strong: list[str] = []
+        names: list[str] = []
+        blocks: list[str] = []
+        unit = False
+        for f, key, is_strong, kind, block in entries:
+            facts.append(f)
+            keys.append(key)
+            if is_strong:
+                strong.append(key)
+                blocks += block
+            if kind == "name":
+                names.append(key)
             elif kind == "unit":
                 unit = True
-        facts = [e[0] for e in entries]
-        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, sorted(blocking))
+        keys.sort()
+        strong.sort()
+        names.sort()
+        blocking = sorted(set(blocks)) if len(blocks) > 1 else blocks
+        return cls(facts, keys, strong, names, unit, blocking)
 
 
 _FactEntry = tuple[Fact, str, bool, str, tuple[str, ...]]
@@ -509,23 +533,28 @@ a unit), ``blocking_keys``."""
 class _FactMemo:
     """Per chunk: one object per equal facts and key strings (pickled once), keys made once."""
 
-    by_id: dict[int, tuple[_FactEntry, Fact]] = field(default_factory=dict)
-    facts: dict[Fact, _FactEntry] = field(default_factory=dict)
+    by_id: dict[int, _FactEntry] = field(default_factory=dict)
+    facts: dict[tuple[str, str, str, str], _FactEntry] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
+    keep: list[Fact] = field(default_factory=list)  # holding a fact keeps its id unused
 
     def entry(self, f: Fact) -> _FactEntry:
         """``f``'s entry; by object first (extraction hands out cached facts: cheap to hash)."""
         got = self.by_id.get(id(f))
-        if got is not None:
-            return got[0]
-        e = self.facts.get(f)
+        return got if got is not None else self._new(f)
+
+    def _new(self, f: Fact) -> _FactEntry:
+        fields = (f.kind, f.key, f.text, f.unit)  # hashed in C (a Fact hashes in Python)
+        e = self.facts.get(fields)
         if e is None:
             same = self.strings.setdefault
             key = f"{f.kind}:{f.key}"
             kind = "unit" if f.kind == "number" and f.unit else f.kind
-            block = tuple(same(k, k) for k in sorted(blocking_keys([f])))
-            e = self.facts[f] = (f, same(key, key), factlib.is_strong(f), kind, block)
-        self.by_id[id(f)] = (e, f)  # holding ``f`` keeps its id from being reused
+            strong = factlib.is_strong(f)  # only strong facts have blocking keys
+            block = tuple(same(k, k) for k in sorted(blocking_keys([f]))) if strong else ()
+            e = self.facts[fields] = (f, same(key, key), strong, kind, block)
+        self.by_id[id(f)] = e
+        self.keep.append(f)
         return e
 
 
@@ -560,9 +589,17 @@ def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> list[_TextF
     key strings share one (immutable) object, so each is pickled and rebuilt
     once per chunk.
     """
-    entry = _FactMemo().entry
-    return [_TextFacts.of_entries([entry(f) for f in found])
-            for text, spans in pieces for found in factlib.extract_spans(text, spans)]  # fmt: skip
+    memo = _FactMemo()
+    get, new = memo.by_id.get, memo._new
+    empty = _TextFacts([], [], [], [], False, [])  # shared: nothing changes these lists
+    out = []
+    for text, spans in pieces:
+        for found in factlib.extract_spans(text, spans):
+            if found:
+                out.append(_TextFacts.of_unique([get(id(f)) or new(f) for f in found]))
+            else:
+                out.append(empty)
+    return out
 
 
 def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
