@@ -48,7 +48,7 @@ from lineage import facts as factlib
 from lineage.align import Aligner
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
-from lineage.minhash import Signer, lsh_candidates, map_split, set_overlaps
+from lineage.minhash import Signer, lsh_candidates, set_overlaps
 from lineage.models import AlignedSpan, Document, Fact, Match, Passage
 from lineage.tfidf import PassageScorer
 
@@ -671,7 +671,7 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     n_tasks += n_tasks % 2 if n_tasks > 1 else 0  # an even count keeps two or four workers busy
     cuts = np.unique(np.r_[0, np.searchsorted(chars, np.arange(1, n_tasks) * (total / max(
         1, n_tasks)), side="right"), len(arts)]).tolist()  # fmt: skip
-    parts = map_split(engine, _shingle_chunk, corpus, list(itertools.pairwise(cuts)))
+    parts = engine.map_shared(_shingle_chunk, corpus, list(itertools.pairwise(cuts)))
     values, offsets = _merge_flat([(v, o) for v, o, _ in parts])
     by_perm = None
     if sign:

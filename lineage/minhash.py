@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,10 +29,6 @@ from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
 from lineage.engine import Engine
-
-_S = TypeVar("_S")
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _U32 = np.uint32
@@ -382,37 +377,6 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, *, only: int | None
     return np.ascontiguousarray(h).view(np.int64)
 
 
-def map_split(engine: Engine, fn: Callable[[_S, _T], _R], shared: _S, chunks: Sequence[_T]
-              ) -> list[_R]:  # fmt: skip
-    """``engine.map_shared(fn, shared, chunks)``, with this process taking a share.
-
-    On a two-process local engine, one forked process (``alongside``) runs the
-    second half of the chunks while this one runs the first half, instead of
-    two pool workers running all of them while this process waits: one fork
-    instead of two, and half the results are never pickled. Other engines
-    run ``map_shared``. Results come in chunk order either way.
-    """
-    if not shares_work(engine) or len(chunks) < 2:
-        return engine.map_shared(fn, shared, chunks)
-    half = (len(chunks) + 1) // 2
-    work = functools.partial(_run_chunks, fn, shared, chunks[half:])
-    later = engine.alongside(work)  # type: ignore[attr-defined]
-    try:
-        mine = _run_chunks(fn, shared, chunks[:half])
-        return mine + list(later.result())
-    finally:
-        later.close()
-
-
-def shares_work(engine: Engine | None) -> bool:
-    """Whether ``map_split`` runs half of the chunks in this process (two-process local engine)."""
-    return engine is not None and engine.workers == 2 and hasattr(engine, "alongside")
-
-
-def _run_chunks(fn: Callable[[_S, _T], _R], shared: _S, chunks: Sequence[_T]) -> list[_R]:
-    return [fn(shared, c) for c in chunks]
-
-
 @functools.cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's MinHashLSH would pick for ``threshold``."""
@@ -450,7 +414,7 @@ def lsh_candidates(
     if engine is None:
         parts = [_band_pairs(shared, r) for r in ranges]
     else:  # the signature matrix goes to each worker once, not once per task
-        parts = map_split(engine, _band_pairs, shared, ranges)
+        parts = engine.map_shared(_band_pairs, shared, ranges)
     found = [p for p in parts if len(p)]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
@@ -586,7 +550,7 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     blocks = [pairs[lo : lo + size] for lo in range(0, len(pairs), size)]
     if engine is None:
         return np.concatenate([_overlap_block(sets, b) for b in blocks])
-    return np.concatenate(map_split(engine, _overlap_block, sets, blocks))
+    return np.concatenate(engine.map_shared(_overlap_block, sets, blocks))
 
 
 def _overlap_block(sets: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:

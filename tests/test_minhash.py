@@ -214,7 +214,7 @@ def test_signatures_flat_equal_per_set_minimum(sets, block):
 
 
 def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
-    """This process and one forked process sharing the bands/pairs give the one-task result."""
+    """Band groups and overlap blocks split over processes give the one-task result."""
     import lineage.minhash as mh
     from lineage.engine import LocalEngine
 
@@ -231,8 +231,6 @@ def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
     want_inter = mh.set_overlaps(values, offsets, want)
     monkeypatch.setattr(mh, "_PARALLEL_MIN_ROWS", 20)  # four band groups, four overlap blocks
     engine = LocalEngine(2)
-    assert mh.shares_work(engine)
     got = lsh_candidates(sigs, groups, 0.3, engine=engine)
     assert len(want) > 10 and np.array_equal(got, want)
     assert np.array_equal(mh.set_overlaps(values, offsets, want, engine=engine), want_inter)
-    assert mh.map_split(engine, lambda k, c: k * c, 3, [1, 2, 3]) == [3, 6, 9]
