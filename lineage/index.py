@@ -75,9 +75,13 @@ def prepare(articles: Sequence[Article], settings: Settings, *, attributions: bo
     sigs = signer.signatures_flat(values, offsets)
     by_article: dict[str, list[StoredPassage]] = defaultdict(list)
     fact_keys: dict[str, set[str]] = defaultdict(set)
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for p, sig in zip(passages, sigs, strict=True):
         by_article[p.article].append(StoredPassage(p.index, p.start, p.end, p.text, sig))
-        fact_keys[p.article].update(fact_block_keys(factlib.extract(p.text)))
+        spans[p.article].append((p.cstart, p.cend))
+    for a, cuts in spans.items():  # one regex scan per article, not one per window
+        for found in factlib.extract_spans(docs[a].clean, cuts):
+            fact_keys[a].update(fact_block_keys(found))
     atts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if attributions:
         from lineage.pipeline import attribution_records
