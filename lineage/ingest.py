@@ -388,6 +388,16 @@ def _from_record(
     return art
 
 
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """``invalid JSON (Expecting value at column 21)``: the parser's words and where it stopped.
+
+    The parser's own message ends "... starting at: line 1 column 21 (char 20)";
+    the line is the file's (given with the error), so only the column is kept.
+    """
+    where = "" if exc.msg.endswith(" at") else " at"
+    return f"invalid JSON ({exc.msg}{where} column {exc.colno})"
+
+
 def read_jsonl(
     stream: IO[str], path: str, text_key: str = "text", id_key: str = "id"
 ) -> Iterator[Article | InputError]:
@@ -399,7 +409,7 @@ def read_jsonl(
         try:
             record = json.loads(raw.rstrip("\r\n"))  # a column past the end, not "column 1"
         except json.JSONDecodeError as exc:
-            yield InputError(path, f"invalid JSON ({exc.msg}, column {exc.colno})", lineno)
+            yield InputError(path, _json_reason(exc), lineno)
             continue
         try:
             yield _from_record(record, path, lineno, text_key, id_key, stem)
@@ -421,9 +431,7 @@ def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:
                 try:
                     rows.append((lineno, json.loads(line)))
                 except json.JSONDecodeError as exc:
-                    raise InputError(
-                        p, f"invalid JSON ({exc.msg}, column {exc.colno})", lineno
-                    ) from exc
+                    raise InputError(p, _json_reason(exc), lineno) from exc
     else:
         reader = csv.DictReader(io.StringIO(raw))
         rows = [(i + 2, row) for i, row in enumerate(reader)]

@@ -187,4 +187,11 @@ def test_truncated_jsonl_line_names_the_column_where_it_broke(tmp_path: Path) ->
     f.write_text('{"id": "a", "text": "fine text here"}\n{"id": "b", "text": \n', "utf-8")
     [rejected] = read_articles([f]).rejected
     assert rejected.line == 2
-    assert rejected.reason == "invalid JSON (Expecting value, column 21)"  # not column 1
+    assert rejected.reason == "invalid JSON (Expecting value at column 21)"  # not column 1
+
+
+def test_unterminated_string_reads_as_one_phrase(tmp_path: Path) -> None:
+    f = tmp_path / "feed.jsonl"
+    f.write_text('{"id": "b", "text": "kaputt\n', "utf-8")
+    [rejected] = read_articles([f]).rejected
+    assert rejected.reason == "invalid JSON (Unterminated string starting at column 21)"
