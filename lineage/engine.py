@@ -235,16 +235,16 @@ class LocalEngine:
                         done[got[0]] = got[1]
                     harvested += 1
 
-            while (i := claims.take()) is not None:
-                done[i] = fn(*shared, chunks[i])
-                harvest(block=False)
+            while True:
+                i = claims.take()
+                if i is not None:
+                    done[i] = fn(*shared, chunks[i])
+                harvest(block=i is None)  # none left to take: wait for the workers' chunks
                 while given in done:
                     yield done.pop(given)
                     given += 1
-            harvest(block=True)
-            while given in done:
-                yield done.pop(given)
-                given += 1
+                if i is None:
+                    return
         finally:
             _FORKED = None
             # the results are in: the workers tear down their copy of the heap
