@@ -479,22 +479,8 @@ class _TextFacts:
 
     @classmethod
     def of(cls, facts: list[Fact]) -> _TextFacts:
-        """Keys of ``facts``."""
-        memo = _FactMemo()
-        keys: set[str] = set()
-        strong: set[str] = set()
-        names: set[str] = set()
-        blocking: set[str] = set()
-        for f in facts:
-            _, key, is_strong, kind, block = memo.entry(f)
-            keys.add(key)
-            if is_strong:
-                strong.add(key)
-                blocking.update(block)
-            if kind == "name":
-                names.add(key)
-        unit = any(f.kind == "number" and f.unit for f in facts)
-        return cls(facts, sorted(keys), sorted(strong), sorted(names), unit, sorted(blocking))
+        """Keys of ``facts``, unique by (kind, key) as ``factlib.extract`` gives them."""
+        return cls.of_unique([_FactMemo().entry(f) for f in facts])
 
     @classmethod
     def of_unique(cls, entries: list[_FactEntry]) -> _TextFacts:
