@@ -73,6 +73,20 @@ def dumps_bytes(obj: Any, default: Default | None = None, *, floats: bool = True
     return dumps(obj, default).encode("utf-8")
 
 
+def unshared(text: str) -> str:
+    """A copy of ``text`` to encode when ``text`` itself lives on after it is written.
+
+    CPython keeps the UTF-8 form that orjson asks of a non-ASCII string inside the
+    string, until the string dies. Article and passage texts live on to the end of
+    the scan: their UTF-8 forms were ~0.7 GB at 100,000 articles. A copy (one
+    ``memcpy``) dies with its line, UTF-8 form and all. (Escaping the text with the
+    standard library instead took 2.5 times orjson's time.)
+    """
+    if text.isascii():  # an ASCII string is its own UTF-8
+        return text
+    return "".join((text, ""))  # a new string: ``text + ""`` would be ``text`` itself
+
+
 def _float_spelled_apart(data: bytes) -> bool:
     """True if orjson's ``data`` may hold a float that Python spells differently."""
     return b"0.0000" in data or (b"e-" in data and _SHORT_EXPONENT.search(data) is not None)

@@ -41,7 +41,7 @@ from lineage.models import (
     shallow_record,
 )
 from lineage.normalize import normalize
-from lineage.output import write_json, write_jsonl
+from lineage.output import unshared, write_json, write_jsonl
 from lineage.segment import from_windows, split_sentences, windows
 
 T = TypeVar("T")
@@ -442,8 +442,10 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
     # the article records share their strings with the articles: kept for the report
     articles = [article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles]
     # articles and passages hold no float (strings, offsets, counts): written unchecked
-    write_jsonl(out / "articles.jsonl", articles, floats=False)
-    write_jsonl(out / "passages.jsonl", (p.to_dict() for p in result.passages), floats=False)
+    # the texts are written as copies: they live on (output.unshared)
+    lines = ({**rec, "text": unshared(rec["text"])} for rec in articles)
+    write_jsonl(out / "articles.jsonl", lines, floats=False)
+    write_jsonl(out / "passages.jsonl", map(_passage_record, result.passages), floats=False)
     write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
     write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
     write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
@@ -463,6 +465,12 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
             _write_report(out, known)
         write_json(out / "run.json", run_info(result))  # again, with the report's time
     return out
+
+
+def _passage_record(p: Passage) -> dict[str, Any]:
+    """``p.to_dict()`` with a copy of the text (``output.unshared``)."""
+    return {"id": p.id, "article": p.article, "index": p.index, "start": p.start, "end": p.end,
+            "text": unshared(p.text)}  # fmt: skip
 
 
 _SHALLOW = (Article, Match, AlignedSpan, Cluster, Story)
