@@ -250,17 +250,86 @@ def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
             _runs(low, cp, (cls & _SPACE) == 0, prefix, inv, bounds))  # fmt: skip
 
 
-def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
-    """Per-chunk vocabularies merged in first-seen order (the order of one pass)."""
-    ids: dict[str, int] = {}
-    out_ids = []
-    for distinct, local, _ in parts:
+class _Merged:
+    """Per-chunk vocabularies merged in first-seen order (the order of one pass), as they come.
+
+    Each chunk's ids are renamed to the merged numbering (int32) when the chunk
+    is added, so its strings and int64 ids are dropped then: holding every
+    chunk's tokens until all were in cost ~1.3 GB at 100,000 articles.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
+
+    def add(self, part: _Tokens) -> None:
+        distinct, local, lengths = part
+        ids = self.ids
         for tok in distinct:
             ids.setdefault(tok, len(ids))
-        out_ids.append(np.fromiter(map(ids.__getitem__, distinct), np.int64, len(distinct))[local])
-    lengths = [p[2] for p in parts]
-    return (list(ids), np.concatenate(out_ids) if out_ids else np.zeros(0, np.int64),
-            np.concatenate(lengths) if lengths else np.zeros(0, np.int64))  # fmt: skip
+        renamed = np.fromiter(map(ids.__getitem__, distinct), np.int32, len(distinct))
+        self.parts.append(renamed[local])
+        self.lengths.append(lengths)
+
+    def tokens(self) -> _Tokens:
+        """Distinct tokens, the id of each token, tokens per text (the parts are dropped)."""
+        out = (list(self.ids), np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32),
+               np.concatenate(self.lengths) if self.lengths else np.zeros(0, np.int64))  # fmt: skip
+        self.ids, self.parts, self.lengths = {}, [], []
+        return out
+
+
+def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct-text number of every text (first-seen order), each one's first position, length.
+
+    Grouped by ``hash`` and then checked against the texts, so no text is kept
+    alive (``texts`` may build its strings on access; a ``str``-keyed dict
+    held every distinct text at once). Should two different texts share a
+    hash, a dict of the strings numbers them instead.
+    """
+    n = len(texts)
+    hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=n)
+    ids, heads, _ = _first_seen([hashes])
+    del hashes
+    ids = ids.astype(np.int32)
+    copies = np.flatnonzero(heads[ids] != np.arange(n)).tolist()
+    if all(texts[i] == texts[j] for i, j in zip(copies, heads[ids[copies]].tolist(), strict=True)):
+        sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
+        return ids, heads, sizes
+    first: dict[str, int] = {}  # a 64-bit hash collision: group the strings themselves
+    ids = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.int32, n)
+    heads = np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
+    return ids, heads, np.fromiter(map(len, first), np.int64, len(first))
+
+
+class _Span:
+    """Distinct texts ``lo:hi`` of a fit, read from the caller's sequence only when tokenized.
+
+    A forked worker inherits the sequence; pickled (Dask), a span is just its texts.
+    """
+
+    def __init__(self, texts: Sequence[str], heads: np.ndarray, lo: int, hi: int) -> None:
+        self.source, self.heads, self.lo, self.hi = texts, heads, lo, hi
+
+    def texts(self) -> list[str]:
+        return [self.source[i] for i in self.heads[self.lo : self.hi].tolist()]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Span, (self.texts(), np.arange(self.hi - self.lo), 0, self.hi - self.lo)
+
+
+def _tokenize_span(span: _Span) -> tuple[_Tokens, _Tokens]:
+    """``_tokenize_chunk`` of a span's texts."""
+    return _tokenize_chunk(span.texts())
+
+
+def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
+    """Per-chunk vocabularies merged in first-seen order (the order of one pass)."""
+    merged = _Merged()
+    for part in parts:
+        merged.add(part)
+    return merged.tokens()
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -513,9 +582,9 @@ def _gram_stats(task: tuple[Any, Any, np.ndarray]) -> np.ndarray:
 _CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, word×n-gram, alpha
 
 
-def _char_tables(parts: Sequence[_Tokens]) -> _CharTables:
+def _char_tables(toks: _Tokens) -> _CharTables:
     """Passage × word counts and each word's n-grams (see ``_gram_table``)."""
-    words, word_ids, lengths = _merge_tokens(parts)
+    words, word_ids, lengths = toks
     n_docs = len(lengths)
     doc_words = _counts(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
     word_grams, alpha = _gram_table(words)
@@ -525,10 +594,10 @@ def _char_tables(parts: Sequence[_Tokens]) -> _CharTables:
 
 
 def _word_vectors(
-    parts: Sequence[_Tokens], ngram_range: tuple[int, int], min_df: int, copies: np.ndarray
+    toks: _Tokens, ngram_range: tuple[int, int], min_df: int, copies: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Word n-gram TF-IDF rows of the distinct texts (first-seen numbering) and labels."""
-    counts, labels = _word_counts(_merge_tokens(parts), ngram_range)
+    counts, labels = _word_counts(toks, ngram_range)
     n_docs = int(copies.sum())
     df = _doc_freq(counts, copies)
     kept = np.flatnonzero(df >= min_df)
@@ -542,12 +611,12 @@ def _word_vectors(
     return _tfidf(counts, _idf(df[kept], n_docs)), labels.astype(np.int32)
 
 
-def _fit_part(task: tuple[str, Sequence[_Tokens], tuple[int, int], int, np.ndarray]) -> Any:
+def _fit_part(task: tuple[str, _Tokens, tuple[int, int], int, np.ndarray]) -> Any:
     """One of the two independent halves of ``fit`` (words; character tables)."""
-    kind, parts, ngram_range, min_df, copies = task
+    kind, toks, ngram_range, min_df, copies = task
     if kind == "words":
-        return _word_vectors(parts, ngram_range, min_df, copies)
-    return _char_tables(parts)
+        return _word_vectors(toks, ngram_range, min_df, copies)
+    return _char_tables(toks)
 
 
 class _Chars:
@@ -779,29 +848,30 @@ class PassageScorer:
 
     def fit(self, texts: Sequence[str]) -> PassageScorer:
         """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
-        first: dict[str, int] = {}  # copies are common: each distinct text is fitted once
-        self.text_ids_ = np.fromiter((first.setdefault(t, len(first)) for t in texts),
-                                     dtype=np.int32, count=len(texts))  # fmt: skip
-        distinct = list(first)
-        del first
-        copies = np.bincount(self.text_ids_, minlength=len(distinct))
-        chunks = [distinct[lo:hi] for lo, hi in chunked(len(distinct), _TEXT_CHUNK)]
+        # copies are common: each distinct text is fitted once
+        self.text_ids_, heads, sizes = _distinct(texts)
+        copies = np.bincount(self.text_ids_, minlength=len(heads))
+        spans = chunked(len(heads), _TEXT_CHUNK)
         _char_table()  # built here once: forked workers inherit it
-        hash_powers(max((sum(map(len, c)) + len(c) for c in chunks), default=0) + 1)
-        parts = (
-            self.engine.map(_tokenize_chunk, chunks)
-            if self.engine
-            else map(_tokenize_chunk, chunks)
-        )
-        word_parts, space_parts = zip(*parts, strict=True) if chunks else ((), ())
-        jobs = [("words", word_parts, self.ngram_range, self.min_df, copies)]
+        hash_powers(max((int(sizes[lo:hi].sum()) + hi - lo for lo, hi in spans), default=0) + 1)
+        del sizes
+        chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
+        words, spaces = _Merged(), _Merged()
+        for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
+                     else map(_tokenize_span, chunks)):  # fmt: skip
+            words.add(w)
+            if self.char_ngrams:
+                spaces.add(s)
+            del w, s
+        del chunks
+        jobs = [("words", words.tokens(), self.ngram_range, self.min_df, copies)]
         if self.char_ngrams:
-            jobs.append(("chars", space_parts, self.ngram_range, self.min_df, copies))
-        del parts, word_parts, space_parts
+            jobs.append(("chars", spaces.tokens(), self.ngram_range, self.min_df, copies))
+        del words, spaces
         done = self.engine.map(_fit_part, jobs) if self.engine else [_fit_part(j) for j in jobs]
         del jobs
         self.n_docs_ = len(texts)
-        self.n_distinct_ = len(distinct)
+        self.n_distinct_ = len(heads)
         self.words_, self.word_labels_ = done[0]  # rows: distinct texts; first-seen numbering
         self.chars_ = (_Chars(done[1], self.min_df, self.engine, copies)
                        if self.char_ngrams else None)  # fmt: skip

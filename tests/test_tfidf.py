@@ -7,8 +7,11 @@ same order of entries in each row).
 
 from __future__ import annotations
 
+import pickle
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -264,3 +267,54 @@ def test_chunk_of_sorted_rows_is_summed_as_scipy_merges() -> None:
     _same(scorer.matrix_, ref)
     pairs = _pairs(len(texts), 5000)
     assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+
+
+class _SameHash(str):
+    """A text whose hash every other one shares (a collision on every lookup)."""
+
+    def __hash__(self) -> int:
+        return 7
+
+
+class _Lazy(Sequence[str]):
+    """Texts built on every access (as passages slicing their document's text)."""
+
+    def __init__(self, texts: list[str], kind: type = str) -> None:
+        self.joined, self.kind = "\x00".join(texts), kind
+        ends = np.cumsum([len(t) + 1 for t in texts])
+        self.bounds = list(zip([0, *ends[:-1].tolist()], (ends - 1).tolist(), strict=True))
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def __getitem__(self, k: Any) -> Any:
+        lo, hi = self.bounds[k]
+        return self.kind(self.joined[lo:hi])
+
+
+@pytest.mark.parametrize("kind", [str, _SameHash])
+def test_distinct_texts_of_a_lazy_sequence(copied: list[str], kind: type) -> None:
+    ids, heads, sizes = tf._distinct(_Lazy(copied, kind))
+    first = dict.fromkeys(copied)
+    number = {t: k for k, t in enumerate(first)}
+    assert ids.tolist() == [number[t] for t in copied]
+    assert [copied[k] for k in heads.tolist()] == list(first)
+    assert sizes.tolist() == [len(t) for t in first]
+
+
+@pytest.mark.parametrize("engine", [None, LocalEngine(2)])
+def test_lazy_texts_fit_as_a_list(
+    copied: list[str], engine: LocalEngine | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tf, "_TEXT_CHUNK", 100)  # several tokenizing chunks
+    got = PassageScorer(engine=engine).fit(_Lazy(copied))
+    _same(got.matrix_, _reference(copied))
+    assert np.array_equal(got.text_ids_, PassageScorer().fit(copied).text_ids_)
+
+
+def test_span_pickles_as_its_texts(copied: list[str]) -> None:
+    _, heads, _ = tf._distinct(copied)
+    span = tf._Span(_Lazy(copied), heads, 3, 40)
+    back = pickle.loads(pickle.dumps(span))
+    assert back.texts() == span.texts() == [copied[k] for k in heads[3:40].tolist()]
+    assert isinstance(back.source, list)  # not the whole sequence
