@@ -82,6 +82,7 @@ _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per document-frequency chunk
 _TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: ~32 MB)
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
+_COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
 _ROW_CHUNK = 25_000  # passages whose character rows are built in one step
 _BLOCK_ROWS = 150_000  # distinct passages whose vectors one cosine task builds (~0.7 GB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
@@ -117,25 +118,36 @@ def _char_classes(cp: np.ndarray) -> np.ndarray:
 
 
 def _first_seen(
-    cols: Sequence[np.ndarray], bound: int | None = None
+    cols: Sequence[np.ndarray], bound: int | None = None, *, consume: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct keys (rows of ``cols``, most significant first), numbered in first-seen order.
 
-    Returns the number of every key, the position of each distinct key's first
-    occurrence (ascending) and each distinct key's rank in sorted order. With
-    one column of keys in ``[0, bound)``, key and position are packed into one
-    integer and sorted (several times faster than an argsort).
+    Returns the number of every key (int32 below 2**31 keys), the position of
+    each distinct key's first occurrence (ascending) and each distinct key's
+    rank in sorted order. With one column of 64-bit keys in ``[0, bound)``, key
+    and position are packed into one integer and sorted (several times faster
+    than an argsort); ``consume`` packs them in the caller's array (its keys
+    are lost), which saves a copy of the largest array.
     """
     n = len(cols[0])
+    count_type = np.int32 if n < 2**31 else np.int64
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty.astype(count_type), empty, empty
     pos_bits = max(1, int(n - 1).bit_length())
     if len(cols) == 1 and bound is not None and int(bound - 1).bit_length() + pos_bits <= 63:
-        packed = cols[0].astype(np.int64) << pos_bits
-        packed |= np.arange(n, dtype=np.int64)
+        key = cols[0]
+        if consume and key.dtype in (np.int64, np.uint64):
+            packed = key.view(np.int64)
+            packed <<= pos_bits
+        else:
+            packed = key.astype(np.int64) << pos_bits
+        del key
+        for lo, hi in chunked(n, _TEXT_CHUNK * 128):  # no whole-length temporary
+            packed[lo:hi] |= np.arange(lo, hi, dtype=np.int64)
         packed.sort()
-        order = packed & ((1 << pos_bits) - 1)
+        order = np.empty(n, dtype=count_type)
+        np.bitwise_and(packed, (1 << pos_bits) - 1, out=order, casting="unsafe")
         packed >>= pos_bits
         new = np.empty(n, dtype=bool)
         new[0] = True
@@ -155,11 +167,12 @@ def _first_seen(
     del new
     is_first = np.zeros(n, dtype=bool)
     is_first[first] = True
-    count_type = np.int32 if n < 2**31 else np.int64
-    number = (np.cumsum(is_first, dtype=count_type) - 1)[first]  # first-seen number, sorted keys
+    number: np.ndarray = np.cumsum(is_first, dtype=count_type)
+    number -= 1
+    number = number[first]  # first-seen number, sorted keys
     by_first = np.empty(len(starts), dtype=np.int64)
     by_first[number] = np.arange(len(starts))
-    ids = np.empty(n, dtype=np.int64)
+    ids = np.empty(n, dtype=count_type)
     ids[order] = np.repeat(number, np.diff(np.append(starts, n)))
     return ids, np.flatnonzero(is_first), by_first
 
@@ -214,7 +227,8 @@ def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: n
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     hashes = _run_hashes(prefix, inv, starts, ends)
     bits = 63 - max(1, int(len(starts) - 1).bit_length())
-    ids, first, _ = _first_seen([_mix(hashes) >> np.uint64(64 - bits)], bound=1 << bits)
+    ids, first, _ = _first_seen([_mix(hashes) >> np.uint64(64 - bits)], bound=1 << bits,
+                                consume=True)  # fmt: skip
     same = _same_runs(cp, starts, ends, ids, first)
     if not same:
         ids, first, _ = _first_seen([hashes])
@@ -292,7 +306,7 @@ def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=n)
     ids, heads, _ = _first_seen([hashes])
     del hashes
-    ids = ids.astype(np.int32)
+    ids = ids.astype(np.int32, copy=False)
     copies = np.flatnonzero(heads[ids] != np.arange(n)).tolist()
     if all(texts[i] == texts[j] for i, j in zip(copies, heads[ids[copies]].tolist(), strict=True)):
         sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
@@ -332,13 +346,11 @@ def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
     return merged.tokens()
 
 
-def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """int32 count matrix of (row, col) entries, each row sorted by column (one numpy sort)."""
-    return _counts_of_keys(rows.astype(np.int64) * shape[1] + cols, shape)
-
-
 def _counts_of_keys(key: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """``_counts`` of entries given as ``row * shape[1] + col`` keys (sorted in place)."""
+    """int32 count matrix of entries given as ``row * shape[1] + col`` keys (sorted in place).
+
+    Each row comes out sorted by column (one numpy sort).
+    """
     key.sort()
     new = np.empty(len(key), dtype=bool)
     new[:1] = True
@@ -369,7 +381,7 @@ def _tfidf(counts: Any, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF × IDF, L2-normalized rows (scikit-learn's transform, in place)."""
     x = sp.csr_matrix(
         (
-            counts.data.astype(np.float32),
+            counts.data.astype(np.float32, copy=False),  # float32 counts: in place
             counts.indices.astype(np.int32, copy=False),
             counts.indptr,
         ),
@@ -456,12 +468,12 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
             start = np.flatnonzero(ids[: max(0, n_tok - n + 1)] >= 0).astype(idx)
             start = start[row[start] == row[start + n - 1]]  # n-grams never cross documents
             keys = ids[start].astype(np.int64) * vocab + tok_ids[start + n - 1]
-            gram, first, _ = _first_seen([keys], bound=n_prev * vocab)
+            gram, first, _ = _first_seen([keys], bound=n_prev * vocab, consume=True)
             del keys
             if n < max_n:
                 ids = np.full(n_tok, -1, dtype=np.int64)
                 ids[start] = gram
-            gram = gram.astype(idx)
+            gram = gram.astype(idx, copy=False)
             f_start = start[first]
         n_prev = len(first)
         if n >= min_n:
@@ -484,7 +496,7 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
     number = np.empty(n_feat, dtype=idx)
     number[by_scan] = np.arange(n_feat, dtype=idx)
     offsets = np.cumsum([0] + [len(f) for f in firsts]).tolist()
-    counts = _counts_of_keys(_gram_keys(occ, offsets, number, row, n_feat), (n_docs, n_feat))
+    counts = _gram_counts(occ, offsets, number, row, lengths, n_feat)
     del occ, row, number
     # alphabetical labels: token-rank tuples, padded with 0 (a shorter tuple sorts first)
     rank = np.empty(vocab, dtype=np.int64)
@@ -504,23 +516,49 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
     return counts, labels
 
 
-def _gram_keys(occ: list[tuple[np.ndarray | None, np.ndarray]], offsets: list[int],
-               number: np.ndarray, row: np.ndarray, n_feat: int) -> np.ndarray:  # fmt: skip
-    """``row * n_feat + feature number`` of every n-gram occurrence (``occ`` is emptied).
+def _gram_counts(occ: list[tuple[np.ndarray | None, np.ndarray]], offsets: list[int],
+                 number: np.ndarray | None, row: np.ndarray, lengths: np.ndarray,
+                 n_feat: int) -> sp.csr_matrix:  # fmt: skip
+    """``_counts`` of every n-gram occurrence (row, feature number), built per block of rows.
 
-    Filled n by n into one array, each n's occurrences dropped once used, so
-    the peak is one int64 key per occurrence plus one n's temporaries.
+    ``occ`` holds per n the start of every occurrence (``None``: every token)
+    and its n-gram id; ``number[id + offsets[n]]`` is its feature (``None``: the id).
+
+    Occurrences lie in their row's token range, so a block's keys are slices
+    of ``occ``; one int64 key per occurrence of the whole batch (and its sort
+    temporaries) was the largest transient of ``fit`` (~2 GB at 100,000 articles).
     """
+    tok_at = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=tok_at[1:])
+    # at most one entry per occurrence; pages past the entries are never touched
+    # (not resident) and are given back by the shrinking ``resize``
     total = sum(len(g) for _, g in occ)
-    key = np.empty(total, dtype=np.int64)
-    at = 0
-    for o in offsets[:-1]:
-        start, gram = occ.pop(0)
-        out = key[at : at + len(gram)]
-        np.multiply(row if start is None else row[start], np.int64(n_feat), out=out)
-        out += number[gram + o] if o else number[gram]
-        at += len(gram)
-    return key
+    data, indices = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32)
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    nnz = 0
+    for lo, hi in chunked(len(lengths), _COUNT_ROWS):
+        a, b = int(tok_at[lo]), int(tok_at[hi])
+        keys = []
+        for (start, gram), o in zip(occ, offsets, strict=False):
+            if start is None:
+                at, ids = row[a:b], gram[a:b]
+            else:
+                s_lo, s_hi = np.searchsorted(start, [a, b]).tolist()
+                at, ids = row[start[s_lo:s_hi]], gram[s_lo:s_hi]
+            key = at.astype(np.int64)
+            key -= lo
+            key *= n_feat
+            key += ids if number is None else number[ids + o] if o else number[ids]
+            keys.append(key)
+        part = _counts_of_keys(np.concatenate(keys), (hi - lo, n_feat))
+        del keys
+        data[nnz : nnz + part.nnz] = part.data
+        indices[nnz : nnz + part.nnz] = part.indices
+        indptr[lo + 1 : hi + 1] = part.indptr[1:] + nnz
+        nnz += part.nnz
+    data.resize(nnz, refcheck=False)
+    indices.resize(nnz, refcheck=False)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(lengths), n_feat))
 
 
 def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -541,21 +579,35 @@ def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     ns = np.arange(min_n, max_n + 1)
     per = np.maximum(0, sizes[:, None] - ns[None, :] + 1).ravel()  # per word, per n
     total = int(per.sum())
-    word = np.repeat(np.repeat(np.arange(len(words)), len(ns)), per)
-    size = np.repeat(np.tile(ns, len(words)), per)
-    start = word_at[word] + np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-    alphabet, code = np.unique(cp, return_inverse=True)
-    code = code.ravel().astype(np.int64) + 1
+    # per n-gram arrays in the narrowest types: they are the stage's largest (x 20 n-grams a word)
+    pos = np.int32 if max(total, len(cp)) < 2**31 else np.int64
+    word = np.repeat(np.repeat(np.arange(len(words), dtype=pos), len(ns)), per)
+    size = np.repeat(np.tile(ns.astype(np.int8), len(words)), per)
+    start: np.ndarray = np.arange(total, dtype=pos)
+    start -= np.repeat((np.cumsum(per) - per).astype(pos), per)
+    start += word_at.astype(pos)[word]
+    alphabet, inverse = np.unique(cp, return_inverse=True)
+    code = inverse.ravel().astype(np.int32) + 1  # at most 0x110000 code points
+    del inverse
     bits = len(alphabet).bit_length()
     groups = [range(max_n)] if max_n * bits <= 63 else [range(3), range(3, max_n)]
     keys = []
     for group in groups:
         key = np.zeros(total, dtype=np.int64)
         for k in group:
-            at = np.minimum(start + k, len(cp) - 1)
-            key = (key << (bits if len(groups) == 1 else 21)) | np.where(size > k, code[at], 0)
+            at = start + k
+            np.minimum(at, len(cp) - 1, out=at)
+            part = code[at]
+            del at
+            part[size <= k] = 0
+            key <<= bits if len(groups) == 1 else 21
+            key |= part
+            del part
         keys.append(key)
-    ids, first, alpha = _first_seen(keys)
+    del start, size, key
+    bound = 1 << (max_n * bits) if len(groups) == 1 else None
+    ids, first, alpha = _first_seen(keys, bound, consume=True)
+    del keys
     table = sp.csr_matrix((np.ones(total, dtype=np.int32), (word, ids)),
                           shape=(len(words), len(first)))  # fmt: skip
     table.sum_duplicates()
@@ -585,8 +637,10 @@ _CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, 
 def _char_tables(toks: _Tokens) -> _CharTables:
     """Passage × word counts and each word's n-grams (see ``_gram_table``)."""
     words, word_ids, lengths = toks
-    n_docs = len(lengths)
-    doc_words = _counts(np.repeat(np.arange(n_docs), lengths), word_ids, (n_docs, len(words)))
+    del toks  # the caller hands its only reference: the token ids go once counted
+    row = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    doc_words = _gram_counts([(None, word_ids)], [0], None, row, lengths, len(words))
+    del row, word_ids
     word_grams, alpha = _gram_table(words)
     if word_grams.shape[1] == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
@@ -598,6 +652,7 @@ def _word_vectors(
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Word n-gram TF-IDF rows of the distinct texts (first-seen numbering) and labels."""
     counts, labels = _word_counts(toks, ngram_range)
+    del toks  # the caller hands its only reference
     n_docs = int(copies.sum())
     df = _doc_freq(counts, copies)
     kept = np.flatnonzero(df >= min_df)
@@ -608,15 +663,23 @@ def _word_vectors(
         new_col[kept] = np.arange(len(kept))
         counts = _keep_columns(counts, new_col, len(kept))
         labels = np.argsort(np.argsort(labels[kept]))
+    as_float = counts.data.view(np.float32)  # the counts become TF-IDF values in place
+    for lo, hi in chunked(counts.nnz, _TEXT_CHUNK * 128):
+        as_float[lo:hi] = counts.data[lo:hi]
+    counts.data = as_float
     return _tfidf(counts, _idf(df[kept], n_docs)), labels.astype(np.int32)
 
 
-def _fit_part(task: tuple[str, _Tokens, tuple[int, int], int, np.ndarray]) -> Any:
-    """One of the two independent halves of ``fit`` (words; character tables)."""
-    kind, toks, ngram_range, min_df, copies = task
+def _fit_part(task: tuple[str, list[_Tokens], tuple[int, int], int, np.ndarray]) -> Any:
+    """One of the two independent halves of ``fit`` (words; character tables).
+
+    The tokens come in a list that is emptied here, so they are freed as soon
+    as they are used (the task itself lives until the whole map is done).
+    """
+    kind, holder, ngram_range, min_df, copies = task
     if kind == "words":
-        return _word_vectors(toks, ngram_range, min_df, copies)
-    return _char_tables(toks)
+        return _word_vectors(holder.pop(), ngram_range, min_df, copies)
+    return _char_tables(holder.pop())
 
 
 class _Chars:
@@ -864,9 +927,9 @@ class PassageScorer:
                 spaces.add(s)
             del w, s
         del chunks
-        jobs = [("words", words.tokens(), self.ngram_range, self.min_df, copies)]
+        jobs = [("words", [words.tokens()], self.ngram_range, self.min_df, copies)]
         if self.char_ngrams:
-            jobs.append(("chars", spaces.tokens(), self.ngram_range, self.min_df, copies))
+            jobs.append(("chars", [spaces.tokens()], self.ngram_range, self.min_df, copies))
         del words, spaces
         done = self.engine.map(_fit_part, jobs) if self.engine else [_fit_part(j) for j in jobs]
         del jobs
