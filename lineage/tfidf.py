@@ -79,7 +79,8 @@ from lineage.minhash import hash_powers
 _SCALE = np.float32(np.sqrt(0.5))  # averages the two L2-normalized spaces
 _CHAR_RANGE = (3, 5)
 _CHAR_MAX_FEATURES = 200_000
-_DF_CHUNK = 20_000  # passages per document-frequency chunk
+_DF_CHUNK = 20_000  # passages per rare-term candidate chunk
+_GRAM_DF_ROWS = 5000  # passages whose character n-gram counts one chunk builds (~25 MB)
 _TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: ~32 MB)
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
 _COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
@@ -625,10 +626,11 @@ def _doc_freq(counts: Any, copies: np.ndarray) -> np.ndarray:
     return df
 
 
-def _gram_stats(task: tuple[Any, Any, np.ndarray]) -> np.ndarray:
-    """Document frequency of every n-gram over one chunk of distinct texts (with copies)."""
-    words, grams, copies = task
-    return _doc_freq(words @ grams, copies)
+def _gram_stats(shared: tuple[Any, Any, np.ndarray], span: tuple[int, int]) -> np.ndarray:
+    """Document frequency of every n-gram over distinct texts ``lo:hi`` (with copies)."""
+    words, grams, copies = shared
+    lo, hi = span
+    return _doc_freq(words[lo:hi] @ grams, copies[lo:hi])
 
 
 _CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, word×n-gram, alpha
@@ -641,6 +643,11 @@ def _char_tables(toks: _Tokens) -> _CharTables:
     row = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     doc_words = _gram_counts([(None, word_ids)], [0], None, row, lengths, len(words))
     del row, word_ids
+    top = int(doc_words.data.max(initial=0))  # a word's count in a passage: kept narrow,
+    for small in (np.uint8, np.uint16):  # products with the int32 n-gram table stay int32
+        if top <= np.iinfo(small).max:
+            doc_words.data = doc_words.data.astype(small)
+            break
     word_grams, alpha = _gram_table(words)
     if word_grams.shape[1] == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
@@ -691,12 +698,14 @@ class _Chars:
         doc_words, word_grams, alpha = tables
         n_docs = int(copies.sum())
         n_grams = word_grams.shape[1]
-        tasks = [(doc_words[lo:hi], word_grams, copies[lo:hi])
-                 for lo, hi in chunked(doc_words.shape[0], _DF_CHUNK)]  # fmt: skip
-        parts = engine.map(_gram_stats, tasks) if engine is not None else map(_gram_stats, tasks)
+        # the passage x n-gram counts are made only a chunk at a time (~580 entries a passage)
+        spans = chunked(doc_words.shape[0], _GRAM_DF_ROWS)
+        shared = (doc_words, word_grams, copies)
         df = np.zeros(n_grams, dtype=np.int64)
-        for d in parts:
+        for d in (engine.map_shared(_gram_stats, shared, spans) if engine is not None
+                  else (_gram_stats(shared, span) for span in spans)):  # fmt: skip
             df += d
+        del shared
         # term frequency: each word's corpus count through the word × n-gram table (exact)
         word_tf = doc_words.T @ copies.astype(np.int64)
         tf = (word_grams.T @ word_tf).astype(np.float64)
@@ -1040,14 +1049,13 @@ class PassageScorer:
         """Pairs sharing ``min_shared`` word features of document frequency 2..``max_df``."""
         w = self.words_  # rows: distinct texts
         df = _doc_freq(w, np.bincount(self.text_ids_, minlength=w.shape[0]))
-        rare = np.full(w.shape[1], -1, dtype=np.int64)
         keep = np.flatnonzero((df >= 2) & (df <= max_df))
-        rare[keep] = np.arange(len(keep))
-        col = rare[w.indices]
-        mask = col >= 0
-        indptr = np.concatenate([[0], np.cumsum(mask)])[w.indptr]
-        m = sp.csr_matrix((np.ones(int(mask.sum()), dtype=np.int32), col[mask], indptr),
-                          shape=(w.shape[0], len(keep)))[self.text_ids_]  # fmt: skip
+        # scipy's column selection builds just the result (an int64 column and a mask over
+        # every word entry were ~0.7 GB at 100,000 articles); row order is kept
+        m = w[:, keep]
+        longest = int(np.diff(m.indptr).max(initial=0))  # shared terms of a pair: at most this
+        m.data = np.ones(m.nnz, dtype=np.int16 if longest < 2**15 else np.int32)
+        m = m[self.text_ids_]
         spans = chunked(m.shape[0], _DF_CHUNK)
         shared = (m, m.T.tocsr(), groups, min_shared)  # the transpose made once, not per block
         parts = (self.engine.map_shared(_shared_terms, shared, spans) if self.engine is not None
@@ -1065,11 +1073,12 @@ def _shared_terms(shared: tuple[Any, Any, np.ndarray, int], span: tuple[int, int
     """
     m, mt, groups, min_shared = shared
     lo, hi = span
-    prod = (m[lo:hi] @ mt).tocoo()
-    row = prod.row.astype(np.int64) + lo
-    col = prod.col.astype(np.int64)
-    ok = (row < col) & (prod.data >= min_shared)
-    ok &= groups[row] != groups[col]
+    prod = m[lo:hi] @ mt
+    at = np.flatnonzero(prod.data >= min_shared)  # few: most pairs share one term
+    row = np.searchsorted(prod.indptr, at, side="right") - 1 + lo
+    col = prod.indices[at].astype(np.int64)
+    del prod, at
+    ok = (row < col) & (groups[row] != groups[col])
     return np.stack([row[ok], col[ok]], axis=1)
 
 

@@ -109,6 +109,8 @@ def test_cosine_in_blocks_equals_whole_matrix(
     monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
     monkeypatch.setattr(tf, "_DF_CHUNK", 50)
     monkeypatch.setattr(tf, "_TEXT_CHUNK", 45)
+    monkeypatch.setattr(tf, "_GRAM_DF_ROWS", 30)
+    monkeypatch.setattr(tf, "_COUNT_ROWS", 20)
     ref = _reference_cosine(_reference(texts), pairs)
     scorer = PassageScorer(engine=engine).fit(texts)
     assert len(scorer._blocks(pairs)) > 1
@@ -153,6 +155,8 @@ def test_copies_are_fitted_once_with_the_same_results(
 ) -> None:
     """Each distinct text is fitted once; document frequencies still count every copy."""
     monkeypatch.setattr(tf, "_DF_CHUNK", 90)  # several chunks, copies across them
+    monkeypatch.setattr(tf, "_GRAM_DF_ROWS", 70)
+    monkeypatch.setattr(tf, "_COUNT_ROWS", 60)
     scorer = PassageScorer(engine=engine).fit(copied)
     assert scorer.n_distinct_ < len(copied) == scorer.n_docs_
     ref = _reference(copied)
