@@ -19,6 +19,7 @@ were the floor of this stage.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,6 +106,15 @@ def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     """
     cp = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mask = word_mask(cp)
+    starts, ends, hashes = _hash_tokens(cp, mask)
+    return starts, ends, hashes, mask
+
+
+def _hash_tokens(cp: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts, ends and 32-bit hashes of the runs of ``mask`` (the tokens) in code points ``cp``.
+
+    The hash is a polynomial over the token's code points, read off prefix sums.
+    """
     edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
@@ -116,7 +126,83 @@ def tokenize(lowered: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         np.cumsum(prefix[1:], out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         raw += (ends - starts).astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
-    return starts, ends, _mix64to32(raw), mask
+    return starts, ends, _mix64to32(raw)
+
+
+_SPECIAL = np.uint32(0xFFFFFFFF)  # in ``_fold_table``: ask ``str.lower`` (not a code point)
+_PIECE = 1 << 17  # characters tokenised at once by ``tokenize_texts``: the arrays stay in cache
+
+
+@functools.cache
+def _fold_table() -> np.ndarray:
+    """Per BMP code point: its lower-case form if that is a word character, else 0.
+
+    ``tokenize`` of lower-cased text reads only the code points of word
+    characters, so this one lookup both lower-cases and marks the words.
+    ``_SPECIAL`` where ``str.lower`` is not one character for one regardless
+    of context (U+0130 becomes two, U+03A3 depends on its neighbours) and at
+    U+FFFF, which ``take(mode="clip")`` gives for code points beyond the plane.
+    """
+    low = [chr(c).lower() for c in range(0x10000)]
+    one = np.array([len(x) == 1 for x in low])
+    cp = np.array([ord(x) if len(x) == 1 else 0 for x in low], dtype=np.uint32)
+    table = np.where(word_mask(cp), cp, np.uint32(0)).astype(np.uint32)
+    table[~one] = _SPECIAL
+    table[[0x3A3, 0xFFFF]] = _SPECIAL
+    return table
+
+
+def tokenize_texts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """``tokenize(_SEP.join(t.lower() for t in texts))`` without the lower-cased copies.
+
+    Returns (starts, ends, hashes, changed): offsets are into ``_SEP.join(texts)``,
+    ``changed`` lists the texts whose length changes when lower-cased (U+0130);
+    they have no tokens here. Code points are lower-cased by a table
+    (``str.lower`` cost more than the rest of tokenising) and texts are taken
+    about ``_PIECE`` characters at a time, so the arrays stay in cache.
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + len(_SEP)
+    ends_at = np.cumsum(lengths)  # where each text's separator ends in the joined string
+    total = int(ends_at[-1]) if len(texts) else 0
+    cuts = np.unique(np.r_[0, np.searchsorted(ends_at, np.arange(_PIECE, total, _PIECE)) + 1,
+                           len(texts)]).tolist()  # fmt: skip
+    table = _fold_table()
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    changed: list[int] = []
+    for lo, hi in itertools.pairwise(cuts):
+        base = int(ends_at[lo - 1]) if lo else 0
+        cp = np.frombuffer(_SEP.join(texts[lo:hi]).encode("utf-32-le", "surrogatepass"),
+                           dtype=np.uint32)  # fmt: skip
+        folded = table.take(cp, mode="clip")
+        if len(folded) and folded.max() == _SPECIAL:
+            changed += _fold_special(texts, lo, ends_at[lo:hi] - base, folded)
+        starts, ends, hashes = _hash_tokens(folded, folded != 0)
+        parts.append((starts + base, ends + base, hashes))
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=_U32), changed
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]), changed)  # fmt: skip
+
+
+def _fold_special(texts: Sequence[str], lo: int, ends_at: np.ndarray, folded: np.ndarray
+                  ) -> list[int]:  # fmt: skip
+    """Redo the texts of ``folded`` (texts ``lo...``, ending before ``ends_at``) that hold a
+    ``_SPECIAL`` code point with ``str.lower``; returns those whose length changes (left empty).
+    """
+    changed = []
+    where = np.flatnonzero(folded == _SPECIAL)
+    for k in np.unique(np.searchsorted(ends_at, where, side="right")).tolist():
+        end = int(ends_at[k]) - len(_SEP)
+        start = end - len(texts[lo + k])
+        low = texts[lo + k].lower()
+        if len(low) != end - start:
+            folded[start:end] = 0
+            changed.append(lo + k)
+            continue
+        cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        folded[start:end] = np.where(word_mask(cp), cp, np.uint32(0))
+    return changed
 
 
 def token_hashes(toks: Sequence[str]) -> np.ndarray:
@@ -255,31 +341,23 @@ class Signer:
         first_set = np.r_[0, np.cumsum(per_text)].astype(np.int64)
         t0 = np.zeros(n_sets, dtype=np.int64)
         t1 = np.zeros(n_sets, dtype=np.int64)
-        is_whole = np.zeros(len(texts), dtype=bool)  # texts tokenised whole
-        lowered: list[str] = []
-        alone_texts: list[int] = []  # texts whose spans are tokenised one by one
-        for i, text in enumerate(texts):
-            low = text.lower()
-            if len(low) == len(text):
-                is_whole[i] = True
-                lowered.append(low)
-            else:
-                alone_texts.append(i)
-        tok_starts, tok_ends, th, mask = tokenize(_SEP.join(lowered))
+        tok_starts, tok_ends, th, alone_texts = tokenize_texts(texts)
+        is_whole = np.ones(len(texts), dtype=bool)  # texts tokenised whole
+        is_whole[alone_texts] = False  # their length changes when lower-cased
         owner = np.repeat(np.arange(len(texts)), per_text)
         set_idx = np.flatnonzero(is_whole[owner])
         if len(set_idx):
             lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-            base = np.zeros(len(texts), dtype=np.int64)  # where each whole text starts when joined
-            base[is_whole] = np.r_[0, np.cumsum(lengths[is_whole] + 1)[:-1]]
+            base = np.r_[0, np.cumsum(lengths + len(_SEP))[:-1]]  # where each text starts, joined
             bounds = np.stack([starts[set_idx], ends[set_idx]], axis=1).astype(np.int64)
             text_len = lengths[owner[set_idx]]
             g = bounds + base[owner[set_idx]][:, None]
-            inner = (bounds > 0) & (bounds < text_len[:, None])
-            cut = np.zeros(bounds.shape, dtype=bool)
-            cut[inner] = mask[g[inner] - 1] & mask[g[inner]]
+            # a boundary cuts a word if it falls inside a token: the first token ending after it
+            after = np.searchsorted(tok_ends, g, side="right")
+            cut = (bounds > 0) & (bounds < text_len[:, None]) & (after < len(tok_starts))
+            cut[cut] = tok_starts[after[cut]] < g[cut]
             t0[set_idx] = np.searchsorted(tok_starts, g[:, 0], side="left")
-            t1[set_idx] = np.maximum(np.searchsorted(tok_ends, g[:, 1], side="right"), t0[set_idx])
+            t1[set_idx] = np.maximum(after[:, 1], t0[set_idx])
             # a span boundary cuts a word: that text's spans are tokenised alone
             alone_texts = sorted(alone_texts + np.unique(owner[set_idx][cut.any(axis=1)]).tolist())
         alone = [(j, texts[i][int(starts[j]) : int(ends[j])].lower()) for i in alone_texts

@@ -234,3 +234,31 @@ def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
     got = lsh_candidates(sigs, groups, 0.3, engine=engine)
     assert len(want) > 10 and np.array_equal(got, want)
     assert np.array_equal(mh.set_overlaps(values, offsets, want, engine=engine), want_inter)
+
+
+odd_texts = st.lists(
+    st.lists(
+        st.sampled_from(["Die", "NATO", "İstanbul", "ΟΔΟΣ", "Σ", "σ", "ẞ", "über", "x_y", "12",
+                         "🙂", "𝐀𝐁", "\uffff", "\n", " ", ", ", "ǅ", "ﬃ", "Ⅻ", "²"]),  # fmt: skip
+        max_size=12,
+    ).map("".join),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(odd_texts, st.sampled_from([1, 5, 32, 1 << 17]))
+def test_tokenize_texts_equals_lowered_join(texts, piece):
+    """Table lower-casing in pieces gives ``tokenize`` of the ``str.lower``-ed texts, joined."""
+    import lineage.minhash as mh
+
+    old, mh._PIECE = mh._PIECE, piece
+    try:
+        starts, ends, hashes, changed = mh.tokenize_texts(texts)
+    finally:
+        mh._PIECE = old
+    assert changed == [i for i, t in enumerate(texts) if len(t.lower()) != len(t)]
+    kept = [t.lower() if i not in changed else " " * len(t) for i, t in enumerate(texts)]
+    want = tokenize(mh._SEP.join(kept))
+    assert np.array_equal(starts, want[0]) and np.array_equal(ends, want[1])
+    assert np.array_equal(hashes, want[2])
