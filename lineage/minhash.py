@@ -527,6 +527,13 @@ class _Bands:
 def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     """Unique candidate pairs from bands ``lo..hi-1`` (one engine task).
 
+    Rows whose keys agree in all these bands (copies of one text: a quarter
+    of the passages of a dense corpus) fall into the same bucket in every
+    band, so they are bucketed once, as one *class* (``_Classes``): their
+    pairs among themselves are made once instead of once per band, and pairs
+    of classes are expanded to rows only after they are made unique. Bucket
+    sizes count rows, so the ``max_bucket`` rule is unchanged.
+
     Bands are bucketed a few at a time, about ``_KEYS_PER_STEP`` keys per
     step (many bands of a small corpus at once: per-band fixed costs weighed).
     A key mixes in its band, so equal keys mean the same band and values
@@ -534,40 +541,130 @@ def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     """
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
-    step = max(1, _KEYS_PER_STEP // n)
-    pairs: list[np.ndarray] = []
+    fp = np.zeros(n, dtype=np.uint64)  # all the task's keys of a row, mixed
+    with np.errstate(over="ignore"):
+        for b in range(*bands):
+            fp ^= _band_key(task.signatures[:, b * rows : (b + 1) * rows], b)
+            fp *= _C2
+            fp ^= fp >> np.uint64(29)
+    found = _class_pairs(task, bands, _Classes.of(fp))
+    if found is None:  # two rows with equal mixed keys but unequal keys (about 2⁻⁶⁴ a pair)
+        found = _class_pairs(task, bands, _Classes.of(np.arange(n, dtype=np.uint64)))
+    assert found is not None
+    return found
+
+
+def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes) -> np.ndarray | None:
+    """``_band_pairs`` with rows taken as ``cls``; ``None`` if a class's rows have unequal keys."""
+    _, rows = lsh_params(task.threshold, task.signatures.shape[1])
+    reps, counts = cls.reps, cls.counts
+    n_cls = len(reps)
+    # the non-first rows of classes of two or more: their keys are checked against the first's
+    dup = np.flatnonzero(np.repeat(counts, counts) > 1)
+    dup = dup[cls.order[dup] != np.repeat(reps, counts)[dup]]
+    dup_rows, dup_reps = cls.order[dup], np.repeat(reps, counts)[dup]
+    shared_big = np.zeros(n_cls, dtype=np.int64)  # bands where a class shares a big bucket
+    class_pairs: list[np.ndarray] = []
+    row_pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    step = max(1, _KEYS_PER_STEP // n_cls)
     for lo in range(bands[0], bands[1], step):
         hi = min(bands[1], lo + step)
-        keys = np.concatenate([_band_key(task.signatures[:, b * rows : (b + 1) * rows], b)
-                               for b in range(lo, hi)])  # fmt: skip
+        parts = []
+        for band in range(lo, hi):
+            every = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
+            if not np.array_equal(every.take(dup_rows), every.take(dup_reps)):
+                return None
+            parts.append(every.take(reps))
+        keys = np.concatenate(parts)
         bins = 1 << max(10, min(22, int(np.ceil(np.log2(len(keys)))) + 1))  # <= 32 MB of counts
         # keys that share their low bits with another key: a superset of the
-        # buckets with two or more rows (all of them in a corpus without reuse)
+        # buckets with two or more classes (all of them in a corpus without reuse)
         low = (keys & np.uint64(bins - 1)).view(np.int64)
         maybe = np.flatnonzero(np.bincount(low, minlength=bins)[low] > 1)
         if len(maybe) < 2:
             continue
         sub = keys[maybe]
         local = np.argsort(sub)  # members of a bucket in any order: pairs are sorted below
-        order, sorted_keys = maybe[local] % n, sub[local]  # rows
+        order, sorted_keys = maybe[local] % n_cls, sub[local]  # classes
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes, starts = np.diff(bounds), bounds[:-1]
-        small = (sizes > 1) & (sizes <= task.max_bucket)
+        cum = np.r_[0, np.cumsum(counts[order])]
+        size_rows = cum[bounds[1:]] - cum[starts]  # rows in the bucket
+        small = (sizes > 1) & (size_rows <= task.max_bucket)
         a, b = _all_pairs(order, starts[small], sizes[small])
-        big = sizes > task.max_bucket
-        if big.any():  # each member with the bucket's first (smallest) row only
-            members = order[_ranges(starts[big], sizes[big])]
-            first = np.minimum.reduceat(members, np.cumsum(sizes[big]) - sizes[big])
-            rep = np.repeat(first, sizes[big])
+        class_pairs.append(np.minimum(a, b) * np.int64(n_cls) + np.maximum(a, b))
+        big = (sizes > 1) & (size_rows > task.max_bucket)
+        if big.any():  # each member row with the bucket's first (smallest) row only
+            in_big = order[_ranges(starts[big], sizes[big])]
+            np.add.at(shared_big, in_big, 1)
+            members = cls.rows_of(in_big)
+            member_sizes = np.add.reduceat(counts[in_big], np.cumsum(sizes[big]) - sizes[big])
+            first = np.minimum.reduceat(members, np.cumsum(member_sizes) - member_sizes)
+            rep = np.repeat(first, member_sizes)
             other = members != rep
-            a, b = np.r_[a, rep[other]], np.r_[b, members[other]]
-        keep = task.groups[a] != task.groups[b]
-        if keep.any():
-            a, b = a[keep], b[keep]
-            pairs.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
-    if not pairs:
+            row_pairs.append((rep[other], members[other]))
+    # A class's own pairs: all of them if in some band its bucket is small (alone, or
+    # shared but small); with more than ``max_bucket`` rows, alone in a band, each row
+    # with its first row. (Shared big buckets were linked above.)
+    some_band = shared_big < bands[1] - bands[0]  # not in a shared big bucket in every band
+    alone_big = np.flatnonzero(some_band & (counts > task.max_bucket))
+    if len(alone_big):
+        members = cls.rows_of(alone_big)
+        rep = np.repeat(reps[alone_big], counts[alone_big])
+        row_pairs.append((rep[members != rep], members[members != rep]))
+    both = np.concatenate(class_pairs) if class_pairs else np.empty(0, np.int64)
+    both.sort()
+    both = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
+    row_pairs.append(cls.expand(both // n_cls, both % n_cls))
+    with_self = np.flatnonzero(some_band & (counts > 1) & (counts <= task.max_bucket))
+    row_pairs.append(_all_pairs(cls.order, cls.first[with_self], counts[with_self]))
+    a = np.concatenate([p[0] for p in row_pairs])
+    b = np.concatenate([p[1] for p in row_pairs])
+    keep = task.groups[a] != task.groups[b]
+    if not keep.any():
         return np.empty((0, 2), dtype=np.int64)
-    return _unique_rows(np.concatenate(pairs).astype(np.int64))
+    a, b = a[keep], b[keep]
+    return _unique_rows(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """Rows with equal fingerprints, as classes (``_band_pairs``).
+
+    Class ``c`` holds rows ``order[first[c] : first[c] + counts[c]]`` (in any
+    order); ``reps[c]`` is its smallest row.
+    """
+
+    reps: np.ndarray
+    counts: np.ndarray
+    order: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, fingerprints: np.ndarray) -> _Classes:
+        """Classes of the rows with equal ``fingerprints`` (uint64)."""
+        order = np.argsort(fingerprints)
+        fp = fingerprints[order]
+        first = np.flatnonzero(np.r_[True, fp[1:] != fp[:-1]]) if len(fp) else order
+        counts = np.diff(np.r_[first, len(fp)])
+        reps = np.minimum.reduceat(order, first) if len(order) else order
+        return cls(reps, counts, order, first)
+
+    def rows_of(self, classes: np.ndarray) -> np.ndarray:
+        """The rows of ``classes``, class after class."""
+        return self.order[_ranges(self.first[classes], self.counts[classes])]
+
+    def expand(self, ca: np.ndarray, cb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (row of ``ca[k]``, row of ``cb[k]``) pair, for each ``k``."""
+        na, nb = self.counts[ca], self.counts[cb]
+        if len(ca) == 0 or (na.max() == 1 and nb.max() == 1):
+            return self.reps[ca], self.reps[cb]
+        per = na * nb
+        k = _ranges(np.zeros(len(per), dtype=np.int64), per)
+        nb_r = np.repeat(nb, per)
+        a = self.order[np.repeat(self.first[ca], per) + k // nb_r]
+        b = self.order[np.repeat(self.first[cb], per) + k % nb_r]
+        return a, b
 
 
 _KEYS_PER_STEP = 150_000  # band keys bucketed at once (several bands of a small corpus)
@@ -596,13 +693,14 @@ def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     return order[a_pos], order[b_pos]
 
 
-def _band_key(columns: np.ndarray, band: int) -> np.ndarray:
-    """``band_keys(...)[:, band]`` from the band's ``rows`` signature columns."""
+def _band_key(columns: np.ndarray, band: int, take: np.ndarray | None = None) -> np.ndarray:
+    """``band_keys(...)[:, band]`` from the band's ``rows`` signature columns (of rows ``take``)."""
     columns = np.asfortranarray(columns)  # each column contiguous (no copy for column order)
     with np.errstate(over="ignore"):
-        h = np.full(len(columns), (np.uint64(band) + np.uint64(1)) * _C1, dtype=np.uint64)
+        h = np.full(len(columns) if take is None else len(take),
+                    (np.uint64(band) + np.uint64(1)) * _C1, dtype=np.uint64)  # fmt: skip
         for r in range(columns.shape[1]):
-            h ^= columns[:, r]
+            h ^= columns[:, r] if take is None else columns[:, r].take(take)
             h *= _C2
             h ^= h >> np.uint64(31)
     return h

@@ -158,11 +158,12 @@ def reference_shingles(text: str, k: int = 3) -> list[int]:
     return sorted(out)
 
 
-def reference_lsh(sigs: np.ndarray, groups: np.ndarray, bands: int, rows: int, max_bucket: int):
-    """LSH candidates with a dict per band (the plain way)."""
+def reference_lsh(sigs: np.ndarray, groups: np.ndarray, bands: int, rows: int, max_bucket: int,
+                  first_band: int = 0):  # fmt: skip
+    """LSH candidates with a dict per band (the plain way), from bands ``first_band..bands-1``."""
     keys = band_keys(sigs, bands, rows)
     out = set()
-    for band in range(bands):
+    for band in range(first_band, bands):
         buckets: dict[int, list[int]] = {}
         for i, k in enumerate(keys[:, band].tolist()):
             buckets.setdefault(k, []).append(i)
@@ -236,14 +237,8 @@ def test_split_lsh_and_overlaps_equal_one_task(monkeypatch):
     assert np.array_equal(mh.set_overlaps(values, offsets, want, engine=engine), want_inter)
 
 
-odd_texts = st.lists(
-    st.lists(
-        st.sampled_from(["Die", "NATO", "İstanbul", "ΟΔΟΣ", "Σ", "σ", "ẞ", "über", "x_y", "12",
-                         "🙂", "𝐀𝐁", "\uffff", "\n", " ", ", ", "ǅ", "ﬃ", "Ⅻ", "²"]),  # fmt: skip
-        max_size=12,
-    ).map("".join),
-    max_size=8,
-)
+_ODD = [*"Die NATO İstanbul ΟΔΟΣ Σ σ ẞ über x_y 12 🙂 𝐀𝐁 \uffff ǅ ﬃ Ⅻ ²".split(), "\n", " ", ", "]
+odd_texts = st.lists(st.lists(st.sampled_from(_ODD), max_size=12).map("".join), max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
@@ -262,3 +257,44 @@ def test_tokenize_texts_equals_lowered_join(texts, piece):
     want = tokenize(mh._SEP.join(kept))
     assert np.array_equal(starts, want[0]) and np.array_equal(ends, want[1])
     assert np.array_equal(hashes, want[2])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 80), st.integers(1, 8), st.integers(0, 36),
+       st.integers(1, 37))  # fmt: skip
+def test_band_pairs_of_copied_rows_equal_plain_buckets(seed, n, max_bucket, lo, width):
+    """Rows copied many times (classes bucketed once) give the plain buckets' pairs, any bands."""
+    import lineage.minhash as mh
+
+    rng = np.random.default_rng(seed)
+    protos = rng.integers(0, 2, size=(rng.integers(1, 6), 128), dtype=np.uint32)
+    sigs = protos[rng.integers(0, len(protos), n)]
+    tweak = rng.random(sigs.shape) < rng.choice([0.0, 0.002, 0.02])  # a few rows differ a little
+    sigs = np.where(tweak, sigs + 7, sigs).astype(np.uint32)
+    groups = rng.integers(0, rng.integers(1, 8), size=n)
+    bands, rows = lsh_params(0.3, 128)
+    hi = min(bands, lo + width)
+    task = mh._Bands(np.asfortranarray(sigs), groups, 0.3, max_bucket)
+    got = [tuple(p) for p in mh._band_pairs(task, (lo, hi)).tolist()]
+    assert got == reference_lsh(sigs, groups, hi, rows, max_bucket, first_band=lo)
+
+
+def test_band_pairs_with_colliding_fingerprints_equal_plain_buckets(monkeypatch):
+    """Rows whose mixed keys collide (all made equal here) are not taken as copies."""
+    import lineage.minhash as mh
+
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 2, size=(4, 128), dtype=np.uint32)[rng.integers(0, 4, 50)]
+    groups = rng.integers(0, 6, size=50)
+    of = mh._Classes.of
+    calls = []
+
+    def colliding(fp: np.ndarray) -> mh._Classes:
+        calls.append(len(fp))
+        return of(np.zeros_like(fp) if len(calls) == 1 else fp)
+
+    monkeypatch.setattr(mh._Classes, "of", colliding)
+    _, rows = lsh_params(0.3, 128)
+    got = mh._band_pairs(mh._Bands(np.asfortranarray(sigs), groups, 0.3, 3), (2, 9))
+    assert len(calls) == 2  # the one class of unequal rows was refused, rows taken one by one
+    assert [tuple(p) for p in got.tolist()] == reference_lsh(sigs, groups, 9, rows, 3, 2)
