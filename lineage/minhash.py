@@ -583,9 +583,8 @@ def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes) -> np.ndar
         maybe = np.flatnonzero(np.bincount(low, minlength=bins)[low] > 1)
         if len(maybe) < 2:
             continue
-        sub = keys[maybe]
-        local = np.argsort(sub)  # members of a bucket in any order: pairs are sorted below
-        order, sorted_keys = maybe[local] % n_cls, sub[local]  # classes
+        local, sorted_keys = _grouped(keys[maybe])  # a bucket's members in any order
+        order = maybe[local] % n_cls  # classes
         bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
         sizes, starts = np.diff(bounds), bounds[:-1]
         cum = np.r_[0, np.cumsum(counts[order])]
@@ -643,8 +642,7 @@ class _Classes:
     @classmethod
     def of(cls, fingerprints: np.ndarray) -> _Classes:
         """Classes of the rows with equal ``fingerprints`` (uint64)."""
-        order = np.argsort(fingerprints)
-        fp = fingerprints[order]
+        order, fp = _grouped(fingerprints)
         first = np.flatnonzero(np.r_[True, fp[1:] != fp[:-1]]) if len(fp) else order
         counts = np.diff(np.r_[first, len(fp)])
         reps = np.minimum.reduceat(order, first) if len(order) else order
@@ -665,6 +663,25 @@ class _Classes:
         a = self.order[np.repeat(self.first[ca], per) + k // nb_r]
         b = self.order[np.repeat(self.first[cb], per) + k % nb_r]
         return a, b
+
+
+def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions that bring equal ``keys`` (uint64 hashes) together, and the keys so ordered.
+
+    ``np.sort`` of the keys with each one's position in its low bits takes a
+    third of the time of ``np.argsort``. Keys that agree in their high bits
+    but differ (rare: they might interleave) are ordered by ``np.argsort``.
+    """
+    bits = max(1, (len(keys) - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    packed = (keys & ~low) | np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    pos = (packed & low).astype(np.int64)
+    ordered = keys[pos]
+    if not np.array_equal(ordered[1:] != ordered[:-1], (packed[1:] ^ packed[:-1]) > low):
+        pos = np.argsort(keys)
+        ordered = keys[pos]
+    return pos, ordered
 
 
 _KEYS_PER_STEP = 150_000  # band keys bucketed at once (several bands of a small corpus)

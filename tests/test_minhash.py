@@ -298,3 +298,18 @@ def test_band_pairs_with_colliding_fingerprints_equal_plain_buckets(monkeypatch)
     got = mh._band_pairs(mh._Bands(np.asfortranarray(sigs), groups, 0.3, 3), (2, 9))
     assert len(calls) == 2  # the one class of unequal rows was refused, rows taken one by one
     assert [tuple(p) for p in got.tolist()] == reference_lsh(sigs, groups, 9, rows, 3, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 5, 2**40 + 3, 2**40 + 5, 2**63 + 9, 2**64 - 1]),
+                max_size=40))  # fmt: skip
+def test_grouped_brings_equal_keys_together(raw):
+    """Packed sort (or its argsort fallback for keys equal in high bits) groups equal keys."""
+    import lineage.minhash as mh
+
+    keys = np.array(raw, dtype=np.uint64)
+    pos, ordered = mh._grouped(keys)
+    assert sorted(pos.tolist()) == list(range(len(keys)))
+    assert np.array_equal(ordered, keys[pos])
+    runs = [k for i, k in enumerate(ordered.tolist()) if i == 0 or k != ordered[i - 1]]
+    assert len(runs) == len(set(raw))  # each key in one run
