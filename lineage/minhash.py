@@ -292,7 +292,9 @@ class Signer:
         offsets = np.asarray(offsets, dtype=np.int64)
         flat = fmix32(np.asarray(values, dtype=_U32))
         sizes = np.diff(offsets)
-        order = np.argsort(sizes, kind="stable")
+        packed = (sizes.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+        packed.sort()  # a stable order by size, much faster than a stable argsort
+        order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
         by_size = np.empty((self.num_perm, n), dtype=_U32)
         empty = int(np.searchsorted(sizes[order], 0, side="right"))  # empty sets come first
         by_size[:, :empty] = _MAX32
