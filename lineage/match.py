@@ -35,7 +35,7 @@ import hashlib
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +50,7 @@ from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.minhash import Signer, lsh_candidates, set_overlaps
 from lineage.models import AlignedSpan, Document, Fact, Match, Passage
+from lineage.segment import PassageTexts, text_ids
 from lineage.tfidf import PassageScorer
 
 
@@ -58,7 +59,7 @@ class MatchResult:
     """Matches plus what the later stages and ``run.json`` want to know."""
 
     matches: list[Match]
-    facts: dict[str, list[Fact]]
+    facts: Mapping[str, list[Fact]]
     counts: dict[str, int] = field(default_factory=dict)
     signatures: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -415,7 +416,7 @@ class _ShingleCorpus:
     first: np.ndarray  # (articles + 1,) passage bounds per article
     starts: np.ndarray  # (passages,) span of each passage in its article's clean text
     ends: np.ndarray
-    texts: list[str]  # each passage's own text (used when it is not that span)
+    texts: Sequence[str]  # each passage's own text (used when it is not that span)
     sign: bool
 
 
@@ -556,8 +557,14 @@ def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
     last = ""
     for p in passages:
         clean = docs[p.article].clean if p.article in docs else ""
-        n = len(p.text)
-        if not n or p.cend - p.cstart != n or not clean.startswith(p.text, p.cstart):
+        if p.clean is clean:  # a slice of it (``segment``): no need to read the text
+            n = p.cend - p.cstart
+            is_span = n > 0
+        else:
+            text = p.text
+            n = len(text)
+            is_span = n > 0 and p.cend - p.cstart == n and clean.startswith(text, p.cstart)
+        if not is_span:
             pieces.append((p.text, [(0, n)]))
             last = ""
         elif p.article == last:
@@ -586,6 +593,52 @@ def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> list[_TextF
             else:
                 out.append(empty)
     return out
+
+
+class _PassageFacts(Mapping[str, list[Fact]]):
+    """Facts by passage id, read-only: a view of the per-passage lists, which copies share.
+
+    A dict of one list per passage held ~1 GB at 100,000 articles (1.45 M
+    entries); ids are found by their form ``"<article>#p<index>"`` (passages of
+    ``segment`` are grouped by article, indexes from 0), any other by a dict
+    made on first need.
+    """
+
+    __slots__ = ("_at", "_first", "_lists", "_passages")
+
+    def __init__(self, passages: Sequence[Passage], lists: Sequence[list[Fact]]) -> None:
+        self._passages, self._lists = passages, lists
+        self._first: dict[str, int] | None = None  # article -> position of its first passage
+        self._at: dict[str, int] | None = None  # passage id -> position, if ever needed
+
+    def _position(self, pid: str) -> int:
+        ps = self._passages
+        if self._first is None:
+            self._first = {}
+            for k, p in enumerate(ps):
+                self._first.setdefault(p.article, k)
+        article, _, index = pid.rpartition("#p")
+        k = self._first.get(article, -1) + int(index) if index.isdigit() else -1
+        if 0 <= k < len(ps) and ps[k].id == pid:
+            return k
+        if self._at is None:
+            self._at = {p.id: k for k, p in enumerate(ps)}
+        return self._at.get(pid, -1)
+
+    def __getitem__(self, pid: str) -> list[Fact]:
+        k = self._position(pid)
+        if k < 0:
+            raise KeyError(pid)
+        return list(self._lists[k])  # the caller's own list: copies share the stored one
+
+    def __contains__(self, pid: object) -> bool:
+        return isinstance(pid, str) and self._position(pid) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return (p.id for p in self._passages)
+
+    def __len__(self) -> int:
+        return len(self._passages)
 
 
 def _merge_flat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -643,9 +696,9 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     in_order = bool(np.array_equal(order, np.arange(n)))
     starts = np.fromiter((p.cstart for p in passages), np.int64, n)
     ends = np.fromiter((p.cend for p in passages), np.int64, n)
-    texts = [p.text for p in passages]
+    texts = PassageTexts(passages if in_order else [passages[k] for k in order.tolist()])
     if not in_order:
-        starts, ends, texts = starts[order], ends[order], [texts[k] for k in order.tolist()]
+        starts, ends = starts[order], ends[order]
     per_article = np.bincount(groups, minlength=len(arts))
     corpus = _ShingleCorpus(settings, [docs[a].clean for a in arts],
                             np.r_[0, np.cumsum(per_article)].astype(np.int64), starts, ends, texts,
@@ -936,7 +989,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     counts["lsh_candidates"] = len(lsh_pairs)
     with _timed(t, "tfidf_fit"):
         scorer = PassageScorer(char_ngrams=s.char_ngrams, engine=engine)
-        scorer.fit([p.text for p in passages])
+        scorer.fit(PassageTexts(passages))
     with _timed(t, "tfidf_candidates"):
         tf_pairs = scorer.candidates(groups, min_cosine=s.tfidf_min_cosine, top_k=s.tfidf_top_k,
                                      exhaustive_max=s.tfidf_exhaustive_max,
@@ -944,20 +997,20 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
                                      min_shared=s.tfidf_rare_min_shared)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
     with gc_paused(), _timed(t, "facts"):
-        first: dict[str, int] = {}  # each distinct text is extracted once (copies are common)
-        uid = np.fromiter((first.setdefault(p.text, len(first)) for p in passages), np.int64,
-                          len(passages))  # fmt: skip
+        uid = text_ids(PassageTexts(passages))  # each distinct text is extracted once
         heads = [passages[i] for i in np.unique(uid, return_index=True)[1].tolist()]
         pieces = [_fact_pieces(docs, heads[lo:hi])
                   for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
         unique = [f for part in engine.map(_facts_chunk, pieces) for f in part]
+        del heads, pieces
         unique_facts = [u.facts for u in unique]
-        fact_list = [list(unique_facts[u]) for u in uid.tolist()]
-        facts = {p.id: fl for p, fl in zip(passages, fact_list, strict=True)}
+        fact_list = [unique_facts[u] for u in uid.tolist()]  # copies share one list
+        facts = _PassageFacts(passages, fact_list)
         blocking = [u.blocking for u in unique]
         fact_pairs = _posting_pairs(*_key_ids(blocking, uid), groups, _FACT_MAX_POSTINGS,
                                     s.fact_min_shared)  # fmt: skip
         fact_keys = _FactKeys.of_keys(unique)
+        del unique, blocking
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
     if boiler_passages:
