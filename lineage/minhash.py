@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,17 +34,19 @@ from lineage.engine import Engine
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _U32 = np.uint32
+_LOW = 0 if sys.byteorder == "little" else 1  # the low half of a uint64 viewed as two uint32
 _MAX32 = np.uint32(0xFFFFFFFF)
 _BLOCK = 1 << 17  # padded set values per block when permuting: the block stays in cache
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3 finalizer on uint32 arrays (datasketch's pre-mix)."""
-    h = h ^ (h >> _U32(16))
-    h = h * _U32(0x85EBCA6B)
-    h = h ^ (h >> _U32(13))
-    h = h * _U32(0xC2B2AE35)
-    return h ^ (h >> _U32(16))
+    """MurmurHash3 finalizer on uint32 arrays (datasketch's pre-mix); ``h`` is left as it is."""
+    h = h ^ (h >> _U32(16))  # a new array: the rest works in place
+    h *= _U32(0x85EBCA6B)
+    h ^= h >> _U32(13)
+    h *= _U32(0xC2B2AE35)
+    h ^= h >> _U32(16)
+    return h
 
 
 _SEP = "\n"  # joins texts for one tokenising pass; not a word character
@@ -383,20 +386,29 @@ class Signer:
         n_win = max(len(th) - k + 1, 0)
         rolled = th[:n_win].copy()
         for j in range(1, k):
-            rolled = fmix32(rolled * _U32(0x01000193) ^ th[j : j + n_win])
+            rolled *= _U32(0x01000193)
+            rolled ^= th[j : j + n_win]
+            rolled = fmix32(rolled)
         total = int(m.sum())
         idx = np.repeat(t0 - (np.cumsum(m) - m), m) + np.arange(total, dtype=np.int64)
         parts_v = [rolled[idx]]
         parts_o = [np.repeat(np.arange(n_sets, dtype=np.uint64), m)]
+        counts = m.copy()  # shingles per set, before repeated ones are dropped
         for i in np.flatnonzero((length > 0) & (length < k)).tolist():
             arr = self._short_shingle(th[t0[i] : t1[i]])
             parts_v.append(arr)
             parts_o.append(np.full(len(arr), i, dtype=np.uint64))
-        key = (np.concatenate(parts_o) << np.uint64(32)) | np.concatenate(parts_v).astype(np.uint64)
+            counts[i] = len(arr)
+        key = np.concatenate(parts_o) if len(parts_o) > 1 else parts_o[0]
+        key <<= np.uint64(32)
+        key |= np.concatenate(parts_v) if len(parts_v) > 1 else parts_v[0]
         key.sort()
-        key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-        values = (key & np.uint64(0xFFFFFFFF)).astype(_U32)
-        counts = np.bincount((key >> np.uint64(32)).astype(np.int64), minlength=n_sets)
+        keep = np.empty(len(key), dtype=bool)
+        keep[:1] = True
+        np.not_equal(key[1:], key[:-1], out=keep[1:])
+        values = key.view(_U32)[_LOW::2][keep]  # the low halves: the hashes
+        gone = key[np.flatnonzero(~keep)] >> np.uint64(32)  # repeated shingles, by set
+        counts -= np.bincount(gone.astype(np.int64), minlength=n_sets)
         return values, np.r_[0, np.cumsum(counts)].astype(np.int64)
 
     @staticmethod
