@@ -118,9 +118,9 @@ def _hash_tokens(cp: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
     The hash is a polynomial over the token's code points, read off prefix sums.
     """
-    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    # where the mask changes: a token's start, then its end, alternately
+    edges = np.flatnonzero(np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+    starts, ends = edges[0::2], edges[1::2]
     pw, inv = hash_powers(len(cp))
     with np.errstate(over="ignore"):
         prefix = np.empty(len(cp) + 1, dtype=np.uint64)
