@@ -62,6 +62,7 @@ class MatchResult:
     facts: Mapping[str, list[Fact]]
     counts: dict[str, int] = field(default_factory=dict)
     signatures: np.ndarray | None = None
+    """MinHash signatures per passage; only with ``find_matches(..., keep_signatures=True)``."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per sub-stage (shingles, signatures, lsh, tfidf_fit, ..., verify)."""
 
@@ -924,6 +925,7 @@ def find_matches(
     engine: Engine | None = None,
     *,
     focus: set[str] | None = None,
+    keep_signatures: bool = False,
 ) -> MatchResult:
     """All matches between passages of different articles.
 
@@ -936,11 +938,13 @@ def find_matches(
             the same result.
         focus: Only report matches involving these article ids (archive queries:
             the new articles); ``None`` = all.
+        keep_signatures: Return the MinHash signatures in the result; by default
+            they are let go after LSH (100k articles: 0.74 GB).
     """
     engine, close = _engine_for(settings, engine)
     try:
         with _frozen_gc():
-            return _find_matches(docs, passages, settings, engine, focus)
+            return _find_matches(docs, passages, settings, engine, focus, keep_signatures)
     finally:
         close()
 
@@ -965,7 +969,11 @@ def _frozen_gc() -> Iterator[None]:
 
 
 def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
-                  engine: Engine, focus: set[str] | None = None) -> MatchResult:  # fmt: skip
+                  engine: Engine, focus: set[str] | None = None,
+                  keep_signatures: bool = False) -> MatchResult:  # fmt: skip
+    """``find_matches``. Large arrays are let go as soon as the next sub-stage no longer
+    needs them (``del``): signatures after LSH, the TF-IDF model after the cosines,
+    shingle sets after the overlaps, so the later sub-stages' peaks do not stack on them."""
     t: dict[str, float] = {}
     counts: dict[str, int] = {"passages": len(passages)}
     article_ids = sorted(docs)
@@ -982,10 +990,13 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
             changed = np.flatnonzero(np.diff(offsets) != np.diff(before))
             sigs[changed] = _signer(s).signatures([values[offsets[i] : offsets[i + 1]]
                                                    for i in changed.tolist()])  # fmt: skip
+        del before
     counts["boilerplate_shingles"] = dropped
     counts["boilerplate_passages"] = len(boiler_passages)
     with _timed(t, "lsh"):
         lsh_pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
+    kept_sigs = sigs if keep_signatures else None
+    del sigs
     counts["lsh_candidates"] = len(lsh_pairs)
     with _timed(t, "tfidf_fit"):
         scorer = PassageScorer(char_ngrams=s.char_ngrams, engine=engine)
@@ -1013,6 +1024,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         del unique, blocking
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
+    del lsh_pairs, tf_pairs, fact_pairs
     if boiler_passages:
         mask = np.isin(pairs, np.fromiter(boiler_passages, dtype=np.int64)).any(axis=1)
         pairs = pairs[~mask]
@@ -1026,24 +1038,32 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
             np.arange(len(passages)))  # fmt: skip
         swap = rank[pairs[:, 0]] > rank[pairs[:, 1]] if len(pairs) else np.empty(0, bool)
         oriented = np.where(swap[:, None], pairs[:, ::-1], pairs) if len(pairs) else pairs
+        del rank, swap
         cosines = scorer.cosine(pairs).astype(np.float64)
+        del scorer, pairs
         jac, c_ab, c_ba = overlaps(values, offsets, oriented, engine)
-        scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(pairs) else np.empty((0, 4))
+        del values, offsets
+        scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(oriented) else np.empty((0, 4))
+        del jac, c_ab, c_ba, cosines
     with _timed(t, "verify"):
         maybe = _may_match(scores, s)
         cand, cand_scores = oriented[maybe], scores[maybe]
+        del oriented, scores, maybe
         evidence = _evidence(cand, cand_scores, fact_keys, uid, fact_list, s)
+        del fact_keys
         kinds = _classify_many(cand_scores, evidence, s)
         found = kinds >= 0
     with gc_paused(), _timed(t, "dedupe"):
         tasks = _dedupe_tasks(cand[found], kinds[found], cand_scores[found], groups, passages,
                               docs, fact_list, s)  # fmt: skip
+        del cand, cand_scores, kinds, found, evidence
         matches = [m for part in engine.map(_dedupe_chunk, tasks) for m in part]
+        del tasks
         matches.sort(key=lambda m: (m.article_a, m.article_b, m.a, m.b))
     counts["matches"] = len(matches)
     for kind in ("verbatim", "near-verbatim", "rewritten"):
         counts[f"matches_{kind}"] = sum(1 for m in matches if m.kind == kind)
-    return MatchResult(matches=matches, facts=facts, counts=counts, signatures=sigs, timings=t)
+    return MatchResult(matches=matches, facts=facts, counts=counts, signatures=kept_sigs, timings=t)
 
 
 def match_timings(result: MatchResult) -> dict[str, Any]:
