@@ -74,6 +74,11 @@ class Aligner:
 
     def align(self, pa: Passage, pb: Passage, min_words: int = 3) -> list[AlignedSpan]:
         """Common word runs of ``pa`` and ``pb`` (original offsets), longest first."""
+        return [AlignedSpan(*t) for t in self.align_tuples(pa, pb, min_words)]
+
+    def align_tuples(self, pa: Passage, pb: Passage, min_words: int = 3) -> list[SpanTuple]:
+        """``align`` as ``(a_start, a_end, b_start, b_end, words)`` tuples: no record per
+        span where the caller packs them (``AlignedSpans``)."""
         ta, wa, sa, ea = self._words(pa)
         tb, wb, sb, eb = self._words(pb)
         key = (ta, tb, min_words)
@@ -90,13 +95,22 @@ class Aligner:
             self._runs[key] = blocks
         doc_a, doc_b = self.docs[pa.article], self.docs[pb.article]
         ca, cb = pa.cstart, pb.cstart
-        out = []
+        out: list[SpanTuple] = []
         for i, j, size in blocks:
             oa = doc_a.to_original(ca + sa[i], ca + ea[i + size - 1])
             ob = doc_b.to_original(cb + sb[j], cb + eb[j + size - 1])
-            out.append(AlignedSpan(oa[0], oa[1], ob[0], ob[1], size))
-        out.sort(key=lambda s: (-s.words, s.a_start, s.b_start))
+            out.append((oa[0], oa[1], ob[0], ob[1], size))
+        out.sort(key=_span_order)
         return out
+
+
+SpanTuple = tuple[int, int, int, int, int]
+"""An ``AlignedSpan``'s fields in order."""
+
+
+def _span_order(t: SpanTuple) -> tuple[int, int, int]:
+    """Longest first, then by start in a and in b."""
+    return -t[4], t[0], t[2]
 
 
 _Words = tuple[str, list[str], list[int], list[int]]
