@@ -121,3 +121,20 @@ def test_drop_boilerplate_equals_reference(seed: int, grouped: bool) -> None:
     want = _drop_boilerplate_reference(values, offsets, groups, outlets, art_outlets, s)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert got[2:] == want[2:]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "ab", "c"]), st.text("p#019", max_size=4)),
+                max_size=40))  # fmt: skip
+def test_passage_rank_is_the_order_by_article_then_id(keys: list[tuple[str, str]]) -> None:
+    import numpy as np
+
+    from lineage.match import _passage_rank
+    from lineage.models import Passage
+
+    ps = [Passage(id=f"{i}{a}", article=a, index=k, start=0, end=1, cstart=0, cend=1, text="x")
+          for k, (a, i) in enumerate(keys)]  # ids need not start with the article's  # fmt: skip
+    arts = sorted({p.article for p in ps})
+    groups = np.array([arts.index(p.article) for p in ps], dtype=np.int64)
+    want = np.empty(len(ps), dtype=np.int64)
+    want[sorted(range(len(ps)), key=lambda k: (ps[k].article, ps[k].id))] = np.arange(len(ps))
+    assert np.array_equal(_passage_rank(ps, groups), want)
