@@ -75,7 +75,7 @@ def article_flags(
     flags = []
     for aid in sorted(builder.articles):
         # passages shared with an article that copies *this* one are not derived here
-        with_other = shared.get(aid, {})
+        with_other = shared.pop(aid, {})  # each article's entries let go once read
         copiers = copied_by.get(aid, set())
         own = set().union(*[ps for o, (ps, _) in with_other.items() if o not in copiers])
         derived = coverage(own, builder.by_id, builder.total[aid])
@@ -121,7 +121,7 @@ def article_flags(
                 "derived_share": derived,
                 "derived_from": derived_from,
                 "uncredited": uncredited,
-                "passages": dict(sorted(passage_kind[aid].items())),
+                "passages": dict(sorted(passage_kind.pop(aid, {}).items())),
             }
         )
     for _, data in g.nodes(data=True):

@@ -522,6 +522,28 @@ def graph_to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
     return data
 
 
+def _taken_to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
+    """``graph_to_json(g)`` that takes the node and edge dicts of ``g`` over (``g`` is spent).
+
+    Each node and link is its attribute dict with its id (or ends and key) added,
+    not a copy of it: the copies were most of the graph stage's peak. Key order
+    differs, the JSON (sorted keys) does not.
+    """
+    nodes = []
+    for n, attrs in g.nodes(data=True):
+        attrs["id"] = n
+        nodes.append(attrs)
+    links = []
+    for u, v, k, attrs in g.edges(keys=True, data=True):
+        attrs["source"], attrs["target"], attrs["key"] = u, v, k
+        links.append(attrs)
+    data = {"directed": g.is_directed(), "multigraph": True, "graph": g.graph}
+    g.clear()  # its adjacency goes; g.graph is a new dict from here on
+    nodes.sort(key=lambda n: n["id"])
+    links.sort(key=lambda e: (e["source"], e["target"], str(e["key"])))
+    return {**data, "nodes": nodes, "links": links}
+
+
 def graph_from_json(data: dict[str, Any]) -> nx.MultiDiGraph:
     """Inverse of ``graph_to_json``."""
     return nx.node_link_graph(data, edges="links", multigraph=True, directed=True)
@@ -533,5 +555,5 @@ def build_graph(result: Any) -> None:
     g, flags = LineageBuilder(result.settings, gaz).build(
         result.articles, result.passages, result.matches, result.attributions
     )
-    result.graph = graph_to_json(g)
+    result.graph = _taken_to_json(g)
     result.flags = flags

@@ -321,6 +321,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             }
             del matched, facts
             clusters, stories = build_clusters(passages, matches, fact_keys, s.cluster_min_cohesion)
+            del fact_keys  # not needed again: let go before the graph and the writing
             _label_stories(stories, clusters, {a.id: a for a in articles})
         with _timed(timings, "attribution"):
             if pending is None:

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 
 from lineage.config import Settings
@@ -358,3 +359,20 @@ def test_seeds_drift_in_changed_facts(seeds_run: dict[str, Any]) -> None:
     values = {v for m in seeds_run["matches"] for c in m.changed_facts if c["kind"] == "number"
               and c["fact"] == "soldaten" for v in (c["a"], c["b"])}  # fmt: skip
     assert {"10.000", "11.000", "12.000"} <= values
+
+
+def test_build_graph_takes_over_the_dicts_with_the_same_json() -> None:
+    """``build_graph`` hands the graph's own dicts on: the JSON of ``graph_to_json``."""
+    from lineage.graph import _taken_to_json
+    from lineage.output import dumps
+
+    g = nx.MultiDiGraph()
+    g.add_node("article:b", kind="article", label="B")
+    g.add_node("article:a", kind="article", label="A")
+    g.add_node("source:x", kind="source", label="X")
+    g.add_edge("article:b", "article:a", key="derives_from", kind="derives_from", confidence=0.5)
+    g.add_edge("article:a", "article:b", key="shares_content", kind="shares_content", evidence={})
+    g.add_edge("article:a", "source:x", key="cites", kind="cites", confidence=1.0)
+    g.add_edge("source:x", "article:a", key="publishes:a", kind="publishes")
+    expected = dumps(graph_to_json(g))
+    assert dumps(_taken_to_json(g)) == expected
