@@ -439,7 +439,7 @@ def _article_label(a: dict[str, Any]) -> str:
 class _MatchStats:
     """What one pass over ``matches.jsonl`` leaves: per-pair sums, counts, changed facts."""
 
-    pairs: dict[tuple[str, str], list[Any]]  # sorted pair → [count, kinds, score sum, facts]
+    pairs: dict[tuple[str, str], list[Any]]  # sorted pair → [count, score sum]
     involved: Counter[str]  # matches per article
     with_changed: list[dict[str, Any]]  # the matches that change a fact (review items)
     count: int = 0
@@ -449,7 +449,9 @@ def _match_stats(run: RunData) -> _MatchStats:
     """Everything the report needs from all matches, in one streamed pass.
 
     Scores are summed per pair in file order, as a list of the pair's matches
-    would be: the same floats.
+    would be: the same floats. A pair's kinds and shared facts are gathered only
+    if it is shown (:func:`_shown_matches`): kept for every pair, they were most
+    of the report's memory.
     """
     stats = _MatchStats({}, Counter(), [])
     pairs, involved = stats.pairs, stats.involved
@@ -461,12 +463,9 @@ def _match_stats(run: RunData) -> _MatchStats:
         key = (x, y) if x <= y else (y, x)
         agg = pairs.get(key)
         if agg is None:
-            agg = pairs[key] = [0, {}, 0, set()]
+            agg = pairs[key] = [0, 0]
         agg[0] += 1
-        kind = m.get("kind", "")
-        agg[1][kind] = agg[1].get(kind, 0) + 1
-        agg[2] += float(m.get("score", 0))
-        agg[3].update(fact_label(f) for f in m.get("shared_facts", []))
+        agg[1] += float(m.get("score", 0))
         if m.get("changed_facts"):
             stats.with_changed.append({k: m[k] for k in FACT_MATCH_KEYS if k in m})
     return stats
@@ -488,13 +487,13 @@ def items_source(run: RunData, with_changed: list[dict[str, Any]] | None = None)
 def _pair_index(
     stats: _MatchStats, names: dict[str, str], order: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """Every article pair with matches (counts, kinds, score: cheap), best first.
+    """Every article pair with matches (count, score: cheap), best first.
 
-    The highlighted texts, the expensive part, are added by :func:`_pair_detail`
-    only for the pairs the report shows.
+    Kinds and shared facts are added by :func:`_shown_matches`, the highlighted
+    texts by :func:`_pair_detail`, only for the pairs the report shows.
     """
     pairs: list[dict[str, Any]] = []
-    for (x, y), (count, kinds, score, shared) in stats.pairs.items():
+    for (x, y), (count, score) in stats.pairs.items():
         a, b = sorted((x, y), key=lambda i: (order.get(i, 1 << 30), i))  # earlier one first
         pairs.append(
             {
@@ -505,9 +504,9 @@ def _pair_index(
                 "name_a": names.get(a, a),
                 "name_b": names.get(b, b),
                 "count": count,
-                "kinds": dict(sorted(kinds.items())),
+                "kinds": None,  # filled for the pairs shown
                 "score": round(score, 4),
-                "shared_facts": sorted(shared),
+                "shared_facts": None,
             }
         )
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
@@ -526,8 +525,9 @@ class _Shown:
 def _shown_matches(run: RunData, pairs: list[dict[str, Any]], heat_ids: list[str]) -> _Shown:
     """Second pass over matches (then passages), for what is shown only.
 
-    Fills ``pair["matches"]`` of the ``pairs`` (in file order) and collects the
-    passages they name and the heatmap's matched passages.
+    Fills ``pair["matches"]`` of the ``pairs`` (in file order), their kinds and
+    shared facts, and collects the passages they name and the heatmap's matched
+    passages.
     """
     of_pair = {p["key"]: p for p in pairs}
     for p in pairs:
@@ -542,6 +542,12 @@ def _shown_matches(run: RunData, pairs: list[dict[str, Any]], heat_ids: list[str
         if x in chosen and y in chosen:
             hit[(x, y)].add(m["a"])
             hit[(y, x)].add(m["b"])
+    for p in pairs:
+        kinds = Counter(m.get("kind", "") for m in p["matches"])
+        p["kinds"] = dict(sorted(kinds.items()))
+        p["shared_facts"] = sorted(
+            {fact_label(f) for m in p["matches"] for f in m.get("shared_facts", [])}
+        )
     wanted = {m[k] for p in pairs for m in p["matches"] for k in ("a", "b")}
     of_articles = chosen | {a for p in pairs for a in (p["a"], p["b"])}
     passages: dict[str, dict[str, Any]] = {}
