@@ -818,15 +818,27 @@ def build_context(
     # review items: all counted, the most urgent listed
     stats = _match_stats(run)
     items = build_items(run.path, items_source(run, stats.with_changed), evidence=False)
-    by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    review = []
+    # a row (the dict the templates read) only for the items listed: the first
+    # lim.review, the first five open ones, those of the articles shown
+    by_article: dict[str, list[int]] = defaultdict(list)  # item numbers
+    n_todo, first_open = 0, list[int]()
     for i, it in enumerate(items):
-        row = {**it.to_dict(), "verdict": verdicts.get(it.id), "anchor": anchor("item", it.id)}
-        row["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
-        row["shown"] = i < lim.review
-        review.append(row)
-        by_article[it.article].append(row)
-    todo = [r for r in review if not r["verdict"]]
+        by_article[it.article].append(i)
+        if not verdicts.get(it.id):
+            n_todo += 1
+            if len(first_open) < 5:
+                first_open.append(i)
+    check_first = first_open if n_todo else list(range(min(5, len(items))))
+    rows: dict[int, dict[str, Any]] = {}
+
+    def row(i: int) -> dict[str, Any]:
+        if i not in rows:
+            it = items[i]
+            r = {**it.to_dict(), "verdict": verdicts.get(it.id), "anchor": anchor("item", it.id)}
+            r["kind_label"] = KIND_LABELS.get(it.kind, it.kind)
+            r["shown"] = i < lim.review
+            rows[i] = r
+        return rows[i]
 
     # pairs side by side: best score first, at most lim.story_pairs per story when cutting
     pairs = _pair_index(stats, names, order)
@@ -865,7 +877,7 @@ def build_context(
     must.update(r["id"] for r in origins["roots"])
     must.update(x for c in origins["copies"] for x in (c["derived_id"], c["origin_id"]))
     must.update([origins["earliest"]["id"]] if origins["earliest"] else [])
-    must.update(r["article"] for r in (todo or review)[:5])
+    must.update(items[i].article for i in check_first)
 
     def priority(a: dict[str, Any]) -> tuple[int, int, float, int]:
         flag = run.flags.get(a["id"], {})
@@ -888,10 +900,13 @@ def build_context(
     for p in shown_pairs:
         _pair_detail(p, shown.passages, texts)
     pair_of = {frozenset((p["a"], p["b"])): p["id"] for p in shown_pairs}
-    for row in review:  # where the evidence stands: the pair side by side, else the article
-        row["evidence_anchor"] = pair_of.get(
-            frozenset((row["article"], row["other"]))
-        ) or art_anchor.get(row["article"])
+    listed = [*range(min(lim.review, len(items))), *check_first]
+    listed.extend(i for a in shown_articles for i in by_article.get(a["id"], ()))
+    for i in listed:  # where the evidence stands: the pair side by side, else the article
+        r = row(i)
+        r["evidence_anchor"] = pair_of.get(frozenset((r["article"], r["other"]))) or art_anchor.get(
+            r["article"]
+        )
 
     # stories: those with a pair shown, then the largest, up to lim.stories
     keep_story = {i for p in shown_pairs for i in p["stories"]}
@@ -967,8 +982,8 @@ def build_context(
                 "derived_from": linked(flag.get("derived_from", []), a["id"]),
                 "uncredited": linked(flag.get("uncredited", []), a["id"]),
                 "attributions": attributions.get(a["id"], []),
-                "items": by_article.get(a["id"], []),
-                "review_counts": _review_counts(by_article.get(a["id"], [])),
+                "items": [row(i) for i in by_article.get(a["id"], ())],
+                "review_counts": _review_counts([row(i) for i in by_article.get(a["id"], ())]),
                 "chars": len(a.get("text", "")),
             }
         )
@@ -1007,7 +1022,7 @@ def build_context(
             cell["style"] = _cell_style(cell["share"])
             cell["col_name"] = names.get(cell["col"], cell["col"])
         hrow["short"] = display_name({"id": hrow["id"], "title": hrow["name"]}, 22)
-    review_shown = review[: lim.review]
+    review_shown = [row(i) for i in range(min(lim.review, len(items)))]
     n_art = len(run.articles)
     graph_arts = sum(1 for n in graph.get("nodes", []) if n.get("kind") == "article")
     cut = {
@@ -1051,7 +1066,7 @@ def build_context(
         ),
         "review": _cut(
             len(review_shown),
-            len(review),
+            len(items),
             "review items (the most urgent first)",
             "all of them, with their evidence, are in `lineage review export RUN_DIR`",
         ),
@@ -1076,11 +1091,11 @@ def build_context(
             "mean_share": sum(shares) / len(shares) if shares else None,
             "uncredited": sum(1 for f in flags if f.get("uncredited")),
             "rejected": len(run.rejected),
-            "review": len(review),
-            "judged": len(review) - len(todo),
+            "review": len(items),
+            "judged": len(items) - n_todo,
         },
         "origins": origins,
-        "check_first": (todo or review)[:5],
+        "check_first": [row(i) for i in check_first],
         "closest": [
             {**p, "shared_facts": p["shared_facts"][:8], "facts_more": len(p["shared_facts"]) - 8}
             for p in shown_pairs[:3]
