@@ -333,6 +333,26 @@ def detect_languages(texts: Sequence[str], languages: tuple[str, ...] = ("de", "
             for i in range(len(texts))]  # fmt: skip
 
 
+def _not_unicode(article: Article) -> str | None:
+    """Why ``article`` cannot be written out as UTF-8, or ``None``.
+
+    JSON may escape a lone surrogate (``"\\ud800"``): Python reads it, but no
+    UTF-8 writer (hash, output, SQLite) takes it, so the record is rejected here
+    rather than stopping the batch later.
+    """
+    for name in ("id", "text", "title", "outlet", "url", "published"):
+        value = getattr(article, name)
+        if not value or value.isascii():
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(value[exc.start])
+            return (f"field {name!r} holds a lone surrogate (U+{code:04X} at character "
+                    f"{exc.start}), not valid Unicode")  # fmt: skip
+    return None
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -592,8 +612,12 @@ def read_articles(
                 )
             )
             return
-        seen[article.id] = where
         _apply_metadata(article, meta)
+        problem = _not_unicode(article)
+        if problem:
+            reject(InputError(article.path, problem, article.line))
+            return
+        seen[article.id] = where
         _infer(article, languages, language=False)
         article.sha256 = _sha(article.text)
         result.articles.append(article)

@@ -195,3 +195,19 @@ def test_unterminated_string_reads_as_one_phrase(tmp_path: Path) -> None:
     f.write_text('{"id": "b", "text": "kaputt\n', "utf-8")
     [rejected] = read_articles([f]).rejected
     assert rejected.reason == "invalid JSON (Unterminated string starting at column 21)"
+
+
+def test_lone_surrogate_rejects_the_line_not_the_batch(tmp_path: Path) -> None:
+    f = tmp_path / "feed.jsonl"
+    f.write_text('{"id": "a", "text": "Hallo \\ud800 Welt"}\n'
+                 '{"id": "a", "text": "fine text, same id"}\n'
+                 '{"id": "c", "text": "ok", "title": "T \\udfff"}\n'
+                 '{"id": "d", "text": "Emoji \\ud83d\\ude00 paired"}\n', "utf-8")  # fmt: skip
+    result = read_articles([f])
+    assert [a.id for a in result.articles] == ["a", "d"]  # a rejected line does not claim its id
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (1, "field 'text' holds a lone surrogate (U+D800 at character 6), not valid Unicode"),
+        (3, "field 'title' holds a lone surrogate (U+DFFF at character 2), not valid Unicode"),
+    ]
+    with pytest.raises(InputError, match="lone surrogate"):
+        read_articles([f], strict=True)
