@@ -51,7 +51,7 @@ from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.minhash import Signer, lsh_candidates, set_overlaps
 from lineage.models import AlignedSpans, Document, Fact, Match, Passage
-from lineage.segment import PassageTexts, text_ids
+from lineage.segment import PassageTexts
 from lineage.tfidf import PassageScorer
 
 
@@ -1134,7 +1134,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
                                      min_shared=s.tfidf_rare_min_shared)  # fmt: skip
     counts["tfidf_candidates"] = len(tf_pairs)
     with gc_paused(), _timed(t, "facts"):
-        uid = text_ids(PassageTexts(passages))  # each distinct text is extracted once
+        uid = scorer.text_ids_.astype(np.int64)  # each distinct text is extracted once
         heads = [passages[i] for i in np.unique(uid, return_index=True)[1].tolist()]
         pieces = [_fact_pieces(docs, heads[lo:hi])
                   for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip

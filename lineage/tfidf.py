@@ -75,6 +75,7 @@ from sklearn.preprocessing import normalize
 
 from lineage.engine import Engine, chunked
 from lineage.minhash import hash_powers
+from lineage.segment import text_ids
 
 _SCALE = np.float32(np.sqrt(0.5))  # averages the two L2-normalized spaces
 _CHAR_RANGE = (3, 5)
@@ -298,24 +299,13 @@ class _Merged:
 def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct-text number of every text (first-seen order), each one's first position, length.
 
-    Grouped by ``hash`` and then checked against the texts, so no text is kept
-    alive (``texts`` may build its strings on access; a ``str``-keyed dict
-    held every distinct text at once). Should two different texts share a
-    hash, a dict of the strings numbers them instead.
+    ``segment.text_ids`` numbers them without keeping any text alive (``texts``
+    may build its strings on access).
     """
-    n = len(texts)
-    hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=n)
-    ids, heads, _ = _first_seen([hashes])
-    del hashes
-    ids = ids.astype(np.int32, copy=False)
-    copies = np.flatnonzero(heads[ids] != np.arange(n)).tolist()
-    if all(texts[i] == texts[j] for i, j in zip(copies, heads[ids[copies]].tolist(), strict=True)):
-        sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
-        return ids, heads, sizes
-    first: dict[str, int] = {}  # a 64-bit hash collision: group the strings themselves
-    ids = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.int32, n)
+    ids = text_ids(texts).astype(np.int32)
     heads = np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
-    return ids, heads, np.fromiter(map(len, first), np.int64, len(first))
+    sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
+    return ids, heads, sizes
 
 
 class _Span:
