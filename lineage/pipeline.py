@@ -437,33 +437,47 @@ def write_run(result: RunResult, out_dir: str | Path, *, report: bool = True) ->
 def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    n_pass: dict[str, int] = {}
-    for p in result.passages:
-        n_pass[p.article] = n_pass.get(p.article, 0) + 1
-    # the article records share their strings with the articles: kept for the report
-    articles = [article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles]
-    # articles and passages hold no float (strings, offsets, counts): written unchecked
-    # the texts are written as copies: they live on (output.unshared)
-    lines = ({**rec, "text": unshared(rec["text"])} for rec in articles)
-    write_jsonl(out / "articles.jsonl", lines, floats=False)
-    write_jsonl(out / "passages.jsonl", map(_passage_record, result.passages), floats=False)
-    write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
-    write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
-    write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
-    write_jsonl(out / "attributions.jsonl", result.attributions)
-    write_jsonl(out / "flags.jsonl", result.flags)
-    write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
-    write_json(out / "graph.json", result.graph)
-    write_json(out / "run.json", run_info(result))
+
+    def write_aside() -> None:
+        """The files the report does not read from disk (it is given their content)."""
+        # passages hold no float (strings, offsets, counts): written unchecked
+        write_jsonl(out / "passages.jsonl", map(_passage_record, result.passages), floats=False)
+        write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
+        write_jsonl(out / "attributions.jsonl", result.attributions)
+        write_jsonl(out / "flags.jsonl", result.flags)
+        write_json(out / "graph.json", result.graph)
+
+    # with workers, in a forked process while this one writes the rest and the report
+    # (it inherits the result; nothing is sent but its end); else at the end, here
+    aside = LocalEngine(result.settings.workers).alongside(write_aside)
+    try:
+        n_pass: dict[str, int] = {}
+        for p in result.passages:
+            n_pass[p.article] = n_pass.get(p.article, 0) + 1
+        # the article records share their strings with the articles: kept for the report
+        articles = [article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles]
+        # articles hold no float either; their texts are written as copies: they live on
+        # (output.unshared)
+        lines = ({**rec, "text": unshared(rec["text"])} for rec in articles)
+        write_jsonl(out / "articles.jsonl", lines, floats=False)
+        write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
+        write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
+        write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
+        write_json(out / "run.json", run_info(result))
+        if report:
+            known = {  # what is written (or being written aside), for the report not to parse
+                "articles.jsonl": articles,
+                "attributions.jsonl": result.attributions,
+                "flags.jsonl": result.flags,
+                "graph.json": result.graph,
+                "passages.jsonl": result.passages,
+                "clusters.jsonl": result.clusters,
+            }
+            with _timed(result.timings, "report"):
+                _write_report(out, known)
+    finally:
+        aside.result()  # every file is in place before write_run returns (or its error)
     if report:
-        known = {  # what was just written, for the report not to parse it again
-            "articles.jsonl": articles,
-            "attributions.jsonl": result.attributions,
-            "flags.jsonl": result.flags,
-            "graph.json": result.graph,
-        }
-        with _timed(result.timings, "report"):
-            _write_report(out, known)
         write_json(out / "run.json", run_info(result))  # again, with the report's time
     return out
 

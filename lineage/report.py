@@ -24,7 +24,7 @@ import itertools
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -132,6 +132,7 @@ class RunData:
     graph: dict[str, Any] | None
     run: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    passages: Sequence[Any] | None = None  # known passages (objects), not read from the file
 
     def iter_matches(
         self, articles: set[str] | None = None, *, lean: bool = True
@@ -162,6 +163,11 @@ class RunData:
         text last) is skipped by its article without parsing, else parsed only up
         to its text; any other line is parsed whole.
         """
+        if self.passages is not None:  # in memory (``pipeline.write_run``): no file to parse
+            for o in self.passages:
+                if articles is None or o.article in articles:
+                    yield {"id": o.id, "article": o.article, "start": o.start, "end": o.end}
+            return
         path = self.path / "passages.jsonl"
         keep = None if articles is None else {a.encode("utf-8") for a in articles}
         for line in _jsonl_lines(path):
@@ -296,8 +302,15 @@ def _read_pretty(path: Path) -> dict[str, Any] | None:
     raise ValueError("no closing brace")
 
 
-KNOWN_FILES = ("articles.jsonl", "attributions.jsonl", "flags.jsonl", "graph.json")
-"""Files whose parsed content a caller may hand to :func:`load_run` instead of a re-read."""
+KNOWN_FILES = (
+    "articles.jsonl",
+    "attributions.jsonl",
+    "flags.jsonl",
+    "graph.json",
+    "passages.jsonl",
+    "clusters.jsonl",
+)
+"""Files whose content a caller may hand to :func:`load_run` instead of a re-read."""
 
 
 def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
@@ -306,14 +319,18 @@ def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
     ``known`` maps names of :data:`KNOWN_FILES` to their parsed content (a list
     of records, the graph object) when the caller has it in memory: what it just
     wrote (``pipeline.write_run``), equal to what parsing would give. They are
-    read, never changed.
+    read, never changed. ``passages.jsonl`` is given as the passages themselves
+    (objects with ``id``, ``article``, ``start``, ``end``: ``models.Passage``, in
+    file order); ``clusters.jsonl`` (not read by the report) only as being there.
+    A known file counts as present even before it is on disk: ``write_run`` writes
+    some files in another process while the report is made.
     """
     run_dir = check_run_dir(Path(run_dir))
     known = known or {}
     notes = [
         f"{name} is missing: the parts of the report that need it are empty."
         for name in (*OPTIONAL, "graph.json")
-        if not (run_dir / name).is_file()
+        if name not in known and not (run_dir / name).is_file()
     ]
 
     def records(name: str) -> list[dict[str, Any]]:
@@ -331,6 +348,7 @@ def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
         graph=known["graph.json"] if "graph.json" in known else _read_json(run_dir / "graph.json"),
         run=_read_json(run_dir / "run.json") or {},
         notes=notes,
+        passages=known.get("passages.jsonl"),
     )
 
 
