@@ -326,8 +326,11 @@ def detect_languages(texts: Sequence[str], languages: tuple[str, ...] = ("de", "
         key[inside] |= letter.astype(np.int64) << (bits * j)
     at = np.minimum(np.searchsorted(every, key), len(every) - 1)
     found = np.flatnonzero((every[at] == key) & (key > 0))
-    text_of = np.searchsorted(firsts, starts[found], side="right") - 1
-    counts = {lang: np.bincount(text_of[member[lang][at[found]]], minlength=len(texts))
+    # stop words per text: the found words are in text order, so each text's are a run,
+    # cut where the texts begin (searching 10k text starts among the words, not each
+    # of millions of words among the text starts)
+    cuts = np.append(np.searchsorted(starts[found], firsts), found.size)
+    counts = {lang: np.diff(np.r_[0, np.cumsum(member[lang][at[found]], dtype=np.int64)][cuts])
               for lang in set(languages) if lang in table}  # fmt: skip
     return [_pick([(int(counts[lang][i]), lang) for lang in languages if lang in table])
             for i in range(len(texts))]  # fmt: skip
