@@ -75,20 +75,37 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         ['Laut JCS sind 1.100 tot.', 'Am 26. November kam es zu Kämpfen.']
     """
     stop = len(text) if end is None else end
+    n = len(text)
+    abbrevs, _ = _abbreviations()
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text, start, stop):
         seg_start, le = line.span()
         for m in _END.finditer(text, seg_start, le):
             e = m.end()
-            if m.group(0)[0] == ".":  # only a period can be something else than an end
+            dot = m.group(0)
+            if dot[0] == ".":  # only a period can be something else than an end
                 # the word it ends: back to the last white space (a plain space, nearly always)
                 i = max(text.rfind(" ", seg_start, e) + 1, seg_start)
                 if _OTHER_SPACE.search(text, i, e):
                     i = e
                     while i > seg_start and not text[i - 1].isspace():
                         i -= 1
-                if not _is_boundary(text, e, m.group(0), text[i:e]):
+                word = text[i:e]
+                # ``_is_boundary``, its common case here: a word that is no abbreviation,
+                # no initial and no day number, before a word that is not lower-case
+                low = word.lower()
+                bare = low.rstrip(".")
+                if low in abbrevs or bare + "." in abbrevs:
                     continue
+                if bare.isdigit() or (len(bare) == 1 and bare.isalpha()):
+                    if not _is_boundary(text, e, dot, word):
+                        continue
+                else:  # the first character of the next word (``_NEXT_WORD``)
+                    j = e
+                    while j < n and text[j].isspace():
+                        j += 1
+                    if j < n and text[j].islower() and not dot.endswith(("!", "?")):
+                        continue
             _add_trimmed(spans, text, seg_start, e)
             seg_start = e
         _add_trimmed(spans, text, seg_start, le)
@@ -96,12 +113,16 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _add_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
-    """Append ``(a, b)`` without its leading and trailing white space, unless nothing is left."""
-    seg = text[a:b]
-    core = seg.strip()
-    if core:
-        a += len(seg) - len(seg.lstrip())
-        spans.append((a, a + len(core)))
+    """Append ``(a, b)`` without its leading and trailing white space, unless nothing is left.
+
+    (``text[a:b].strip()``'s span, found without copying the text.)
+    """
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if a < b:
+        spans.append((a, b))
 
 
 def sentences(doc: Document) -> list[Sentence]:
