@@ -33,6 +33,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import operator
 import time
 from array import array
 from collections import defaultdict
@@ -49,7 +50,7 @@ from lineage import facts as factlib
 from lineage.align import Aligner, SpanTuple
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
-from lineage.minhash import Signer, lsh_candidates, set_overlaps
+from lineage.minhash import Signer, lsh_candidates, lsh_params, set_overlaps
 from lineage.models import AlignedSpans, Document, Fact, Match, Passage
 from lineage.segment import PassageTexts
 from lineage.tfidf import PassageScorer
@@ -489,16 +490,18 @@ class _ShingleCorpus:
     """What every shingling task reads: sent to each worker once (``Engine.map_shared``).
 
     Passages are grouped by article (articles in sorted order); article ``k``
-    owns passages ``first[k]:first[k + 1]``. A task is just a range of articles.
+    owns passages ``first[k]:first[k + 1]``. A task is just a range of articles:
+    it reads its passages' spans itself, so the parent does no per-passage work.
     """
 
     settings: Settings
     cleans: list[str]  # clean text per article
     first: np.ndarray  # (articles + 1,) passage bounds per article
-    starts: np.ndarray  # (passages,) span of each passage in its article's clean text
-    ends: np.ndarray
-    texts: Sequence[str]  # each passage's own text (used when it is not that span)
-    sign: bool
+    passages: Sequence[Passage]  # grouped by article, in sorted order
+    perms: int  # leading permutations to sign (0: none)
+
+
+_CSTART, _CEND, _CLEAN = (operator.attrgetter(a) for a in ("cstart", "cend", "clean"))
 
 
 def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
@@ -507,25 +510,39 @@ def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
 
     A passage is a span of its article's clean text when its text is found
     there (always, for passages made by ``segment``); otherwise its own text
-    is shingled.
+    is shingled. A passage that shares its article's clean text (``Passage.clean``,
+    the same string or an equal one) with a span inside it is such a span by
+    construction: only other passages' texts are sliced and searched for.
     """
     c = corpus
     texts: list[str] = []
     counts: list[int] = []
     bounds = c.first.tolist()
     lo_all, hi_all = bounds[arts[0]], bounds[arts[1]]
-    starts, ends = c.starts[lo_all:hi_all].copy(), c.ends[lo_all:hi_all].copy()
+    mine = c.passages[lo_all:hi_all]
+    n = hi_all - lo_all
+    starts = np.fromiter(map(_CSTART, mine), np.int64, n)
+    ends = np.fromiter(map(_CEND, mine), np.int64, n)
+    shared = list(map(_CLEAN, mine))
+    clean_len = np.fromiter(map(len, c.cleans[arts[0] : arts[1]]), np.int64, arts[1] - arts[0])
+    owner = np.repeat(np.arange(arts[1] - arts[0]), np.diff(c.first[arts[0] : arts[1] + 1]))
+    outside = (starts < 0) | (starts > ends) | (ends > clean_len[owner])
+    odd = set((owner[outside] + arts[0]).tolist())  # articles with a span that is not inside
     start_list = starts.tolist()
-    lengths = np.fromiter(map(len, c.texts[lo_all:hi_all]), np.int64, hi_all - lo_all)
-    owner = np.repeat(np.arange(*arts), np.diff(c.first[arts[0] : arts[1] + 1]))
-    bad = set(owner[ends - starts != lengths].tolist())  # articles with a passage of another length
     for k in range(*arts):
         lo, hi = bounds[k], bounds[k + 1]
         if lo == hi:
             continue
-        clean, own = c.cleans[k], c.texts[lo:hi]
+        clean = c.cleans[k]
         p0, p1 = lo - lo_all, hi - lo_all
-        if k not in bad and all(map(clean.startswith, own, start_list[p0:p1])):
+        if k not in odd and shared[p0:p1].count(clean) == p1 - p0:  # `is` first, then ==
+            texts.append(clean)
+            counts.append(hi - lo)
+            continue
+        own = PassageTexts(mine)[p0:p1]
+        if all(len(t) == e - b for t, b, e in zip(own, start_list[p0:p1], ends[p0:p1].tolist(),
+                                                   strict=True)) and all(
+                map(clean.startswith, own, start_list[p0:p1])):  # fmt: skip
             texts.append(clean)
             counts.append(hi - lo)
         else:  # each passage's own text, whole
@@ -535,7 +552,8 @@ def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
             ends[p0:p1] = [len(t) for t in own]
     signer = _signer(c.settings)
     values, offsets = signer.passage_shingles_flat(texts, starts, ends, counts)
-    sigs = signer.signatures_flat(values, offsets, by_permutation=True) if c.sign else None
+    sigs = (signer.signatures_flat(values, offsets, by_permutation=True, perms=c.perms)
+            if c.perms else None)  # fmt: skip
     return values, offsets, sigs
 
 
@@ -740,7 +758,8 @@ def _gather(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]], n: in
         values[at : at + len(v)] = v
         at += len(v)
         if by_perm is not None and sigs is not None:
-            by_perm[:, col : col + sigs.shape[1]] = sigs
+            by_perm[: len(sigs), col : col + sigs.shape[1]] = sigs
+            by_perm[len(sigs) :, col : col + sigs.shape[1]] = np.iinfo(np.uint32).max
             col += sigs.shape[1]
         del v, sigs
     return values, np.r_[0, np.cumsum(sizes)].astype(np.int64), by_perm
@@ -783,25 +802,29 @@ def shingles_and_signatures(
 
 
 def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settings: Settings,
-                  engine: Engine | None, *, sign: bool, groups: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:  # fmt: skip
+                  engine: Engine | None, *, sign: bool, groups: np.ndarray | None = None,
+                  perms: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
+                                                     ]:  # fmt: skip
+    """Shingle sets (and signatures if ``sign``) in engine tasks of about ``_CHARS_PER_CHUNK``.
+
+    ``perms`` signs only the leading permutations (the LSH's bands): the other
+    columns are left all-max. Nothing is done per passage here (the tasks read
+    their passages): this part runs while the other cores wait.
+    """
     engine = engine or LocalEngine()
     n = len(passages)
     arts = sorted(docs)
     if groups is None:
         index = {a: i for i, a in enumerate(arts)}
-        groups = np.fromiter((index[p.article] for p in passages), np.int64, n)
+        groups = np.fromiter(map(index.__getitem__, map(_ARTICLE, passages)), np.int64, n)
     order = np.argsort(groups, kind="stable")
     in_order = bool(np.array_equal(order, np.arange(n)))
-    starts = np.fromiter((p.cstart for p in passages), np.int64, n)
-    ends = np.fromiter((p.cend for p in passages), np.int64, n)
-    texts = PassageTexts(passages if in_order else [passages[k] for k in order.tolist()])
-    if not in_order:
-        starts, ends = starts[order], ends[order]
     per_article = np.bincount(groups, minlength=len(arts))
+    num_perm = settings.num_perm if sign else 0
     corpus = _ShingleCorpus(settings, [docs[a].clean for a in arts],
-                            np.r_[0, np.cumsum(per_article)].astype(np.int64), starts, ends, texts,
-                            sign)  # fmt: skip
+                            np.r_[0, np.cumsum(per_article)].astype(np.int64),
+                            passages if in_order else [passages[k] for k in order.tolist()],
+                            num_perm if perms is None else min(perms, num_perm))  # fmt: skip
     chars = np.cumsum([len(t) if k else 0 for t, k in zip(corpus.cleans, per_article.tolist(),
                                                           strict=True)])  # fmt: skip
     total = int(chars[-1]) if len(chars) else 0
@@ -810,7 +833,7 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     cuts = np.unique(np.r_[0, np.searchsorted(chars, np.arange(1, n_tasks) * (total / max(
         1, n_tasks)), side="right"), len(arts)]).tolist()  # fmt: skip
     parts = engine.map_shared(_shingle_chunk, corpus, list(itertools.pairwise(cuts)))
-    values, offsets, by_perm = _gather(parts, n, settings.num_perm if sign else 0)
+    values, offsets, by_perm = _gather(parts, n, num_perm)
     if not in_order:  # passages were not grouped by article in sorted order: back to input order
         back = np.argsort(order, kind="stable")
         sets = np.split(values, offsets[1:-1])
@@ -821,6 +844,9 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
             by_perm = by_perm[:, back]
     # (passages, permutations) in column order: an LSH band's columns are contiguous
     return values, offsets, None if by_perm is None else by_perm.T
+
+
+_ARTICLE = operator.attrgetter("article")
 
 
 def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
@@ -933,8 +959,12 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
 def _near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
                      engine: Engine | None) -> np.ndarray:  # fmt: skip
     art_index = {a: i for i, a in enumerate(sorted(docs))}
-    groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
-    values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups)
+    groups = np.fromiter(map(art_index.__getitem__, map(_ARTICLE, passages)), np.int64,
+                         len(passages))  # fmt: skip
+    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)  # the LSH reads only these columns
+    values, offsets, sigs = _shingle_sets(docs, passages, s, engine, sign=True, groups=groups,
+                                          perms=bands * rows)  # fmt: skip
+    assert sigs is not None
     pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     jac, c_ab, c_ba = overlaps(values, offsets, pairs, engine)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)

@@ -276,7 +276,8 @@ class Signer:
         return self.signatures_flat(flat, np.r_[0, np.cumsum(lengths)])
 
     def signatures_flat(self, values: np.ndarray, offsets: np.ndarray, *,
-                        by_permutation: bool = False) -> np.ndarray:  # fmt: skip
+                        by_permutation: bool = False, perms: int | None = None
+                        ) -> np.ndarray:  # fmt: skip
         """``signatures`` for sets given flat: set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
 
         Sets are taken in order of size, in blocks of about ``_BLOCK`` values
@@ -286,11 +287,13 @@ class Signer:
         multiply-add and a minimum down the columns; no per-set
         ``minimum.reduceat`` (whose cost per set, ~30 ns, was half of it).
         ``by_permutation`` returns the ``(num_perm, n)`` matrix as computed (no
-        transposing copy).
+        transposing copy). ``perms`` computes only the first ``perms`` permutations
+        (an LSH reads only its bands' columns): ``perms`` rows or columns.
         """
         n = len(offsets) - 1
+        num_perm = self.num_perm if perms is None else max(0, min(perms, self.num_perm))
         if n <= 0 or len(values) == 0:
-            out = np.full((self.num_perm, max(n, 0)), _MAX32, dtype=_U32)
+            out = np.full((num_perm, max(n, 0)), _MAX32, dtype=_U32)
             return out if by_permutation else out.T.copy()
         offsets = np.asarray(offsets, dtype=np.int64)
         flat = fmix32(np.asarray(values, dtype=_U32))
@@ -298,7 +301,7 @@ class Signer:
         packed = (sizes.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
         packed.sort()  # a stable order by size, much faster than a stable argsort
         order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        by_size = np.empty((self.num_perm, n), dtype=_U32)
+        by_size = np.empty((num_perm, n), dtype=_U32)
         empty = int(np.searchsorted(sizes[order], 0, side="right"))  # empty sets come first
         by_size[:, :empty] = _MAX32
         a, b = self._a, self._b
@@ -308,7 +311,7 @@ class Signer:
             col = np.minimum(np.arange(width)[:, None], sizes[sets][None, :] - 1)
             block = flat[offsets[sets][None, :] + col]  # (width, sets)
             tmp = np.empty_like(block)
-            for p in range(self.num_perm):
+            for p in range(num_perm):
                 np.multiply(block, a[p], out=tmp)
                 tmp += b[p]
                 np.minimum.reduce(tmp, axis=0, out=by_size[p, lo:hi])
