@@ -559,21 +559,26 @@ def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
     n, num_perm = task.signatures.shape
     _, rows = lsh_params(task.threshold, num_perm)
     fp = np.zeros(n, dtype=np.uint64)  # all the task's keys of a row, mixed
+    keys = []  # each band's keys, made once
     with np.errstate(over="ignore"):
         for b in range(*bands):
-            fp ^= _band_key(task.signatures[:, b * rows : (b + 1) * rows], b)
+            keys.append(_band_key(task.signatures[:, b * rows : (b + 1) * rows], b))
+            fp ^= keys[-1]
             fp *= _C2
             fp ^= fp >> np.uint64(29)
-    found = _class_pairs(task, bands, _Classes.of(fp))
+    found = _class_pairs(task, bands, _Classes.of(fp), keys)
     if found is None:  # two rows with equal mixed keys but unequal keys (about 2⁻⁶⁴ a pair)
-        found = _class_pairs(task, bands, _Classes.of(np.arange(n, dtype=np.uint64)))
+        found = _class_pairs(task, bands, _Classes.of(np.arange(n, dtype=np.uint64)), keys)
     assert found is not None
     return found
 
 
-def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes) -> np.ndarray | None:
-    """``_band_pairs`` with rows taken as ``cls``; ``None`` if a class's rows have unequal keys."""
-    _, rows = lsh_params(task.threshold, task.signatures.shape[1])
+def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes, band_keys: list[np.ndarray]
+                 ) -> np.ndarray | None:  # fmt: skip
+    """``_band_pairs`` with rows taken as ``cls``; ``None`` if a class's rows have unequal keys.
+
+    ``band_keys[k]`` holds every row's key in band ``bands[0] + k``.
+    """
     reps, counts = cls.reps, cls.counts
     n_cls = len(reps)
     # the non-first rows of classes of two or more: their keys are checked against the first's
@@ -588,7 +593,7 @@ def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes) -> np.ndar
         hi = min(bands[1], lo + step)
         parts = []
         for band in range(lo, hi):
-            every = _band_key(task.signatures[:, band * rows : (band + 1) * rows], band)
+            every = band_keys[band - bands[0]]
             if not np.array_equal(every.take(dup_rows), every.take(dup_reps)):
                 return None
             parts.append(every.take(reps))
