@@ -761,7 +761,7 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
     if len(pairs) == 0 or len(values) == 0:
         return np.zeros(len(pairs), dtype=np.float64)
     size = min(chunk, -(-len(pairs) // _tasks(engine, len(pairs), _BAND_TASKS)))
-    data = np.ones(len(values), dtype=np.int32)
+    data = np.ones(len(values), dtype=np.int8)  # 1 * 1 is 1: no overflow, a quarter the bytes
     cols, rows = np.asarray(values, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
     sets = sp.csr_matrix((data, cols, rows), shape=(len(offsets) - 1, 1 << 32))  # built once
     sets.has_sorted_indices = True
@@ -772,8 +772,9 @@ def set_overlaps(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, *,
 
 
 def _overlap_block(sets: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    inter = sets[pairs[:, 0]].multiply(sets[pairs[:, 1]]).sum(axis=1)
-    return np.asarray(inter, dtype=np.float64).ravel()
+    """Intersection sizes: the entries per row of the element-wise product (zeros are not kept)."""
+    inter = sets[pairs[:, 0]].multiply(sets[pairs[:, 1]])
+    return np.diff(inter.indptr).astype(np.float64)
 
 
 def _unique_rows(pairs: np.ndarray) -> np.ndarray:
