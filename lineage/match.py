@@ -50,7 +50,7 @@ from lineage import facts as factlib
 from lineage.align import Aligner, SpanTuple
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
-from lineage.minhash import Signer, lsh_candidates, lsh_params, set_overlaps
+from lineage.minhash import Signer, lsh_candidates, lsh_params, ranges, set_overlaps
 from lineage.models import AlignedSpans, Document, Fact, Match, Passage
 from lineage.segment import PassageTexts
 from lineage.tfidf import PassageScorer
@@ -865,9 +865,8 @@ def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarra
             per_outlet[o] += 1
     if not any(c >= s.boilerplate_min_articles for c in per_outlet.values()):
         return values, offsets, 0, set()
-    boiler = boilerplate_shingles(_per_article(values, offsets, groups, len(art_outlets)),
-                                  art_outlets, s.boilerplate_min_articles,
-                                  s.boilerplate_min_share)  # fmt: skip
+    boiler = _boilerplate_flat(values, offsets, groups, art_outlets, s.boilerplate_min_articles,
+                               s.boilerplate_min_share)  # fmt: skip
     if not boiler:
         return values, offsets, 0, set()
     code = {o: k for k, o in enumerate(boiler)}
@@ -887,6 +886,52 @@ def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarra
                        if outlets[int(i)] in boiler}  # fmt: skip
     return (values[~drop], np.r_[0, np.cumsum(after)].astype(np.int64), int(drop.sum()),
             boiler_passages)  # fmt: skip
+
+
+def _boilerplate_flat(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
+                      art_outlets: Sequence[str | None], min_articles: int, min_share: float
+                      ) -> dict[str, np.ndarray]:  # fmt: skip
+    """``boilerplate_shingles(_per_article(values, offsets, groups, ...), art_outlets, ...)``.
+
+    An outlet's articles at once: one sort of (article, shingle) keys per outlet
+    instead of a ``np.unique`` per article (10,000 calls were 0.5 s at the 10k news day).
+    """
+    by_outlet: dict[str, list[int]] = defaultdict(list)
+    for i, outlet in enumerate(art_outlets):
+        if outlet:
+            by_outlet[outlet].append(i)
+    order = np.argsort(groups, kind="stable")  # passages article by article
+    first = np.searchsorted(groups[order], np.arange(len(art_outlets) + 1))
+    sizes = np.diff(offsets)
+    out: dict[str, np.ndarray] = {}
+    for outlet, idx in by_outlet.items():
+        if len(idx) < min_articles:
+            continue
+        need = max(min_articles, int(np.ceil(min_share * len(idx))))
+        arts = np.asarray(idx, dtype=np.int64)
+        per_art = first[arts + 1] - first[arts]
+        mine = order[ranges(first[arts], per_art)]  # the outlet's passages
+        vals = values[ranges(offsets[mine], sizes[mine])]
+        maybe = _often(np.sort(vals), need)  # in ``need`` articles: in as many passages
+        if not len(maybe):
+            continue
+        keep = _isin_sorted(vals, maybe)
+        key = np.repeat(np.repeat(np.arange(len(arts), dtype=np.uint64), per_art), sizes[mine])
+        key = key[keep] << np.uint64(32) | vals[keep]
+        key.sort()
+        distinct = key[np.r_[True, key[1:] != key[:-1]]]  # once per article
+        common = _often(np.sort(distinct.astype(np.uint32)), need)  # the low halves: shingles
+        if len(common):
+            out[outlet] = common
+    return out
+
+
+def _often(sorted_values: np.ndarray, times: int) -> np.ndarray:
+    """The distinct values found at least ``times`` times in ``sorted_values``."""
+    if len(sorted_values) == 0:
+        return sorted_values
+    bounds = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1], True])
+    return sorted_values[bounds[:-1]][np.diff(bounds) >= times]
 
 
 def _per_article(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
@@ -1139,9 +1184,10 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups)
     with _timed(t, "boilerplate"):
         before = offsets
+        art_outlets = [docs[a].article.outlet for a in article_ids]
         values, offsets, dropped, boiler_passages = _drop_boilerplate(
-            values, offsets, groups, [docs[p.article].article.outlet for p in passages],
-            [docs[a].article.outlet for a in article_ids], s)  # fmt: skip
+            values, offsets, groups, list(map(art_outlets.__getitem__, groups.tolist())),
+            art_outlets, s)  # fmt: skip
         if dropped:  # sign again only the sets that lost boilerplate shingles
             changed = np.flatnonzero(np.diff(offsets) != np.diff(before))
             sigs[changed] = _signer(s).signatures([values[offsets[i] : offsets[i + 1]]

@@ -619,7 +619,7 @@ def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes, band_keys:
         class_pairs.append(np.minimum(a, b) * np.int64(n_cls) + np.maximum(a, b))
         big = (sizes > 1) & (size_rows > task.max_bucket)
         if big.any():  # each member row with the bucket's first (smallest) row only
-            in_big = order[_ranges(starts[big], sizes[big])]
+            in_big = order[ranges(starts[big], sizes[big])]
             np.add.at(shared_big, in_big, 1)
             members = cls.rows_of(in_big)
             member_sizes = np.add.reduceat(counts[in_big], np.cumsum(sizes[big]) - sizes[big])
@@ -675,7 +675,7 @@ class _Classes:
 
     def rows_of(self, classes: np.ndarray) -> np.ndarray:
         """The rows of ``classes``, class after class."""
-        return self.order[_ranges(self.first[classes], self.counts[classes])]
+        return self.order[ranges(self.first[classes], self.counts[classes])]
 
     def expand(self, ca: np.ndarray, cb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every (row of ``ca[k]``, row of ``cb[k]``) pair, for each ``k``."""
@@ -683,7 +683,7 @@ class _Classes:
         if len(ca) == 0 or (na.max() == 1 and nb.max() == 1):
             return self.reps[ca], self.reps[cb]
         per = na * nb
-        k = _ranges(np.zeros(len(per), dtype=np.int64), per)
+        k = ranges(np.zeros(len(per), dtype=np.int64), per)
         nb_r = np.repeat(nb, per)
         a = self.order[np.repeat(self.first[ca], per) + k // nb_r]
         b = self.order[np.repeat(self.first[cb], per) + k % nb_r]
@@ -712,7 +712,7 @@ def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _KEYS_PER_STEP = 150_000  # band keys bucketed at once (several bands of a small corpus)
 
 
-def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """``np.r_[starts[0]:starts[0]+sizes[0], starts[1]:...]`` without a Python loop."""
     first = np.cumsum(sizes) - sizes
     return np.arange(int(sizes.sum())) - np.repeat(first - starts, sizes)
@@ -728,10 +728,10 @@ def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     if len(sizes) == 0:
         empty = np.empty(0, dtype=order.dtype)
         return empty, empty
-    pos = _ranges(starts, sizes)
+    pos = ranges(starts, sizes)
     after = np.repeat(starts + sizes - 1, sizes) - pos  # members after this one
     a_pos = np.repeat(pos, after)
-    b_pos = a_pos + 1 + _ranges(np.zeros(len(after), dtype=np.int64), after)
+    b_pos = a_pos + 1 + ranges(np.zeros(len(after), dtype=np.int64), after)
     return order[a_pos], order[b_pos]
 
 
