@@ -247,6 +247,13 @@ def extract_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fact
     own). A number's fact reads up to 60 characters on, so one near a span's end
     is made again from the cut text. Quotes pair up from a span's start: per span.
     """
+    return [_unique(found) for found in found_in_spans(text, spans)]
+
+
+def found_in_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fact]]:
+    """``extract_spans`` before each span's facts are made unique by (kind, key): the
+    first of each (kind, key) is the one ``extract`` keeps. For callers that number
+    facts anyway (the match stage makes them unique by number, in arrays)."""
     if not spans:
         return []
     lo = min(a for a, _ in spans)
@@ -290,7 +297,7 @@ def extract_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fact
         found += acr_fact[bisect_left(acr_at, a) : bisect_left(acr_at, b)]
         if sub.find('"', a, b) >= 0:
             found += _quotes_in(sub, a, b)
-        out.append(_unique(found))
+        out.append(found)
     return out
 
 

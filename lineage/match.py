@@ -37,7 +37,7 @@ import operator
 import time
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -562,86 +562,181 @@ def _sign_chunk(task: tuple[Settings, np.ndarray, np.ndarray]) -> np.ndarray:
     return _signer(s).signatures_flat(values, offsets)
 
 
-@dataclass(slots=True)
-class _TextFacts:
-    """The facts of one distinct text and the keys the match stage compares them by.
-
-    Not frozen: made once per distinct passage text, and a frozen dataclass's
-    ``__init__`` costs three times as much. Nothing changes one after it is made.
-    """
-
-    facts: list[Fact]
-    keys: list[str]  # ``kind:key`` of every fact, sorted, unique
-    strong: list[str]  # ...of the strong ones (``factlib.is_strong``)
-    names: list[str]  # ...of the names
-    unit: bool  # a count with a unit (its number may drift)
-    blocking: list[str]  # ``blocking_keys``, sorted
-
-    @classmethod
-    def of(cls, facts: list[Fact]) -> _TextFacts:
-        """Keys of ``facts``, unique by (kind, key) as ``factlib.extract`` gives them."""
-        return cls.of_unique([_FactMemo().entry(f) for f in facts])
-
-    @classmethod
-    def of_unique(cls, entries: list[_FactEntry]) -> _TextFacts:
-        """Facts and keys from each fact's ``_FactMemo.entry``; facts unique by (kind, key),
-        as ``extract`` gives them, so their key strings are too (no sets needed). One loop:
-        this runs for every distinct passage text."""
-        facts: list[Fact] = []
-        keys: list[str] = []
-        strong: list[str] = []
-        names: list[str] = []
-        blocks: list[str] = []
-        unit = False
-        for f, key, is_strong, kind, block in entries:
-            facts.append(f)
-            keys.append(key)
-            if is_strong:
-                strong.append(key)
-                blocks += block
-            if kind == "name":
-                names.append(key)
-            elif kind == "unit":
-                unit = True
-        keys.sort()
-        strong.sort()
-        names.sort()
-        blocking = sorted(set(blocks)) if len(blocks) > 1 else blocks
-        return cls(facts, keys, strong, names, unit, blocking)
-
-
-_FactEntry = tuple[Fact, str, bool, str, tuple[str, ...]]
-"""A fact (one object per equal facts), ``kind:key``, strength, kind (``unit``: a count with
-a unit), ``blocking_keys``."""
+_STRONG, _NAME, _UNIT = 1, 2, 4
+"""Fact flags (``_ChunkFacts.flags``, ``_FactStore.flags``): strong (``factlib.is_strong``),
+a name, a count with a unit (its number may drift)."""
 
 
 @dataclass(slots=True)
-class _FactMemo:
-    """Per chunk: one object per equal facts and key strings (pickled once), keys made once."""
+class _ChunkFacts:
+    """What one facts chunk found, compact: each distinct fact once, each text's facts as
+    numbers into them (no object per text or per fact occurrence to pickle)."""
 
-    by_id: dict[int, _FactEntry] = field(default_factory=dict)
-    facts: dict[tuple[str, str, str, str], _FactEntry] = field(default_factory=dict)
-    strings: dict[str, str] = field(default_factory=dict)
-    keep: list[Fact] = field(default_factory=list)  # holding a fact keeps its id unused
+    facts: list[tuple[str, str, str, str]]  # (kind, key, text, unit) of each distinct fact
+    keys: list[str]  # per fact: ``kind:key``
+    flags: bytes  # per fact: ``_STRONG | _NAME | _UNIT`` bits
+    extra: list[str]  # per strong count with a unit: its unit-and-magnitude blocking key
+    ids: array[int]  # facts of each text, by number, unique by (kind, key), in text order
+    sizes: array[int]  # per text: how many of ``ids``
 
-    def entry(self, f: Fact) -> _FactEntry:
-        """``f``'s entry; by object first (extraction hands out cached facts: cheap to hash)."""
+
+class _ChunkMemo:
+    """Per chunk: a number for each distinct fact, and what the match stage needs of it."""
+
+    __slots__ = ("by_fields", "by_id", "keep", "key_no", "out", "strings")
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, int] = {}  # id of a found Fact object -> its number
+        self.by_fields: dict[tuple[str, str, str, str], int] = {}
+        self.keep: list[Fact] = []  # holding a fact keeps its id unused
+        self.key_no: list[int] = []  # per fact: number of its ``kind:key`` in this chunk
+        self.strings: dict[str, int] = {}  # ``kind:key`` -> number
+        self.out = _ChunkFacts([], [], b"", [], array("i"), array("i"))
+
+    def number(self, f: Fact) -> int:
+        """``f``'s number (extraction hands out cached facts: by object first, cheap)."""
         got = self.by_id.get(id(f))
         return got if got is not None else self._new(f)
 
-    def _new(self, f: Fact) -> _FactEntry:
+    def _new(self, f: Fact) -> int:
         fields = (f.kind, f.key, f.text, f.unit)  # hashed in C (a Fact hashes in Python)
-        e = self.facts.get(fields)
-        if e is None:
-            same = self.strings.setdefault
+        j = self.by_fields.get(fields)
+        if j is None:
+            j = self.by_fields[fields] = len(self.out.facts)
             key = f"{f.kind}:{f.key}"
-            kind = "unit" if f.kind == "number" and f.unit else f.kind
-            strong = factlib.is_strong(f)  # only strong facts have blocking keys
-            block = tuple(same(k, k) for k in sorted(blocking_keys([f]))) if strong else ()
-            e = self.facts[fields] = (f, same(key, key), strong, kind, block)
-        self.by_id[id(f)] = e
+            self.key_no.append(self.strings.setdefault(key, len(self.strings)))
+            strong = factlib.is_strong(f)
+            flags = (_STRONG if strong else 0) | (_NAME if f.kind == "name" else 0)
+            extra = ""
+            if f.kind == "number" and f.unit:
+                flags |= _UNIT
+                if strong:  # only strong facts have blocking keys
+                    extra = next(k for k in blocking_keys([f]) if k != key)
+            self.out.facts.append(fields)
+            self.out.keys.append(key)
+            self.out.extra.append(extra)
+            self.out.flags += bytes((flags,))
+        self.by_id[id(f)] = j
         self.keep.append(f)
-        return e
+        return j
+
+    def finish(self) -> _ChunkFacts:
+        """The chunk's result: each text's facts made unique by (kind, key), first kept."""
+        out, ids, sizes = self.out, self.out.ids, self.out.sizes
+        if len(ids):
+            occ = np.frombuffer(ids, dtype=np.int32)
+            row = np.repeat(np.arange(len(sizes), dtype=np.int64),
+                            np.frombuffer(sizes, dtype=np.int32))  # fmt: skip
+            key = np.asarray(self.key_no, dtype=np.int64)[occ]
+            first = np.unique(row * (len(self.strings) + 1) + key, return_index=True)[1]
+            if len(first) < len(occ):  # a (kind, key) twice in a text: keep the first
+                first.sort()
+                out.ids = array("i", occ[first].tobytes())
+                out.sizes = array("i", np.bincount(row[first], minlength=len(sizes))
+                                  .astype(np.int32).tobytes())  # fmt: skip
+        return out
+
+
+@dataclass(slots=True)
+class _FactStore:
+    """The facts of every distinct passage text as arrays: each distinct fact one ``Fact``,
+    each text's facts numbers into them (``ids[offsets[u]:offsets[u + 1]]``).
+
+    A list of ``Fact`` per text and objects with its keys held ~0.8 GB at 100,000
+    articles; here a fact in a text costs 4 bytes. ``keys`` numbers ``kind:key``
+    strings and the unit-and-magnitude blocking keys (``blocking_keys``) together.
+    """
+
+    facts: list[Fact]
+    key: np.ndarray  # per fact: number of its ``kind:key``
+    flags: np.ndarray  # per fact: ``_STRONG | _NAME | _UNIT`` bits
+    extra: np.ndarray  # per fact: number of its unit-and-magnitude blocking key, or -1
+    ids: np.ndarray  # int32, facts of each text in order
+    offsets: np.ndarray  # int64, per text and one more
+    n_keys: int
+
+    @classmethod
+    def of_chunks(cls, parts: Iterable[_ChunkFacts]) -> _FactStore:
+        """The chunks' results, texts in chunk order; equal facts become one object."""
+        facts: list[Fact] = []
+        where: dict[tuple[str, str, str, str], int] = {}
+        vocab: dict[str, int] = {}
+        key, extra, flags = array("i"), array("i"), bytearray()
+        ids, sizes = [], []
+        for part in parts:
+            local = np.empty(len(part.facts), dtype=np.int32)
+            for j, fields in enumerate(part.facts):
+                g = where.get(fields)
+                if g is None:
+                    g = where[fields] = len(facts)
+                    facts.append(Fact(*fields))
+                    key.append(vocab.setdefault(part.keys[j], len(vocab)))
+                    x = part.extra[j]
+                    extra.append(vocab.setdefault(x, len(vocab)) if x else -1)
+                    flags.append(part.flags[j])
+                local[j] = g
+            ids.append(local[np.frombuffer(part.ids, dtype=np.int32)])
+            sizes.append(np.frombuffer(part.sizes, dtype=np.int32))
+        del where
+        n = np.concatenate(sizes) if sizes else np.empty(0, dtype=np.int32)
+        return cls(facts, np.frombuffer(key, dtype=np.int32), np.frombuffer(flags, np.uint8),
+                   np.frombuffer(extra, dtype=np.int32),
+                   np.concatenate(ids) if ids else np.empty(0, dtype=np.int32),
+                   np.r_[0, np.cumsum(n, dtype=np.int64)], len(vocab))  # fmt: skip
+
+    @classmethod
+    def of_lists(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactStore:
+        """Of lists of facts unique by (kind, key), as ``factlib.extract`` gives them."""
+        memo = _ChunkMemo()
+        for fs in fact_lists:
+            memo.out.ids.extend(memo.number(f) for f in fs)
+            memo.out.sizes.append(len(fs))
+        return cls.of_chunks([memo.finish()])
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def of_text(self, u: int) -> list[Fact]:
+        """The facts of text ``u``, in order (a new list)."""
+        lo, hi = self.offsets[u : u + 2].tolist()
+        return list(map(self.facts.__getitem__, self.ids[lo:hi].tolist()))
+
+    def text_rows(self) -> np.ndarray:
+        """Per entry of ``ids``: its text."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+
+    def blocking(self, uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passage, key number) of each ``blocking_keys`` key of each passage (its text:
+        ``uid``), as ``_key_ids`` gives them for the texts' key sets."""
+        rows = self.text_rows()
+        strong = (self.flags[self.ids] & _STRONG) != 0
+        extra = self.extra[self.ids]
+        more = strong & (extra >= 0)
+        r = np.concatenate([rows[strong], rows[more]])
+        c = np.concatenate([self.key[self.ids][strong], extra[more]]).astype(np.int64)
+        packed = np.unique(r * (self.n_keys + 1) + c)  # a unit key can come twice
+        r, c = packed // (self.n_keys + 1), packed % (self.n_keys + 1)
+        per_text = sp.csr_matrix((np.ones(len(c), dtype=np.int8), c,
+                                  np.r_[0, np.cumsum(np.bincount(r, minlength=len(self)))]),
+                                 shape=(len(self), self.n_keys + 1))  # fmt: skip
+        per_passage = per_text[uid]
+        rows = np.repeat(np.arange(len(uid), dtype=np.int64), np.diff(per_passage.indptr))
+        return rows, per_passage.indices.astype(np.int64)
+
+
+class _FactLists(Sequence[list[Fact]]):
+    """Per passage, its text's facts from a ``_FactStore`` (a new list on each read)."""
+
+    __slots__ = ("_store", "_uid")
+
+    def __init__(self, store: _FactStore, uid: np.ndarray) -> None:
+        self._store, self._uid = store, uid
+
+    def __len__(self) -> int:
+        return len(self._uid)
+
+    def __getitem__(self, i: int) -> list[Fact]:  # type: ignore[override]
+        return self._store.of_text(int(self._uid[i]))
 
 
 def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
@@ -674,24 +769,22 @@ def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
     return pieces
 
 
-def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> list[_TextFacts]:
-    """Facts and their keys of each span of each text (``factlib.extract_spans``).
+def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> _ChunkFacts:
+    """Facts of each span of each text (``factlib.extract_spans``), numbered (``_ChunkMemo``).
 
-    Runs in the workers, so the keys are made in parallel too. Equal facts and
-    key strings share one (immutable) object, so each is pickled and rebuilt
-    once per chunk.
+    Runs in the workers, so the keys and flags are made in parallel too; what comes
+    back is each distinct fact once and numbers, cheap to pickle.
     """
-    memo = _FactMemo()
+    memo = _ChunkMemo()
     get, new = memo.by_id.get, memo._new
-    empty = _TextFacts([], [], [], [], False, [])  # shared: nothing changes these lists
-    out = []
+    ids, sizes = memo.out.ids, memo.out.sizes
     for text, spans in pieces:
-        for found in factlib.extract_spans(text, spans):
-            if found:
-                out.append(_TextFacts.of_unique([get(id(f)) or new(f) for f in found]))
-            else:
-                out.append(empty)
-    return out
+        for found in factlib.found_in_spans(text, spans):
+            sizes.append(len(found))
+            for f in found:
+                j = get(id(f))
+                ids.append(j if j is not None else new(f))
+    return memo.finish()
 
 
 class _PassageFacts(Mapping[str, list[Fact]]):
@@ -1051,27 +1144,27 @@ class _FactKeys:
 
     @classmethod
     def of(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactKeys:
-        """Rows in the order of ``fact_lists``."""
-        return cls.of_keys([_TextFacts.of(list(fs)) for fs in fact_lists])
+        """Rows in the order of ``fact_lists`` (each unique by (kind, key))."""
+        return cls.of_store(_FactStore.of_lists(fact_lists))
 
     @classmethod
-    def of_keys(cls, rows: Sequence[_TextFacts]) -> _FactKeys:
-        """Rows in the order of ``rows`` (keys already made, e.g. by the workers)."""
-        vocab: dict[str, int] = {}
-        mats = []
-        for field_name in ("keys", "strong", "names"):
-            lists = [getattr(r, field_name) for r in rows]
-            sizes = np.fromiter(map(len, lists), np.int64, len(lists))
-            cols = np.fromiter((vocab.setdefault(k, len(vocab)) for ks in lists for k in ks),
-                               np.int64, int(sizes.sum()))  # fmt: skip
-            mats.append((cols, np.r_[0, np.cumsum(sizes)].astype(np.int64)))
-        shape = (len(rows), max(1, len(vocab)))
-        csr = [sp.csr_matrix((np.ones(len(c), dtype=np.int32), c, p), shape=shape)
-               for c, p in mats]  # fmt: skip
-        for m in csr:
+    def of_store(cls, store: _FactStore) -> _FactKeys:
+        """A row per text of ``store``; columns are its key numbers."""
+        rows, n = store.text_rows(), len(store)
+        keys = store.key[store.ids].astype(np.int64)
+        flags = store.flags[store.ids]
+        shape = (n, max(1, store.n_keys))
+
+        def rows_of(mask: np.ndarray | None) -> sp.csr_matrix:
+            r, c = (rows, keys) if mask is None else (rows[mask], keys[mask])
+            indptr = np.r_[0, np.cumsum(np.bincount(r, minlength=n))].astype(np.int64)
+            m = sp.csr_matrix((np.ones(len(c), dtype=np.int32), c, indptr), shape=shape)
             m.sort_indices()  # key numbers follow first sight, not each row's order
-        units = np.fromiter((r.unit for r in rows), bool, len(rows))
-        return cls(csr[0], csr[1], csr[2], units)
+            return m
+
+        units = np.bincount(rows[(flags & _UNIT) != 0], minlength=n) > 0
+        return cls(rows_of(None), rows_of((flags & _STRONG) != 0), rows_of((flags & _NAME) != 0),
+                   units)  # fmt: skip
 
 
 def _shared_counts(x: sp.csr_matrix, y: sp.csr_matrix, a: np.ndarray,
@@ -1214,16 +1307,13 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         heads = [passages[i] for i in np.unique(uid, return_index=True)[1].tolist()]
         pieces = [_fact_pieces(docs, heads[lo:hi])
                   for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
-        unique = [f for part in engine.map(_facts_chunk, pieces) for f in part]
+        store = _FactStore.of_chunks(engine.map(_facts_chunk, pieces))
         del heads, pieces
-        unique_facts = [u.facts for u in unique]
-        fact_list = [unique_facts[u] for u in uid.tolist()]  # copies share one list
+        fact_list = _FactLists(store, uid)  # copies share their text's facts
         facts = _PassageFacts(passages, fact_list)
-        blocking = [u.blocking for u in unique]
-        fact_pairs = _posting_pairs(*_key_ids(blocking, uid), groups, _FACT_MAX_POSTINGS,
+        fact_pairs = _posting_pairs(*store.blocking(uid), groups, _FACT_MAX_POSTINGS,
                                     s.fact_min_shared)  # fmt: skip
-        fact_keys = _FactKeys.of_keys(unique)
-        del unique, blocking
+        fact_keys = _FactKeys.of_store(store)
     counts["fact_candidates"] = len(fact_pairs)
     pairs = np.unique(np.concatenate([lsh_pairs, tf_pairs, fact_pairs]).reshape(-1, 2), axis=0)
     del lsh_pairs, tf_pairs, fact_pairs
