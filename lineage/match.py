@@ -574,7 +574,7 @@ class _ChunkFacts:
 
     facts: list[tuple[str, str, str, str]]  # (kind, key, text, unit) of each distinct fact
     keys: list[str]  # per fact: ``kind:key``
-    flags: bytes  # per fact: ``_STRONG | _NAME | _UNIT`` bits
+    flags: bytearray  # per fact: ``_STRONG | _NAME | _UNIT`` bits
     extra: list[str]  # per strong count with a unit: its unit-and-magnitude blocking key
     ids: array[int]  # facts of each text, by number, unique by (kind, key), in text order
     sizes: array[int]  # per text: how many of ``ids``
@@ -591,7 +591,7 @@ class _ChunkMemo:
         self.keep: list[Fact] = []  # holding a fact keeps its id unused
         self.key_no: list[int] = []  # per fact: number of its ``kind:key`` in this chunk
         self.strings: dict[str, int] = {}  # ``kind:key`` -> number
-        self.out = _ChunkFacts([], [], b"", [], array("i"), array("i"))
+        self.out = _ChunkFacts([], [], bytearray(), [], array("i"), array("i"))
 
     def number(self, f: Fact) -> int:
         """``f``'s number (extraction hands out cached facts: by object first, cheap)."""
@@ -615,7 +615,7 @@ class _ChunkMemo:
             self.out.facts.append(fields)
             self.out.keys.append(key)
             self.out.extra.append(extra)
-            self.out.flags += bytes((flags,))
+            self.out.flags.append(flags)
         self.by_id[id(f)] = j
         self.keep.append(f)
         return j
