@@ -411,11 +411,22 @@ def _sort_rows(m: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     n_rows, n_cols = m.shape
     if n_rows < 2**21 and n_cols < 2**22 and (m.nnz == 0 or int(m.data.max()) < 2**20):
+        # in place and through casting ``out=``: each whole-length temporary (~100 MB a
+        # 25,000-row chunk) costs as much as the sort's own passes
         key = np.repeat(np.arange(n_rows, dtype=np.int64) << 42, np.diff(m.indptr))
-        key |= m.indices.astype(np.int64) << 20
-        key |= m.data
+        part = m.indices.astype(np.int64)
+        part <<= 20
+        key |= part
+        np.copyto(part, m.data)
+        key |= part
+        del part
         key.sort()
-        return ((key >> 20) & (2**22 - 1)).astype(np.int32), (key & (2**20 - 1)).astype(np.int32)
+        values = np.empty(len(key), dtype=np.int32)
+        np.bitwise_and(key, 2**20 - 1, out=values, casting="unsafe")
+        key >>= 20
+        labels = np.empty(len(key), dtype=np.int32)
+        np.bitwise_and(key, 2**22 - 1, out=labels, casting="unsafe")
+        return labels, values
     m.sort_indices()  # pragma: no cover - huge blocks or counts
     return m.indices, m.data  # pragma: no cover
 
@@ -684,8 +695,9 @@ def _fit_part(task: tuple[str, list[_Tokens], tuple[int, int], int, np.ndarray])
     as they are used (the task itself lives until the whole map is done).
     """
     kind, holder, ngram_range, min_df, copies = task
-    if kind == "words":
-        return _word_vectors(holder.pop(), ngram_range, min_df, copies)
+    if kind == "words":  # which rows are sorted in label order too: done here, in parallel
+        vectors, labels = _word_vectors(holder.pop(), ngram_range, min_df, copies)
+        return vectors, labels, _sorted_rows(vectors, labels)
     return _char_tables(holder.pop())
 
 
@@ -757,15 +769,20 @@ class _Chars:
         and each norm summed in first-seen order (the reverse of this one).
         """
         counts = self.doc_words[which] @ self.rev_grams
+        indptr, shape = counts.indptr, counts.shape
         labels, values = _sort_rows(counts)
+        del counts  # each whole-length array goes once used: they are a cosine block's transient
         data = _sublinear_tf(values)
+        del values
         data *= self.rev_idf[labels]
         nnz = len(data)
         back = sp.csr_matrix((np.ascontiguousarray(data[::-1]), np.ascontiguousarray(labels[::-1]),
-                              nnz - counts.indptr[::-1]), shape=counts.shape)  # fmt: skip
+                              nnz - indptr[::-1]), shape=shape)  # fmt: skip
+        del data
         normalize(back, norm="l2", copy=False)
         data = back.data[::-1] * _SCALE
-        return sp.csr_matrix((data, labels, counts.indptr), shape=counts.shape)
+        del back
+        return sp.csr_matrix((data, labels, indptr), shape=shape)
 
     def rows(self, which: np.ndarray) -> sp.csr_matrix:
         """TF-IDF rows of the passages ``which``, equal to rows of the whole matrix."""
@@ -948,11 +965,11 @@ class PassageScorer:
         del jobs
         self.n_docs_ = len(texts)
         self.n_distinct_ = len(heads)
-        self.words_, self.word_labels_ = done[0]  # rows: distinct texts; first-seen numbering
+        # rows: distinct texts; first-seen numbering
+        self.words_, self.word_labels_, self._words_sorted = done[0]
         self.chars_ = (_Chars(done[1], self.min_df, self.engine, copies)
                        if self.char_ngrams else None)  # fmt: skip
         self.n_features_ = self.words_.shape[1] + (self.chars_.n_cols if self.chars_ else 0)
-        self._words_sorted = _sorted_rows(self.words_, self.word_labels_)
         self._matrix: sp.csr_matrix | None = None
         return self
 
