@@ -40,7 +40,7 @@ from typing import Any
 import networkx as nx
 
 from lineage.config import Settings
-from lineage.flags import article_flags, covered_chars
+from lineage.flags import article_flags, covered_chars, edges_data
 from lineage.flags import coverage as _coverage
 from lineage.gazetteer import Gazetteer, provisional_id
 from lineage.models import Article, Match, Passage
@@ -345,7 +345,7 @@ class LineageBuilder:
         """
         shared: dict[tuple[str, str], set[str]] = defaultdict(set)
         parents: dict[str, set[str]] = defaultdict(set)
-        for u, v, d in g.edges(data=True):  # one pass for both
+        for u, v, d in edges_data(g):  # one pass for both
             kind = d["kind"]
             if kind == "shares_content":
                 a, b = u.split(":", 1)[1], v.split(":", 1)[1]
@@ -460,7 +460,7 @@ class LineageBuilder:
                 )
         counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         rolled, outlets = ("cites", "shares_content", "derives_from"), self.outlets
-        for u, nbrs in g.adj.items():  # every edge by its article, then by its target
+        for u, nbrs in g.adjacency():  # every edge by its article, then by its target
             ou = outlets.get(u[8:]) if u.startswith("article:") else None
             if not ou:
                 continue
@@ -534,9 +534,11 @@ def _taken_to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
         attrs["id"] = n
         nodes.append(attrs)
     links = []
-    for u, v, k, attrs in g.edges(keys=True, data=True):
-        attrs["source"], attrs["target"], attrs["key"] = u, v, k
-        links.append(attrs)
+    for u, nbrs in g.adjacency():  # ``g.edges(keys=True, data=True)``, without its view
+        for v, keyed in nbrs.items():
+            for k, attrs in keyed.items():
+                attrs["source"], attrs["target"], attrs["key"] = u, v, k
+                links.append(attrs)
     data = {"directed": g.is_directed(), "multigraph": True, "graph": g.graph}
     g.clear()  # its adjacency goes; g.graph is a new dict from here on
     nodes.sort(key=lambda n: n["id"])
