@@ -89,6 +89,12 @@ class Block:
     start: int
     end: int
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as a constructor call: the normalize workers send every block back
+        (60k blocks at 10k articles: pickling 0.15 -> 0.04 s, unpickling 0.18 -> 0.10 s
+        against the default for frozen slotted dataclasses)."""
+        return (Block, (self.kind, self.start, self.end))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON object."""
         return record(self)

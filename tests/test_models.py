@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lineage.models import Article, Document, OffsetMap
+from lineage.models import Article, Block, Document, OffsetMap
 
 steps = st.lists(st.integers(0, 3), max_size=200)
 
@@ -58,3 +58,13 @@ def test_record_matches_asdict_in_json() -> None:
     d = m.to_dict()
     d["spans"][0]["words"] = 99  # a copy: the record is not changed
     assert m.spans[0].words == 1
+
+
+@given(st.text(max_size=12), st.integers(-(2**40), 2**40), st.integers(-(2**40), 2**40))
+def test_block_pickles_as_an_equal_block(kind: str, start: int, end: int) -> None:
+    """Blocks cross process boundaries (normalize workers): the short pickle keeps them equal."""
+    block = Block(kind, start, end)
+    back = pickle.loads(pickle.dumps([block, block], protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == [block, block] and hash(back[0]) == hash(block)
+    with pytest.raises(AttributeError):
+        back[0].start = 1  # type: ignore[misc]  # still frozen
