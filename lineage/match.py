@@ -33,6 +33,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import mmap
+import multiprocessing as mp
 import operator
 import time
 from array import array
@@ -499,6 +501,31 @@ class _ShingleCorpus:
     first: np.ndarray  # (articles + 1,) passage bounds per article
     passages: Sequence[Passage]  # grouped by article, in sorted order
     perms: int  # leading permutations to sign (0: none)
+    into: _SharedColumns | None = None  # where tasks write their signatures, if anywhere
+
+
+class _SharedColumns:
+    """A ``(num_perm, passages)`` uint32 matrix in memory shared with forked workers.
+
+    The shingle tasks write their signature columns here instead of sending
+    them back: a worker's result went through a pipe the parent drains only
+    between its own work (it stalled the worker), then was copied once more.
+    Only for ``LocalEngine`` with ``fork``: a pickled copy would be written
+    in vain, so pickling raises.
+    """
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self._mem = mmap.mmap(-1, max(1, rows * cols * 4))  # MAP_SHARED | MAP_ANONYMOUS
+        self.array = np.frombuffer(self._mem, np.uint32, rows * cols).reshape(rows, cols)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("shared signature columns live in this machine's forked workers only")
+
+    @staticmethod
+    def usable(engine: Engine) -> bool:
+        """Whether ``engine``'s workers are forks of this process (or it has none)."""
+        return isinstance(engine, LocalEngine) and (
+            engine.workers == 1 or "fork" in mp.get_all_start_methods())  # fmt: skip
 
 
 _CSTART, _CEND, _CLEAN = (operator.attrgetter(a) for a in ("cstart", "cend", "clean"))
@@ -554,6 +581,10 @@ def _shingle_chunk(corpus: _ShingleCorpus, arts: tuple[int, int]
     values, offsets = signer.passage_shingles_flat(texts, starts, ends, counts)
     sigs = (signer.signatures_flat(values, offsets, by_permutation=True, perms=c.perms)
             if c.perms else None)  # fmt: skip
+    if c.into is not None and sigs is not None:
+        c.into.array[: len(sigs), lo_all:hi_all] = sigs
+        c.into.array[len(sigs) :, lo_all:hi_all] = np.iinfo(np.uint32).max
+        sigs = None
     return values, offsets, sigs
 
 
@@ -914,10 +945,11 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     in_order = bool(np.array_equal(order, np.arange(n)))
     per_article = np.bincount(groups, minlength=len(arts))
     num_perm = settings.num_perm if sign else 0
+    into = _SharedColumns(num_perm, n) if sign and _SharedColumns.usable(engine) else None
     corpus = _ShingleCorpus(settings, [docs[a].clean for a in arts],
                             np.r_[0, np.cumsum(per_article)].astype(np.int64),
                             passages if in_order else [passages[k] for k in order.tolist()],
-                            num_perm if perms is None else min(perms, num_perm))  # fmt: skip
+                            num_perm if perms is None else min(perms, num_perm), into)  # fmt: skip
     chars = np.cumsum([len(t) if k else 0 for t, k in zip(corpus.cleans, per_article.tolist(),
                                                           strict=True)])  # fmt: skip
     total = int(chars[-1]) if len(chars) else 0
@@ -926,7 +958,10 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     cuts = np.unique(np.r_[0, np.searchsorted(chars, np.arange(1, n_tasks) * (total / max(
         1, n_tasks)), side="right"), len(arts)]).tolist()  # fmt: skip
     parts = engine.map_shared(_shingle_chunk, corpus, list(itertools.pairwise(cuts)))
-    values, offsets, by_perm = _gather(parts, n, num_perm)
+    values, offsets, by_perm = _gather(parts, n, 0 if into else num_perm)
+    if into is not None:
+        by_perm = into.array
+    del corpus, into
     if not in_order:  # passages were not grouped by article in sorted order: back to input order
         back = np.argsort(order, kind="stable")
         sets = np.split(values, offsets[1:-1])
