@@ -106,3 +106,22 @@ def test_set_overlaps_equal_intersect1d(sets: list[list[int]], raw: list[tuple[i
     want = [len(np.intersect1d(flat[a], flat[b])) for a, b in pairs.tolist()]
     got = set_overlaps(values, offsets, pairs)
     assert got.dtype == np.float64 and got.tolist() == [float(w) for w in want]
+
+
+def test_shared_signature_columns_equal_returned_ones(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Forked tasks writing into shared columns give the signatures tasks send back."""
+    import pickle
+
+    import pytest
+
+    from lineage.engine import LocalEngine
+
+    docs, ps = _corpus()
+    s = Settings()
+    monkeypatch.setattr(match, "_CHARS_PER_CHUNK", 400)
+    shared = match.shingles_and_signatures(docs, ps, s, LocalEngine(2))
+    monkeypatch.setattr(match._SharedColumns, "usable", staticmethod(lambda engine: False))
+    sent = match.shingles_and_signatures(docs, ps, s, LocalEngine(2))
+    assert all(np.array_equal(a, b) for a, b in zip(shared, sent, strict=True))
+    with pytest.raises(TypeError):
+        pickle.dumps(match._SharedColumns(2, 3))
