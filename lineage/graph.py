@@ -551,11 +551,24 @@ def graph_from_json(data: dict[str, Any]) -> nx.MultiDiGraph:
     return nx.node_link_graph(data, edges="links", multigraph=True, directed=True)
 
 
+def graph_and_flags(
+    settings: Settings,
+    articles: Sequence[Article],
+    passages: Sequence[Passage],
+    matches: Sequence[Match],
+    attributions: Sequence[dict[str, Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The lineage graph as JSON (``graph_to_json``'s form) and the flags per article.
+
+    Needs no clusters, so a scan can build it while it clusters.
+    """
+    gaz = Gazetteer.load(settings.sources_files)
+    g, flags = LineageBuilder(settings, gaz).build(articles, passages, matches, attributions)
+    return _taken_to_json(g), flags
+
+
 def build_graph(result: Any) -> None:
     """Fill ``result.graph`` and ``result.flags`` of a ``RunResult``."""
-    gaz = Gazetteer.load(result.settings.sources_files)
-    g, flags = LineageBuilder(result.settings, gaz).build(
-        result.articles, result.passages, result.matches, result.attributions
+    result.graph, result.flags = graph_and_flags(
+        result.settings, result.articles, result.passages, result.matches, result.attributions
     )
-    result.graph = _taken_to_json(g)
-    result.flags = flags

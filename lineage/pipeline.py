@@ -187,6 +187,18 @@ def _timed_attributions(docs: dict[str, Document], settings: Settings
     return records, round(time.perf_counter() - start, 4)
 
 
+def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Passage],
+                 matches: Sequence[Match], attributions: Sequence[dict[str, Any]]
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]], float]:  # fmt: skip
+    """``graph.graph_and_flags`` with its duration (run alongside the clustering)."""
+    from lineage.graph import graph_and_flags
+
+    start = time.perf_counter()
+    with gc_paused():
+        graph, flags = graph_and_flags(s, articles, passages, matches, attributions)
+    return graph, flags, round(time.perf_counter() - start, 4)
+
+
 def _with_progress(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], label: str,
                    progress: Progress[Any]) -> list[R]:  # fmt: skip
     """``engine.map(fn, chunks)``; ``progress`` moves as each chunk's result comes in.
@@ -310,6 +322,16 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         # only the matches and counts go on: the signatures and every passage's
         # facts (100k articles: ~0.7 GB and more) are let go after clustering
         matches, match_counts = matched.matches, matched.counts
+        with _timed(timings, "attribution"):
+            if pending is None:
+                attributions = attribution_records(docs, s, progress, engine)
+            else:  # the figure is the wait; the stage's own time is "attribution.alongside"
+                attributions, timings["attribution.alongside"] = pending.result()
+        graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
+        local2 = isinstance(engine, LocalEngine) and engine.workers > 1
+        graphing = engine.alongside(graph_job) if local2 else None
+        if graphing is not None:  # the graph needs no clusters: it is built while they are
+            cleanup.append(graphing.close)
         with _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
 
@@ -323,11 +345,11 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             clusters, stories = build_clusters(passages, matches, fact_keys, s.cluster_min_cohesion)
             del fact_keys  # not needed again: let go before the graph and the writing
             _label_stories(stories, clusters, {a.id: a for a in articles})
-        with _timed(timings, "attribution"):
-            if pending is None:
-                attributions = attribution_records(docs, s, progress, engine)
-            else:  # the figure is the wait; the stage's own time is "attribution.alongside"
-                attributions, timings["attribution.alongside"] = pending.result()
+        with _timed(timings, "graph"):  # with 2+ workers the figure is the wait
+            if graphing is None:
+                graph, flags, _ = _timed_graph(s, articles, passages, matches, attributions)
+            else:
+                graph, flags, timings["graph.alongside"] = graphing.result()
     finally:
         for close in cleanup:
             close()
@@ -341,16 +363,12 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         clusters=clusters,
         stories=stories,
         attributions=attributions,
-        graph={},
-        flags=[],
+        graph=graph,
+        flags=flags,
         rejected=ingested.rejected,
         inputs=ingested.inputs,
         timings=timings,
     )
-    with _timed(timings, "graph"):
-        from lineage.graph import build_graph
-
-        build_graph(result)
     result.counts = {
         "articles": len(articles),
         "rejected": len(ingested.rejected),
