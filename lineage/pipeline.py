@@ -328,8 +328,9 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             else:  # the figure is the wait; the stage's own time is "attribution.alongside"
                 attributions, timings["attribution.alongside"] = pending.result()
         graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
-        local2 = isinstance(engine, LocalEngine) and engine.workers > 1
-        graphing = engine.alongside(graph_job) if local2 else None
+        graphing = None
+        if isinstance(engine, LocalEngine) and engine.workers > 1:
+            graphing = engine.alongside(graph_job)
         if graphing is not None:  # the graph needs no clusters: it is built while they are
             cleanup.append(graphing.close)
         with _timed(timings, "cluster"):
