@@ -508,15 +508,15 @@ def lsh_candidates(
     bands, _ = lsh_params(threshold, num_perm)
     per_task = -(-bands // _tasks(engine, n, _BAND_TASKS))
     shared = _Bands(signatures, groups, threshold, max_bucket)
-    ranges = [(lo, min(bands, lo + per_task)) for lo in range(0, bands, per_task)]
+    band_ranges = [(lo, min(bands, lo + per_task)) for lo in range(0, bands, per_task)]
     if engine is None:
-        parts = [_band_pairs(shared, r) for r in ranges]
+        parts = [_band_pairs(shared, r) for r in band_ranges]
     else:  # the signature matrix goes to each worker once, not once per task
-        parts = engine.map_shared(_band_pairs, shared, ranges)
+        parts = engine.map_shared(_band_pairs, shared, band_ranges)
     found = [p for p in parts if len(p)]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    return _unique_rows(np.concatenate(found))
+    return _unpacked(_unique_keys(np.concatenate(found)))
 
 
 _BAND_TASKS = 4  # band groups per LSH run: enough to keep two to four workers busy
@@ -545,7 +545,7 @@ class _Bands:
 
 
 def _band_pairs(task: _Bands, bands: tuple[int, int]) -> np.ndarray:
-    """Unique candidate pairs from bands ``lo..hi-1`` (one engine task).
+    """Unique candidate pairs from bands ``lo..hi-1`` (one engine task), sorted, ``_packed``.
 
     Rows whose keys agree in all these bands (copies of one text: a quarter
     of the passages of a dense corpus) fall into the same bucket in every
@@ -646,9 +646,9 @@ def _class_pairs(task: _Bands, bands: tuple[int, int], cls: _Classes, band_keys:
     b = np.concatenate([p[1] for p in row_pairs])
     keep = task.groups[a] != task.groups[b]
     if not keep.any():
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty(0, dtype=np.uint64)
     a, b = a[keep], b[keep]
-    return _unique_rows(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    return _unique_keys(_packed(np.minimum(a, b), np.maximum(a, b)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -781,13 +781,27 @@ def _unique_rows(pairs: np.ndarray) -> np.ndarray:
     """Sorted unique rows of an ``(n, 2)`` array of non-negative int64 (fast path)."""
     if len(pairs) == 0:
         return pairs.reshape(0, 2)
-    key = pairs[:, 0].astype(np.uint64) << np.uint64(32) | pairs[:, 1].astype(np.uint64)
-    key.sort()
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    return np.stack(
-        [(key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)],
-        axis=1,
-    )
+    return _unpacked(_unique_keys(_packed(pairs[:, 0], pairs[:, 1])))
+
+
+def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs ``(a, b)`` of rows (below 2**32) as ``a << 32 | b``: they sort as the pairs do.
+
+    An LSH task sends its pairs so (half the bytes through the worker's pipe).
+    """
+    return a.astype(np.uint64) << np.uint64(32) | b.astype(np.uint64)
+
+
+def _unique_keys(keys: np.ndarray) -> np.ndarray:
+    """Sorted unique ``keys`` (sorted in place)."""
+    keys.sort()
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _unpacked(keys: np.ndarray) -> np.ndarray:
+    """``_packed`` keys back to an ``(n, 2)`` int64 array of pairs."""
+    return np.stack([(keys >> np.uint64(32)).astype(np.int64),
+                     (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)  # fmt: skip
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

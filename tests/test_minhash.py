@@ -275,7 +275,7 @@ def test_band_pairs_of_copied_rows_equal_plain_buckets(seed, n, max_bucket, lo, 
     bands, rows = lsh_params(0.3, 128)
     hi = min(bands, lo + width)
     task = mh._Bands(np.asfortranarray(sigs), groups, 0.3, max_bucket)
-    got = [tuple(p) for p in mh._band_pairs(task, (lo, hi)).tolist()]
+    got = [tuple(p) for p in mh._unpacked(mh._band_pairs(task, (lo, hi))).tolist()]
     assert got == reference_lsh(sigs, groups, hi, rows, max_bucket, first_band=lo)
 
 
@@ -295,7 +295,7 @@ def test_band_pairs_with_colliding_fingerprints_equal_plain_buckets(monkeypatch)
 
     monkeypatch.setattr(mh._Classes, "of", colliding)
     _, rows = lsh_params(0.3, 128)
-    got = mh._band_pairs(mh._Bands(np.asfortranarray(sigs), groups, 0.3, 3), (2, 9))
+    got = mh._unpacked(mh._band_pairs(mh._Bands(np.asfortranarray(sigs), groups, 0.3, 3), (2, 9)))
     assert len(calls) == 2  # the one class of unequal rows was refused, rows taken one by one
     assert [tuple(p) for p in got.tolist()] == reference_lsh(sigs, groups, 9, rows, 3, 2)
 
