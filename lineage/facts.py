@@ -301,10 +301,16 @@ def found_in_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fac
     return out
 
 
+_SEPARATOR = re.compile(r"[^\w-]+")
+"""What lies between two ``_WORD`` words."""
+
+
 @cache
 def _hedge_pattern() -> re.Pattern[str]:
-    alts = [re.escape(h[:-1]) + r"\w*" if h.endswith("*") else re.escape(h)
-            for h in _data()["hedges"]]  # fmt: skip
+    """The hedges, longest first, over lower-cased text: the words of a phrase apart by
+    any ``_SEPARATOR`` (as over the text's ``_WORD`` words joined by single spaces)."""
+    alts = [_SEPARATOR.pattern.join(map(re.escape, h.rstrip("*").split(" ")))
+            + (r"\w*" if h.endswith("*") else "") for h in _data()["hedges"]]  # fmt: skip
     return re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)")
 
 
@@ -319,14 +325,16 @@ def _hedge_stems() -> tuple[dict[str, str], frozenset[str]]:
 def hedges(text: str) -> frozenset[str]:
     """Hedge words and phrases present in ``text`` (lower case).
 
-    One regex over the text (longest alternatives first); cached, because a
-    passage is compared with many others.
+    One regex over the lower-cased text (longest alternatives first); a phrase
+    found is given with single spaces. Cached, because a passage is compared
+    with many others.
     """
-    low = " ".join(_WORD.findall(text.lower()))
     stems, every = _hedge_stems()
     found = set()
-    for m in _hedge_pattern().finditer(low):
+    for m in _hedge_pattern().finditer(text.lower()):
         word = m.group(1)
+        if not word.isalpha():  # a phrase (or digits, "_"): its words apart by one space
+            word = " ".join(_WORD.findall(word))
         stem = next((st for st in stems if word.startswith(st)), None)
         found.add(stem if stem is not None and word not in every else word)
     return frozenset(found)

@@ -688,32 +688,34 @@ class _FactStore:
 
     @classmethod
     def of_chunks(cls, parts: Iterable[_ChunkFacts]) -> _FactStore:
-        """The chunks' results, texts in chunk order; equal facts become one object."""
+        """The chunks' results, texts in chunk order; equal facts become one object.
+
+        A chunk's facts are distinct, so those new here get the next numbers in
+        order: one ``setdefault`` per fact, and only the new ones are made.
+        """
         facts: list[Fact] = []
         where: dict[tuple[str, str, str, str], int] = {}
         vocab: dict[str, int] = {}
+        same, word = where.setdefault, vocab.setdefault
         key, extra, flags = array("i"), array("i"), bytearray()
         ids, sizes = [], []
         for part in parts:
-            local = np.empty(len(part.facts), dtype=np.int32)
-            for j, fields in enumerate(part.facts):
-                g = where.get(fields)
-                if g is None:
-                    g = where[fields] = len(facts)
-                    facts.append(Fact(*fields))
-                    key.append(vocab.setdefault(part.keys[j], len(vocab)))
-                    x = part.extra[j]
-                    extra.append(vocab.setdefault(x, len(vocab)) if x else -1)
-                    flags.append(part.flags[j])
-                local[j] = g
+            n = len(facts)
+            local = np.fromiter([same(f, len(where)) for f in part.facts], np.int32,
+                                len(part.facts))  # fmt: skip
+            new = np.flatnonzero(local >= n).tolist()
+            facts += [Fact(*part.facts[j]) for j in new]
+            key.extend([word(part.keys[j], len(vocab)) for j in new])
+            extra.extend([word(x, len(vocab)) if (x := part.extra[j]) else -1 for j in new])
+            flags += bytes(part.flags[j] for j in new)
             ids.append(local[np.frombuffer(part.ids, dtype=np.int32)])
             sizes.append(np.frombuffer(part.sizes, dtype=np.int32))
         del where
-        n = np.concatenate(sizes) if sizes else np.empty(0, dtype=np.int32)
+        per_text = np.concatenate(sizes) if sizes else np.empty(0, dtype=np.int32)
         return cls(facts, np.frombuffer(key, dtype=np.int32), np.frombuffer(flags, np.uint8),
                    np.frombuffer(extra, dtype=np.int32),
                    np.concatenate(ids) if ids else np.empty(0, dtype=np.int32),
-                   np.r_[0, np.cumsum(n, dtype=np.int64)], len(vocab))  # fmt: skip
+                   np.r_[0, np.cumsum(per_text, dtype=np.int64)], len(vocab))  # fmt: skip
 
     @classmethod
     def of_lists(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactStore:
