@@ -8,6 +8,7 @@ capitalisation, determiners and clause punctuation, driven by the lexicon in cue
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from lineage.cues import (
     CLAUSE_END,
@@ -238,16 +239,7 @@ class PhraseReader:
         Returns "passive" when the clause is passive ("wurde ... bestätigt"): then
         the subject is what was reported, not who reported it.
         """
-        starts = [0] + [
-            k + 1
-            for k in range(v)
-            if t.words[k] in (":", ";", "–")
-            or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
-            or (t.words[k] == "," and k > 0 and t.words[k - 1] in QUOTES)
-            or (t.low[k] in lang.p["conjunctions"] and k > 0 and t.words[k - 1] == ",")
-            or (t.low[k] in lang.p["subordinators"] and k > 0 and t.words[k - 1] == ",")
-            or (t.words[k] == "," and lang.p["comma_starts"])
-        ]
+        starts = clause_starts(t, v, lang)
         participle = is_participle(t.low[v], lang)
         for i in starts:
             while i < v and (t.words[i] in QUOTES or t.low[i] in lang.p["focus"]):
@@ -312,3 +304,31 @@ class PhraseReader:
         if lemma in lang.needs_next:
             return v + 1 < t.n and t.low[v + 1] in lang.needs_next[lemma]
         return lemma in lang.verbs
+
+
+@cache
+def _clause_starters(lang: Lexicon) -> frozenset[str]:
+    """Lower-case tokens that may open a clause in :meth:`PhraseReader._prefield`: every
+    test there asks for one of these, so other tokens are skipped without the tests."""
+    return frozenset(
+        {":", ";", "–", ",", "und", "and"} | lang.p["conjunctions"] | lang.p["subordinators"]
+    )
+
+
+def clause_starts(t: Sentence, v: int, lang: Lexicon) -> list[int]:
+    """Tokens before verb v where the verb's subject may start (sentence and clause starts)."""
+    starters = _clause_starters(lang)
+    low = t.low
+    return [0] + [
+        k + 1
+        for k in range(v)
+        if low[k] in starters  # a cheap superset of the tests below
+        and (
+            t.words[k] in (":", ";", "–")
+            or (t.low[k] in ("und", "and") and k + 1 < v and t.low[k + 1] in lang.subj_det)
+            or (t.words[k] == "," and k > 0 and t.words[k - 1] in QUOTES)
+            or (t.low[k] in lang.p["conjunctions"] and k > 0 and t.words[k - 1] == ",")
+            or (t.low[k] in lang.p["subordinators"] and k > 0 and t.words[k - 1] == ",")
+            or (t.words[k] == "," and lang.p["comma_starts"])
+        )
+    ]
