@@ -1309,9 +1309,21 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     counts: dict[str, int] = {"passages": len(passages)}
     article_ids = sorted(docs)
     art_index = {a: i for i, a in enumerate(article_ids)}
-    groups = np.array([art_index[p.article] for p in passages], dtype=np.int64)
+    groups = np.fromiter(map(art_index.__getitem__, map(_ARTICLE, passages)), np.int64,
+                         len(passages))  # fmt: skip
+    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)
     with _timed(t, "minhash"):  # shingles and signatures in one pass over the workers
-        values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups)
+        # signatures not returned are read only by the LSH: its bands' columns suffice
+        values, offsets, sigs = _shingle_sets(
+            docs,
+            passages,
+            s,
+            engine,
+            sign=True,
+            groups=groups,
+            perms=None if keep_signatures else bands * rows,
+        )
+        assert sigs is not None
     with _timed(t, "boilerplate"):
         before = offsets
         art_outlets = [docs[a].article.outlet for a in article_ids]

@@ -274,3 +274,20 @@ def test_reuse_groups_join_candidates_that_share_a_passage_or_article_pair() -> 
             assert (roots[x] == roots[y]) == (group[x] == group[y])
     firsts = [int(np.flatnonzero(group == g)[0]) for g in range(group.max() + 1)]
     assert firsts == sorted(firsts)  # numbered by first candidate
+
+
+def test_signatures_kept_or_not_give_the_same_matches(seed_run) -> None:
+    """Without ``keep_signatures`` only the LSH's columns are signed: the same matches."""
+    import numpy as np
+
+    from lineage.minhash import lsh_params
+
+    s = seed_run.settings
+    kept = find_matches(seed_run.docs, seed_run.passages, s, keep_signatures=True)
+    lean = find_matches(seed_run.docs, seed_run.passages, s)
+    assert lean.signatures is None and kept.signatures is not None
+    assert kept.matches == lean.matches and kept.counts == lean.counts
+    assert kept.matches  # the seeds do reuse each other
+    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)
+    assert bands * rows < s.num_perm  # so some columns really were skipped
+    assert not np.all(kept.signatures[:, bands * rows :] == np.iinfo(kept.signatures.dtype).max)
