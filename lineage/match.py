@@ -758,18 +758,40 @@ class _FactStore:
 
 
 class _FactLists(Sequence[list[Fact]]):
-    """Per passage, its text's facts from a ``_FactStore`` (a new list on each read)."""
+    """Per passage, its text's facts from a ``_FactStore`` (a new list on each read).
 
-    __slots__ = ("_store", "_uid")
+    Read through memoryviews of the arrays (a third cheaper than numpy scalars and
+    slices): the dedupe tasks read one list per passage they hold.
+    """
+
+    __slots__ = ("_facts", "_ids", "_offsets", "_uid")
 
     def __init__(self, store: _FactStore, uid: np.ndarray) -> None:
-        self._store, self._uid = store, uid
+        self._set(store.facts, store.ids, store.offsets, uid)
+
+    def _set(self, facts: list[Fact], ids: Any, offsets: Any, uid: Any) -> None:
+        self._facts = facts
+        self._ids = np.ascontiguousarray(ids, dtype=np.int32).data
+        self._offsets = np.ascontiguousarray(offsets, dtype=np.int64).data
+        self._uid = np.ascontiguousarray(uid, dtype=np.int64).data
+
+    def __reduce__(self) -> tuple[Any, ...]:  # memoryviews do not pickle: their arrays do
+        arrays = (np.asarray(self._ids), np.asarray(self._offsets), np.asarray(self._uid))
+        return _fact_lists, (self._facts, *arrays)
 
     def __len__(self) -> int:
         return len(self._uid)
 
     def __getitem__(self, i: int) -> list[Fact]:  # type: ignore[override]
-        return self._store.of_text(int(self._uid[i]))
+        u, facts = self._uid[i], self._facts
+        return [facts[j] for j in self._ids[self._offsets[u] : self._offsets[u + 1]]]
+
+
+def _fact_lists(facts: list[Fact], ids: Any, offsets: Any, uid: Any) -> _FactLists:
+    """A ``_FactLists`` from its arrays (unpickling)."""
+    out = _FactLists.__new__(_FactLists)
+    out._set(facts, ids, offsets, uid)
+    return out
 
 
 def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 from hypothesis import given, settings
@@ -87,6 +88,8 @@ def test_facts_chunk_equals_extract_per_passage() -> None:
     assert [store.of_text(u) for u in range(len(ps))] == want
     lists = _FactLists(store, np.arange(len(ps)))
     assert len(lists) == len(ps) and [lists[i] for i in range(len(ps))] == want
+    again = pickle.loads(pickle.dumps(lists))
+    assert [again[i] for i in range(len(ps))] == want
     assert len({id(f) for fs in lists for f in fs}) == len({f for fs in want for f in fs})
     _check_keys(store, want)
     assert any(x[4] for x in map(_reference, want)) and any(x[2] for x in map(_reference, want))
