@@ -771,7 +771,7 @@ class _Chars:
         return _tfidf(counts, self.idf)
 
     def cosine_rows(self, which: np.ndarray) -> sp.csr_matrix:
-        """Scaled TF-IDF rows of ``which`` in reversed numbering, ascending (``_cosine_rows``).
+        """Scaled TF-IDF rows of ``which`` in reversed numbering, ascending (``_cosine_parts``).
 
         Values equal ``fs_rows``'s: the same float32 operations on every entry,
         and each norm summed in first-seen order (the reverse of this one).
@@ -844,23 +844,20 @@ def _sorted_rows(m: Any, labels: np.ndarray) -> np.ndarray:
 _Model = tuple[sp.csr_matrix, np.ndarray, "_Chars | None"]  # word rows, words sorted, chars
 
 
-def _cosine_rows(model: _Model, which: np.ndarray) -> sp.csr_matrix:
-    """Combined vectors of ``which``, each row reversed and columns renamed so it ascends.
+def _cosine_parts(model: _Model, which: np.ndarray) -> list[sp.csr_matrix]:
+    """Vectors of ``which`` per space (characters, then words), rows reversed and renamed to ascend.
 
-    Columns: characters ``n_c - 1 - c``, then words ``n_c + n_w - 1 - w``
-    (``c``, ``w`` first-seen numbers), so the ascending order is the old row
-    order (words, then characters, first-seen) reversed.
+    Columns: characters ``n_c - 1 - c``, words ``n_w - 1 - w`` (``c``, ``w``
+    first-seen numbers). Side by side (words offset by ``n_c``) the parts are
+    the combined rows, whose ascending order is the old row order (words, then
+    characters, first-seen) reversed. They are kept apart: stacking them
+    copied every vector of a block once more.
     """
     words, _, chars = model  # words: first-seen rows (fit's ``words_``)
     if chars is None:
-        return _reverse_rows(words[which], words.shape[1])
-    parts = [
-        sp.hstack(
-            [chars.cosine_rows(which[lo:hi]), _scaled_reversed(words[which[lo:hi]])], format="csr"
-        )  # row by row: characters, then words
-        for lo, hi in chunked(len(which), _ROW_CHUNK)
-    ]  # bounded temporaries
-    return parts[0] if len(parts) == 1 else _stack_rows(parts)
+        return [_reverse_rows(words[which], words.shape[1])]
+    rows = [chars.cosine_rows(which[lo:hi]) for lo, hi in chunked(len(which), _ROW_CHUNK)]
+    return [rows[0] if len(rows) == 1 else _stack_rows(rows), _scaled_reversed(words[which])]
 
 
 def _stack_rows(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
@@ -903,19 +900,25 @@ def _cosine_block(task: tuple[_Model, np.ndarray]) -> np.ndarray:
     _, words_sorted, chars = model
     need, local = np.unique(pairs, return_inverse=True)
     local = local.reshape(-1, 2)
-    m = _cosine_rows(model, need)
+    parts = _cosine_parts(model, need)
     out = np.empty(len(pairs), dtype=np.float32)
     for lo in range(0, len(pairs), _PAIR_CHUNK):
         a, b = local[lo : lo + _PAIR_CHUNK, 0], local[lo : lo + _PAIR_CHUNK, 1]
-        x, y = m[a], m[b]
+        xs, ys = [m[a] for m in parts], [m[b] for m in parts]
         if (
             words_sorted[need[a]].all()
             and words_sorted[need[b]].all()
-            and (chars is None or (chars.sorted_in_labels(x) and chars.sorted_in_labels(y)))
+            and (chars is None or (chars.sorted_in_labels(xs[0]) and chars.sorted_in_labels(ys[0])))
         ):
-            # every row sorted in the old labels: scipy merged there, in forward order
-            x, y = _reverse_rows(x, m.shape[1]), _reverse_rows(y, m.shape[1])  # fmt: skip
-        out[lo : lo + len(a)] = np.asarray(x.multiply(y).sum(axis=1)).ravel()
+            # every row sorted in the old labels: scipy merged there, in forward order (the
+            # combined rows reversed: words reversed, then characters reversed)
+            xs = [_reverse_rows(x, x.shape[1]) for x in xs[::-1]]
+            ys = [_reverse_rows(y, y.shape[1]) for y in ys[::-1]]
+        # the products of the combined rows are each part's products side by side, in the
+        # same order, so the row sums are the same float32 sums
+        prods = [x.multiply(y) for x, y in zip(xs, ys, strict=True)]
+        prod = prods[0] if len(prods) == 1 else sp.hstack(prods, format="csr")
+        out[lo : lo + len(a)] = np.asarray(prod.sum(axis=1)).ravel()
     return out
 
 
