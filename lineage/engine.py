@@ -22,6 +22,7 @@ import functools
 import gc
 import mmap
 import multiprocessing as mp
+import os
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing, contextmanager
@@ -135,14 +136,20 @@ def _run_alongside() -> Any:
     return _ALONGSIDE()
 
 
+def _lower_priority(niceness: int) -> None:
+    """Pool initializer: yield the CPU to the scan's own stages (``os.nice``)."""
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
+
+
 class _Forked:
     """A function running in one forked process that inherited what it reads."""
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, fn: Callable[[], Any], niceness: int = 0) -> None:
         global _ALONGSIDE
         _ALONGSIDE = fn
-        try:
-            self._pool = mp.get_context("fork").Pool(1)  # forks now: the child sees ``fn``
+        try:  # forks now: the child sees ``fn``
+            self._pool = mp.get_context("fork").Pool(1, _lower_priority, (niceness,))
         finally:
             _ALONGSIDE = None
         self._async = self._pool.apply_async(_run_alongside)
@@ -182,17 +189,19 @@ class LocalEngine:
         """``[fn(shared, c) for c in chunks]``; forked workers inherit ``shared``."""
         return self._map(fn, (shared,), chunks)
 
-    def alongside(self, fn: Callable[[], R]) -> Pending[R]:
+    def alongside(self, fn: Callable[[], R], niceness: int = 0) -> Pending[R]:
         """Start ``fn()`` in a forked process while this one goes on with other stages.
 
         With one worker (or no ``fork``) nothing runs early: ``fn`` runs when
         its result is asked for. The child inherits what ``fn`` reads; only the
         result is pickled back. Call ``close()`` on the returned object to stop
-        it if its result is no longer wanted.
+        it if its result is no longer wanted. ``niceness`` > 0 runs the child at
+        a lower CPU priority: work that is not waited for soon then takes the
+        cores the other stages leave idle instead of slowing them down.
         """
         if self.workers == 1 or "fork" not in mp.get_all_start_methods():
             return _Later(fn)
-        return _Forked(fn)
+        return _Forked(fn, niceness)
 
     def _map(self, fn: Callable[..., R], shared: tuple[Any, ...], chunks: Sequence[Any]) -> list[R]:
         with closing(self._iter(fn, shared, chunks)) as results:

@@ -51,6 +51,12 @@ Progress = Callable[[Sequence[T], str], Iterable[T]]
 ARTICLES_PER_CHUNK = 50
 """Articles per task of the per-article stages (normalize, segment, attribution)."""
 
+ATTRIBUTION_NICENESS = 10
+"""CPU priority step of the attribution process that runs alongside segment and match.
+
+It is not waited for until match ends, so it should take the cores that
+match's serial steps leave idle rather than slow match down (``os.nice``)."""
+
 
 def _no_progress(items: Sequence[T], label: str) -> Iterable[T]:
     return items
@@ -312,7 +318,8 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         if isinstance(engine, LocalEngine) and engine.workers > 1:
             # attribution needs only the documents: it runs in its own process
             # while segment, match and cluster use the engine's workers
-            pending = engine.alongside(functools.partial(_timed_attributions, docs, s))
+            pending = engine.alongside(functools.partial(_timed_attributions, docs, s),
+                                       niceness=ATTRIBUTION_NICENESS)  # fmt: skip
             cleanup.append(pending.close)
         with _timed(timings, "segment"):
             passages = segmented(docs, s, engine, progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,15 @@ def test_dask_local_cluster_output_equals_local_engine(seeds_dir, tmp_path, monk
     assert remote == local
     assert shared == [[0, 3], [6]]
     assert [c for c, _ in streamed] == [2, 0, 1]
+
+
+def test_alongside_runs_at_the_asked_lower_priority() -> None:
+    """``niceness`` lowers the child's priority only; the caller's stays as it was."""
+    import os
+
+    before = os.nice(0)
+    pending = LocalEngine(2).alongside(functools.partial(os.nice, 0), niceness=3)
+    assert pending.result() == min(19, before + 3)
+    assert os.nice(0) == before
+    # one worker: nothing runs early, and this process is not reniced
+    assert LocalEngine(1).alongside(functools.partial(os.nice, 0), niceness=3).result() == before
