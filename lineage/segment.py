@@ -45,22 +45,30 @@ def _abbreviations() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _is_boundary(text: str, end: int, dot: str, word: str) -> bool:
-    """Decide whether the punctuation ending ``word`` at ``end`` ends a sentence."""
+    """Decide whether the punctuation ending ``word`` at ``end`` ends a sentence.
+
+    Runs for every period of the corpus: the common case (no abbreviation, no
+    initial, no day number) reads only the next word's first character, in place.
+    """
     if dot[0] != ".":
         return True
     abbrevs, months = _abbreviations()
-    bare = word.rstrip(".").lower()
-    if word.lower() in abbrevs or bare + "." in abbrevs:
+    low = word.lower()
+    bare = low.rstrip(".")
+    if low in abbrevs or bare + "." in abbrevs:
         return False
     if len(bare) == 1 and bare.isalpha():
         return False  # initials: "J. Smith", "z. B."
-    nxt = _NEXT_WORD.match(text, end)  # in place: slicing the rest of the text is quadratic
-    following = nxt.group(1) if nxt else ""
     if bare.isdigit() and len(bare) <= 2:
+        nxt = _NEXT_WORD.match(text, end)  # in place: slicing the rest is quadratic
+        following = nxt.group(1) if nxt else ""
         head = following.strip("\"'„“”»«(").lower()
-        if head.rstrip(",.") in months or (following[:1].islower()):
+        if head.rstrip(",.") in months or following[:1].islower():
             return False
-    return not (following[:1].islower() and not dot.endswith(("!", "?")))
+    j, n = end, len(text)
+    while j < n and text[j].isspace():  # the next word's first character (``_NEXT_WORD``)
+        j += 1
+    return not (j < n and text[j].islower() and not dot.endswith(("!", "?")))
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -75,8 +83,6 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         ['Laut JCS sind 1.100 tot.', 'Am 26. November kam es zu Kämpfen.']
     """
     stop = len(text) if end is None else end
-    n = len(text)
-    abbrevs, _ = _abbreviations()
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text, start, stop):
         seg_start, le = line.span()
@@ -90,22 +96,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
                     i = e
                     while i > seg_start and not text[i - 1].isspace():
                         i -= 1
-                word = text[i:e]
-                # ``_is_boundary``, its common case here: a word that is no abbreviation,
-                # no initial and no day number, before a word that is not lower-case
-                low = word.lower()
-                bare = low.rstrip(".")
-                if low in abbrevs or bare + "." in abbrevs:
+                if not _is_boundary(text, e, dot, text[i:e]):
                     continue
-                if bare.isdigit() or (len(bare) == 1 and bare.isalpha()):
-                    if not _is_boundary(text, e, dot, word):
-                        continue
-                else:  # the first character of the next word (``_NEXT_WORD``)
-                    j = e
-                    while j < n and text[j].isspace():
-                        j += 1
-                    if j < n and text[j].islower() and not dot.endswith(("!", "?")):
-                        continue
             _add_trimmed(spans, text, seg_start, e)
             seg_start = e
         _add_trimmed(spans, text, seg_start, le)
