@@ -71,30 +71,6 @@ class MatchResult:
     """Seconds per sub-stage (shingles, signatures, lsh, tfidf_fit, ..., verify)."""
 
 
-def boilerplate_shingles(
-    shingles: Sequence[np.ndarray],
-    outlets: Sequence[str | None],
-    min_articles: int,
-    min_share: float,
-) -> dict[str, np.ndarray]:
-    """Per outlet, the shingles found in too many of its articles to be news."""
-    by_outlet: dict[str, list[int]] = defaultdict(list)
-    for i, outlet in enumerate(outlets):
-        if outlet:
-            by_outlet[outlet].append(i)
-    out: dict[str, np.ndarray] = {}
-    for outlet, idx in by_outlet.items():
-        if len(idx) < min_articles:
-            continue
-        per_article = np.concatenate([np.unique(shingles[i]) for i in idx])
-        values, counts = np.unique(per_article, return_counts=True)
-        need = max(min_articles, int(np.ceil(min_share * len(idx))))
-        common = values[counts >= need]
-        if len(common):
-            out[outlet] = common
-    return out
-
-
 def _classify(
     jac: float, c_ab: float, c_ba: float, cos: float, evidence: tuple[int, int, int], s: Settings
 ) -> str | None:
@@ -935,16 +911,19 @@ def shingles_and_signatures(
     settings: Settings,
     engine: Engine | None = None,
     groups: np.ndarray | None = None,
+    perms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``shingle_table`` and the sets' MinHash signatures, made in the same engine tasks.
 
     One pass over the workers instead of two: each task signs the sets it has
     just made, so the shingles never travel between processes before signing.
-    ``groups`` (each passage's article number, articles in sorted order) saves
-    recomputing it. The signature matrix is column-ordered (Fortran order).
+    ``groups`` (each passage's article number, ``article_numbers``) saves
+    recomputing it. ``perms`` signs only the leading permutations (an LSH reads
+    no more: ``lsh_permutations``); the other columns are all-max. The signature
+    matrix is column-ordered (Fortran order).
     """
     values, offsets, sigs = _shingle_sets(docs, passages, settings, engine, sign=True,
-                                          groups=groups)  # fmt: skip
+                                          groups=groups, perms=perms)  # fmt: skip
     assert sigs is not None
     return values, offsets, sigs
 
@@ -963,8 +942,7 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
     n = len(passages)
     arts = sorted(docs)
     if groups is None:
-        index = {a: i for i, a in enumerate(arts)}
-        groups = np.fromiter(map(index.__getitem__, map(_ARTICLE, passages)), np.int64, n)
+        groups = article_numbers(passages, arts)
     order = np.argsort(groups, kind="stable")
     in_order = bool(np.array_equal(order, np.arange(n)))
     per_article = np.bincount(groups, minlength=len(arts))
@@ -999,6 +977,18 @@ def _shingle_sets(docs: dict[str, Document], passages: Sequence[Passage], settin
 
 
 _ARTICLE = operator.attrgetter("article")
+
+
+def article_numbers(passages: Sequence[Passage], article_ids: Sequence[str]) -> np.ndarray:
+    """Each passage's article as its position in ``article_ids`` (int64)."""
+    index = {a: i for i, a in enumerate(article_ids)}
+    return np.fromiter(map(index.__getitem__, map(_ARTICLE, passages)), np.int64, len(passages))
+
+
+def lsh_permutations(s: Settings) -> int:
+    """How many leading signature columns the LSH of ``s`` reads (bands × rows)."""
+    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)
+    return bands * rows
 
 
 def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
@@ -1043,7 +1033,7 @@ def _drop_boilerplate(values: np.ndarray, offsets: np.ndarray, groups: np.ndarra
 def _boilerplate_flat(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
                       art_outlets: Sequence[str | None], min_articles: int, min_share: float
                       ) -> dict[str, np.ndarray]:  # fmt: skip
-    """``boilerplate_shingles(_per_article(values, offsets, groups, ...), art_outlets, ...)``.
+    """Per outlet, the shingles found in too many of its articles to be news.
 
     An outlet's articles at once: one sort of (article, shingle) keys per outlet
     instead of a ``np.unique`` per article (10,000 calls were 0.5 s at the 10k news day).
@@ -1084,19 +1074,6 @@ def _often(sorted_values: np.ndarray, times: int) -> np.ndarray:
         return sorted_values
     bounds = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1], True])
     return sorted_values[bounds[:-1]][np.diff(bounds) >= times]
-
-
-def _per_article(values: np.ndarray, offsets: np.ndarray, groups: np.ndarray,
-                 articles: int) -> list[np.ndarray]:  # fmt: skip
-    """The shingles of each article's passages (views where passages are grouped by article)."""
-    if len(groups) == 0 or bool(np.all(groups[1:] >= groups[:-1])):
-        first = np.searchsorted(groups, np.arange(articles + 1))
-        return np.split(values, offsets[first[1:-1]])
-    order = np.argsort(groups, kind="stable")
-    bounds = np.searchsorted(groups[order], np.arange(articles + 1)).tolist()
-    starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
-    return [np.concatenate([values[starts[p] : ends[p]] for p in order[lo:hi].tolist()]
-                           or [values[:0]]) for lo, hi in itertools.pairwise(bounds)]  # fmt: skip
 
 
 def _isin_sorted(x: np.ndarray, sorted_set: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
@@ -1155,13 +1132,9 @@ def near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], sett
 
 def _near_duplicates(docs: dict[str, Document], passages: Sequence[Passage], s: Settings,
                      engine: Engine | None) -> np.ndarray:  # fmt: skip
-    art_index = {a: i for i, a in enumerate(sorted(docs))}
-    groups = np.fromiter(map(art_index.__getitem__, map(_ARTICLE, passages)), np.int64,
-                         len(passages))  # fmt: skip
-    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)  # the LSH reads only these columns
-    values, offsets, sigs = _shingle_sets(docs, passages, s, engine, sign=True, groups=groups,
-                                          perms=bands * rows)  # fmt: skip
-    assert sigs is not None
+    groups = article_numbers(passages, sorted(docs))
+    values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups,
+                                                    lsh_permutations(s))  # fmt: skip
     pairs = lsh_candidates(sigs, groups, s.lsh_threshold, engine=engine)
     jac, c_ab, c_ba = overlaps(values, offsets, pairs, engine)
     keep = (jac >= s.near_verbatim_min_jaccard) | (np.maximum(c_ab, c_ba)
@@ -1330,22 +1303,11 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
     t: dict[str, float] = {}
     counts: dict[str, int] = {"passages": len(passages)}
     article_ids = sorted(docs)
-    art_index = {a: i for i, a in enumerate(article_ids)}
-    groups = np.fromiter(map(art_index.__getitem__, map(_ARTICLE, passages)), np.int64,
-                         len(passages))  # fmt: skip
-    bands, rows = lsh_params(s.lsh_threshold, s.num_perm)
+    groups = article_numbers(passages, article_ids)
     with _timed(t, "minhash"):  # shingles and signatures in one pass over the workers
-        # signatures not returned are read only by the LSH: its bands' columns suffice
-        values, offsets, sigs = _shingle_sets(
-            docs,
-            passages,
-            s,
-            engine,
-            sign=True,
-            groups=groups,
-            perms=None if keep_signatures else bands * rows,
-        )
-        assert sigs is not None
+        # signatures not returned are read only by the LSH: its columns suffice
+        perms = None if keep_signatures else lsh_permutations(s)
+        values, offsets, sigs = shingles_and_signatures(docs, passages, s, engine, groups, perms)
     with _timed(t, "boilerplate"):
         before = offsets
         art_outlets = [docs[a].article.outlet for a in article_ids]

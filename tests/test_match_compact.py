@@ -70,11 +70,32 @@ def test_found_matches_are_sorted_rounded_and_share_objects() -> None:
         assert m.score == round(max(m.jaccard, m.cosine), 4)
 
 
+def boilerplate_shingles(shingles, outlets, min_articles, min_share):  # type: ignore[no-untyped-def]
+    """The former ``match.boilerplate_shingles``: per outlet, a ``np.unique`` per article."""
+    from collections import defaultdict
+
+    import numpy as np
+
+    by_outlet = defaultdict(list)
+    for i, outlet in enumerate(outlets):
+        if outlet:
+            by_outlet[outlet].append(i)
+    out = {}
+    for outlet, idx in by_outlet.items():
+        if len(idx) < min_articles:
+            continue
+        per_article = np.concatenate([np.unique(shingles[i]) for i in idx])
+        values, counts = np.unique(per_article, return_counts=True)
+        need = max(min_articles, int(np.ceil(min_share * len(idx))))
+        common = values[counts >= need]
+        if len(common):
+            out[outlet] = common
+    return out
+
+
 def _drop_boilerplate_reference(values, offsets, groups, outlets, art_outlets, s):  # type: ignore[no-untyped-def]
     """The former ``_drop_boilerplate`` (an owner, article and order per shingle)."""
     import numpy as np
-
-    from lineage.match import boilerplate_shingles
 
     n = len(offsets) - 1
     owner = np.repeat(np.arange(n), np.diff(offsets))
