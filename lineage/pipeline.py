@@ -337,10 +337,10 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             else:  # the figure is the wait; the stage's own time is "attribution.alongside"
                 attributions, timings["attribution.alongside"] = pending.result()
         graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
-        graphing = None
+        graphing: Pending[tuple[dict[str, Any], list[dict[str, Any]], float]] | None = None
         if isinstance(engine, LocalEngine) and engine.workers > 1:
+            # the graph needs no clusters: it is built while they are
             graphing = engine.alongside(graph_job)
-        if graphing is not None:  # the graph needs no clusters: it is built while they are
             cleanup.append(graphing.close)
         with _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
@@ -357,7 +357,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             _label_stories(stories, clusters, {a.id: a for a in articles})
         with _timed(timings, "graph"):  # with 2+ workers the figure is the wait
             if graphing is None:
-                graph, flags, _ = _timed_graph(s, articles, passages, matches, attributions)
+                graph, flags, _ = graph_job()
             else:
                 graph, flags, timings["graph.alongside"] = graphing.result()
     finally:
