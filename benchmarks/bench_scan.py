@@ -1,7 +1,9 @@
 """Run the whole scan on a planted corpus; report speed, memory and accuracy.
 
-Reports time per stage (and per match sub-stage), articles/s, MB/s, peak RSS,
-and precision/recall of the planted child→parent pairs at article level:
+Reports time per stage (and per match sub-stage), articles/s, MB/s, peak
+memory (this process's RSS, and the PSS summed over it and every process it
+forks: the figure to compare with a memory budget), and precision/recall of
+the planted child→parent pairs at article level:
 
 * recall: planted edges whose two articles share at least one match;
 * precision: matched article pairs that belong to one planted family
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -85,20 +88,67 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_pids(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def pss_mb(pid: int) -> int:
+    """Proportional set size of ``pid`` (MB): pages shared by k processes count 1/k each."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:  # gone meanwhile, or not Linux
+        pass
+    return 0
+
+
+def tree_pss_mb(root: int | None = None) -> int:
+    """Memory of a process and all its descendants (MB), copy-on-write pages counted once.
+
+    The honest figure for a scan that forks workers: each process's RSS counts
+    the pages it still shares with its parent again, and the maximum RSS over
+    processes misses what forked children copy for themselves.
+    """
+    return sum(pss_mb(pid) for pid in tree_pids(os.getpid() if root is None else root))
+
+
 class StagePeaks:
-    """Peak resident memory of this process per stage, sampled every ``interval`` seconds.
+    """Peak memory per stage: this process's RSS, and PSS summed over it and its children.
 
     ``scan`` reports each stage as it ends (``on_stage``); the peak seen since
-    the previous end is that stage's. Forked workers are not counted.
+    the previous end is that stage's. RSS is sampled every ``interval``
+    seconds; the process tree's PSS (forked workers, attribution and graph
+    processes included) every ``tree_every`` samples, as it costs more to read.
     """
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, tree_every: int = 5) -> None:
         import threading
 
         self.peaks: dict[str, int] = {}
-        self._now = 0
+        self.tree_peaks: dict[str, int] = {}
+        self.tree_top = 0
+        self._now = self._tree_now = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, args=(interval,), daemon=True)
+        self._thread = threading.Thread(target=self._sample, args=(interval, tree_every),
+                                        daemon=True)  # fmt: skip
         self._thread.start()
 
     @staticmethod
@@ -106,18 +156,25 @@ class StagePeaks:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * resource.getpagesize() // 2**20
 
-    def _sample(self, interval: float) -> None:
+    def _sample(self, interval: float, tree_every: int) -> None:
+        tick = 0
         while not self._stop.wait(interval):
             self._now = max(self._now, self._rss_mb())
+            tick += 1
+            if tick % tree_every == 0:
+                tree = tree_pss_mb()
+                self._tree_now = max(self._tree_now, tree)
+                self.tree_top = max(self.tree_top, tree)
 
     def stage_done(self, stage: str, _seconds: float = 0.0) -> None:
         """Close ``stage``: its peak is the highest sample since the last stage ended."""
         if "." not in stage:  # sub-stages arrive together after their stage
             self.peaks[stage] = max(self._now, self._rss_mb())
-            self._now = 0
+            self.tree_peaks[stage] = max(self._tree_now, tree_pss_mb())
+            self._now = self._tree_now = 0
 
     def stop(self) -> dict[str, int]:
-        """Stop sampling; the peaks by stage (MB)."""
+        """Stop sampling; the parent's RSS peaks by stage (MB)."""
         self._stop.set()
         return dict(self.peaks)
 
@@ -167,6 +224,9 @@ def run(folder: Path, engine: str = "local", scheduler: str | None = None,
         "cpu_s": round(cpu, 2), "cores_used": round(cpu / wall, 2),
         "mb_per_s": round(mb / wall, 3), "peak_rss_mb": round(peak_rss_mb()),
         "peak_rss_mb_by_stage": peaks.stop() if peaks else {},
+        # all processes of the scan (workers, attribution, graph, writer) together
+        "peak_tree_pss_mb": peaks.tree_top if peaks else None,
+        "peak_tree_pss_mb_by_stage": peaks.tree_peaks if peaks else {},
         "timings": result.timings, "counts": result.counts,
         "all_matches": score_pairs(pairs, truth),
         "near_duplicate_matches": score_pairs(near, truth),
