@@ -331,8 +331,10 @@ def normalize(article: Article, blocks_files: Iterable[str] = ()) -> Document:
         blocks.append(Block(kind, pos, pos + len(para.text)))
         pos += len(para.text)
     runs.append((len(article.text), 1))
-    return Document(article=article, clean="".join(parts), offsets=_offset_map_of(runs),
-                    blocks=blocks)  # fmt: skip
+    clean = "".join(parts)
+    if clean == article.text:  # most clean news text comes out unchanged: keep one copy
+        clean = article.text
+    return Document(article=article, clean=clean, offsets=_offset_map_of(runs), blocks=blocks)
 
 
 def _offset_map_of(runs: Runs) -> OffsetMap:

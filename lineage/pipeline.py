@@ -218,15 +218,20 @@ def _with_progress(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], la
         return [next(results) for _ in progress(range(len(chunks)), label)]
 
 
-def _normalize_chunk(articles: list[Article]) -> list[tuple[str, Any, list[Block], str | None]]:
-    """Clean text, offset map, blocks and the title found in the text (if it had none)."""
+def _normalize_chunk(articles: list[Article]
+                     ) -> list[tuple[str | None, Any, list[Block], str | None]]:  # fmt: skip
+    """Clean text, offset map, blocks and the title found in the text (if it had none).
+
+    The clean text is ``None`` where it is the article's text unchanged (most
+    news text): nothing is sent back, and the caller keeps one string for both.
+    """
     out = []
     for art in articles:
         had_title = art.title is not None
         doc = normalize(art)
         _title_from_doc(doc)  # sets the title of this copy (a worker's) or the article itself
         title = None if had_title else doc.article.title
-        out.append((doc.clean, doc.offsets, doc.blocks, title))
+        out.append((None if doc.clean is art.text else doc.clean, doc.offsets, doc.blocks, title))
     return out
 
 
@@ -245,7 +250,8 @@ def normalized(articles: Sequence[Article], engine: Engine | None = None,
             if title is not None and art.title is None:
                 art.title = title
                 art.provenance["title"] = "text"
-            docs[art.id] = Document(article=art, clean=clean, offsets=offsets, blocks=blocks)
+            docs[art.id] = Document(article=art, clean=art.text if clean is None else clean,
+                                    offsets=offsets, blocks=blocks)  # fmt: skip
     return docs
 
 
