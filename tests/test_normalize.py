@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,22 @@ def test_runs_equal_the_per_character_reference(text: str) -> None:
     assert (got.clean, got.blocks) == (want.clean, want.blocks)
     assert list(got.offsets) == list(want.offsets)
     assert got.offsets.__reduce__() == want.offsets.__reduce__()  # the same runs stored
+
+
+def test_unchanged_text_is_kept_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean text equal to the article's text is the same string (memory at scale)."""
+    from lineage import pipeline
+    from lineage.engine import LocalEngine
+    from lineage.pipeline import normalized
+
+    monkeypatch.setattr(pipeline, "ARTICLES_PER_CHUNK", 1)  # chunks in the worker too
+
+    plain = Article(id="p", text="Ein schlichter Absatz ohne Umbruch.\n\nUnd ein zweiter Absatz.")
+    wrapped = Article(id="w", text="Der Ukraine-\nKrieg geht weiter,\nsagte er am\nMontag dort.")
+    assert normalize(plain).clean is plain.text
+    assert normalize(wrapped).clean != wrapped.text
+    for workers in (1, 2):
+        docs = normalized([plain, wrapped, Article(id="z", text="Noch ein Text.")],
+                          LocalEngine(workers))  # fmt: skip
+        assert docs["p"].clean is docs["p"].article.text
+        assert docs["w"].clean == normalize(wrapped).clean
