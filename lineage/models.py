@@ -173,10 +173,19 @@ class Document:
     clean: str
     offsets: Sequence[int]
     blocks: list[Block]
+    # sentence spans of every block but teasers, flattened ``start, end, ...`` in text
+    # order: made once (``segment.sentence_spans``) for segment and attribution to share
+    sentences: array[int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.offsets, OffsetMap):
             self.offsets = OffsetMap(self.offsets)
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Pickles made before documents kept their sentences (default slot state)."""
+        self.sentences = None
+        for name, value in state[1].items():
+            setattr(self, name, value)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of ``clean`` to the original text."""

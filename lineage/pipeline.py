@@ -42,7 +42,7 @@ from lineage.models import (
 )
 from lineage.normalize import normalize
 from lineage.output import unshared, write_json, write_jsonl
-from lineage.segment import from_windows, split_sentences, windows
+from lineage.segment import from_windows, sentence_spans, windows
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -172,10 +172,8 @@ def _attribution_chunk(task: tuple[list[Document], tuple[str, ...]]) -> list[dic
     out: list[dict[str, Any]] = []
     for doc in docs:
         blocks = [(b.kind, b.start, b.end) for b in doc.blocks]
-        sents: list[tuple[int, int]] = []
-        for b in doc.blocks:
-            if b.kind != "teaser":
-                sents.extend(split_sentences(doc.clean, b.start, b.end))
+        flat = sentence_spans(doc)  # every block but teasers, split in the normalize stage
+        sents = list(zip(flat[0::2], flat[1::2], strict=True))
         for att in parser.parse(doc.article.id, doc.clean, sentences=sents, blocks=blocks):
             rec = att.to_dict()
             for k in ("sentence", "mention", "cue"):
@@ -219,11 +217,13 @@ def _with_progress(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], la
 
 
 def _normalize_chunk(articles: list[Article]
-                     ) -> list[tuple[str | None, Any, list[Block], str | None]]:  # fmt: skip
-    """Clean text, offset map, blocks and the title found in the text (if it had none).
+                     ) -> list[tuple[str | None, Any, list[Block], Any, str | None]]:  # fmt: skip
+    """Clean text, offset map, blocks, sentence spans and the title found in the text (if
+    it had none).
 
     The clean text is ``None`` where it is the article's text unchanged (most
     news text): nothing is sent back, and the caller keeps one string for both.
+    Sentences are split here, in the workers, for segment and attribution.
     """
     out = []
     for art in articles:
@@ -231,7 +231,8 @@ def _normalize_chunk(articles: list[Article]
         doc = normalize(art)
         _title_from_doc(doc)  # sets the title of this copy (a worker's) or the article itself
         title = None if had_title else doc.article.title
-        out.append((None if doc.clean is art.text else doc.clean, doc.offsets, doc.blocks, title))
+        clean = None if doc.clean is art.text else doc.clean
+        out.append((clean, doc.offsets, doc.blocks, sentence_spans(doc), title))
     return out
 
 
@@ -246,12 +247,12 @@ def normalized(articles: Sequence[Article], engine: Engine | None = None,
     parts = _with_progress(engine, _normalize_chunk, chunks, "normalize", progress)
     docs: dict[str, Document] = {}
     for arts, part in zip(chunks, parts, strict=True):
-        for art, (clean, offsets, blocks, title) in zip(arts, part, strict=True):
+        for art, (clean, offsets, blocks, sents, title) in zip(arts, part, strict=True):
             if title is not None and art.title is None:
                 art.title = title
                 art.provenance["title"] = "text"
             docs[art.id] = Document(article=art, clean=art.text if clean is None else clean,
-                                    offsets=offsets, blocks=blocks)  # fmt: skip
+                                    offsets=offsets, blocks=blocks, sentences=sents)  # fmt: skip
     return docs
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib.resources import files
@@ -117,11 +119,37 @@ def _add_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> Non
         spans.append((a, b))
 
 
+def sentence_spans(doc: Document) -> array[int]:
+    """Sentence spans of every block of ``doc`` but teasers, flattened ``start, end, ...``.
+
+    Kept on the document (``Document.sentences``): segment reads the body's,
+    attribution all of them, so each text is split once (the scan does it in
+    the normalize stage's workers).
+    """
+    if doc.sentences is None:
+        flat = array("i")
+        for b in sorted(doc.blocks, key=lambda b: b.start):  # disjoint spans: text order
+            if b.kind != "teaser":
+                for s, e in split_sentences(doc.clean, b.start, b.end):
+                    flat.append(s)
+                    flat.append(e)
+        doc.sentences = flat
+    return doc.sentences
+
+
+def block_sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """``split_sentences(doc.clean, start, end)`` for a block of ``doc`` (not a teaser)."""
+    flat = sentence_spans(doc)
+    starts = flat[0::2]
+    lo, hi = bisect_left(starts, start), bisect_left(starts, end)
+    return list(zip(flat[2 * lo : 2 * hi : 2], flat[2 * lo + 1 : 2 * hi : 2], strict=True))
+
+
 def sentences(doc: Document) -> list[Sentence]:
     """Sentences of the similarity blocks of ``doc`` (spans of ``doc.clean``)."""
     out: list[Sentence] = []
     for a, b in doc.body_spans():
-        out.extend(Sentence(s, e) for s, e in split_sentences(doc.clean, a, b))
+        out.extend(Sentence(s, e) for s, e in block_sentences(doc, a, b))
     return out
 
 
@@ -145,7 +173,7 @@ def windows(doc: Document, size: int = 2, min_words: int = 8, step: int = 1
     pending = -1  # start of the short sentences waiting for the next one
     last = -1
     for a, b in doc.body_spans():
-        for s, e in split_sentences(clean, a, b):
+        for s, e in block_sentences(doc, a, b):
             if pending >= 0:
                 s = pending
             last = e

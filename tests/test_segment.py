@@ -98,3 +98,28 @@ def test_windows_equal_the_reference(text: str, size: int, min_words: int, step:
 
     doc = normalize(Article(id="a", text=text))
     assert windows(doc, size, min_words, step) == reference(doc, size, min_words, step)
+
+
+_PARAS = st.lists(st.one_of(_TEXT, st.sampled_from([
+    "Quellen:\nhttps://www.merkur.de/politik/a.html\nhttps://www.sueddeutsche.de/b",
+    "Lesen Sie auch: Die Lage in Kursk.", "Von Anna Muster", "Mehr zum Thema"])),
+    min_size=1, max_size=6).map("\n\n".join)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(_PARAS)
+def test_kept_sentences_are_each_blocks_split(text: str) -> None:
+    """The sentences made once per document equal splitting each block (teasers: none)."""
+    from lineage.segment import block_sentences, sentence_spans
+
+    doc = normalize(Article(id="a", text=text))
+    assert doc.sentences is None
+    flat = sentence_spans(doc)
+    assert doc.sentences is flat  # made once, kept on the document
+    expect = []
+    for b in doc.blocks:
+        got = block_sentences(doc, b.start, b.end)
+        if b.kind != "teaser":
+            assert got == split_sentences(doc.clean, b.start, b.end)
+            expect += got
+    assert list(zip(flat[0::2], flat[1::2], strict=True)) == expect
