@@ -576,6 +576,7 @@ def read_articles(
     strict: bool = False,
     stdin: IO[str] | None = None,
     languages: tuple[str, ...] = ("de", "en"),
+    detect_language: bool = True,
 ) -> IngestResult:
     """Read every input; collect articles, rejections and input checksums.
 
@@ -586,6 +587,9 @@ def read_articles(
         metadata: Optional CSV/JSONL file with outlet, url, published, title per id/file.
         strict: Raise the first InputError instead of collecting it.
         stdin: Stream to read for ``"-"`` (default ``sys.stdin``).
+        languages: Languages to tell apart where an article gives none.
+        detect_language: ``False`` leaves such articles without a language, for a
+            caller that detects it later in parallel (the scan's normalize stage).
 
     Raises:
         InputError: only with ``strict=True``.
@@ -638,7 +642,7 @@ def read_articles(
             _read_path(path, result, text_key, id_key, reject, accept)
         except InputError as err:
             reject(err)
-    unknown = [a for a in result.articles if a.language is None]
+    unknown = [a for a in result.articles if a.language is None] if detect_language else []
     for art, lang in zip(unknown, detect_languages([a.text for a in unknown], languages),
                          strict=True):  # fmt: skip
         art.language = lang

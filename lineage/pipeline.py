@@ -26,7 +26,7 @@ from lineage import __version__
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, Pending, chunked, gc_paused, make_engine
 from lineage.errors import EmptyCorpusError
-from lineage.ingest import IngestResult, read_articles
+from lineage.ingest import IngestResult, detect_languages, read_articles
 from lineage.match import find_matches, match_timings
 from lineage.models import (
     AlignedSpan,
@@ -216,38 +216,61 @@ def _with_progress(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], la
         return [next(results) for _ in progress(range(len(chunks)), label)]
 
 
-def _normalize_chunk(articles: list[Article]
-                     ) -> list[tuple[str | None, Any, list[Block], Any, str | None]]:  # fmt: skip
-    """Clean text, offset map, blocks, sentence spans and the title found in the text (if
-    it had none).
+_Normalized = tuple[str | None, Any, list[Block], Any, str | None, str | None]
+"""What a normalize worker sends back per article (see ``_normalize_chunk``)."""
+
+
+def _normalize_chunk(task: tuple[list[Article], tuple[str, ...] | None]) -> list[_Normalized]:
+    """Clean text, offset map, blocks, sentence spans, and the title and language found in
+    the text (for an article that had none; languages only if asked for).
 
     The clean text is ``None`` where it is the article's text unchanged (most
     news text): nothing is sent back, and the caller keeps one string for both.
     Sentences are split here, in the workers, for segment and attribution.
     """
-    out = []
+    articles, languages = task
+    unknown = [a for a in articles if a.language is None] if languages else []
+    for art, detected in zip(unknown, detect_languages([a.text for a in unknown],
+                                                       languages or ()), strict=True):  # fmt: skip
+        _set_language(art, detected)  # this copy's (a worker's) or the article's own
+    found = {id(a) for a in unknown}
+    out: list[_Normalized] = []
     for art in articles:
         had_title = art.title is not None
         doc = normalize(art)
         _title_from_doc(doc)  # sets the title of this copy (a worker's) or the article itself
         title = None if had_title else doc.article.title
-        clean = None if doc.clean is art.text else doc.clean
-        out.append((clean, doc.offsets, doc.blocks, sentence_spans(doc), title))
+        same = doc.clean is art.text
+        lang = art.language if id(art) in found else None
+        out.append((None if same else doc.clean, doc.offsets, doc.blocks, sentence_spans(doc),
+                    title, lang))  # fmt: skip
     return out
 
 
+def _set_language(art: Article, lang: str) -> None:
+    """A language detected from the text (``ingest.detect_languages``)."""
+    art.language = lang
+    art.provenance["language"] = "text"
+
+
 def normalized(articles: Sequence[Article], engine: Engine | None = None,
-               progress: Progress[Any] = _no_progress) -> dict[str, Document]:  # fmt: skip
+               progress: Progress[Any] = _no_progress,
+               languages: tuple[str, ...] | None = None) -> dict[str, Document]:  # fmt: skip
     """``normalize`` every article (titles from the text where none was given), by id.
 
     The articles themselves get the titles; workers send back only what they made.
+    With ``languages``, articles without a language get the one their text shows
+    (``read_articles(detect_language=False)`` left it to this stage's workers).
     """
     engine = engine or LocalEngine()
-    chunks = [list(articles[lo:hi]) for lo, hi in chunked(len(articles), ARTICLES_PER_CHUNK)]
+    chunks = [(list(articles[lo:hi]), languages)
+              for lo, hi in chunked(len(articles), ARTICLES_PER_CHUNK)]  # fmt: skip
     parts = _with_progress(engine, _normalize_chunk, chunks, "normalize", progress)
     docs: dict[str, Document] = {}
-    for arts, part in zip(chunks, parts, strict=True):
-        for art, (clean, offsets, blocks, sents, title) in zip(arts, part, strict=True):
+    for (arts, _), part in zip(chunks, parts, strict=True):
+        for art, (clean, offsets, blocks, sents, title, lang) in zip(arts, part, strict=True):
+            if lang is not None and art.language is None:  # before the title, as ingest did
+                _set_language(art, lang)
             if title is not None and art.title is None:
                 art.title = title
                 art.provenance["title"] = "text"
@@ -277,10 +300,12 @@ def segmented(docs: dict[str, Document], s: Settings, engine: Engine | None = No
     return out
 
 
-def ingest(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None = None) -> IngestResult:
+def ingest(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None = None,
+           *, detect_language: bool = True) -> IngestResult:  # fmt: skip
     """``read_articles`` with the ingest settings of ``s``."""
     return read_articles(inputs, text_key=s.text_key, id_key=s.id_key, metadata=s.metadata,
-                         strict=s.strict, stdin=stdin, languages=s.languages)  # fmt: skip
+                         strict=s.strict, stdin=stdin, languages=s.languages,
+                         detect_language=detect_language)  # fmt: skip
 
 
 def scan(
@@ -311,7 +336,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
           progress: Progress[Any], on_stage: StageCallback | None) -> RunResult:  # fmt: skip
     timings: dict[str, float] = _Timings(on_stage)
     with _timed(timings, "ingest"):
-        ingested = ingest(inputs, s, stdin)
+        ingested = ingest(inputs, s, stdin, detect_language=False)  # normalize's workers do it
     if not ingested.articles:
         reasons = "; ".join(str(r) for r in ingested.rejected[:3])
         raise EmptyCorpusError(
@@ -323,7 +348,7 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
     cleanup: list[Callable[[], None]] = []
     try:
         with _timed(timings, "normalize"):
-            docs = normalized(articles, engine, progress)
+            docs = normalized(articles, engine, progress, languages=s.languages)
         if isinstance(engine, LocalEngine) and engine.workers > 1:
             # attribution needs only the documents: it runs in its own process
             # while segment, match and cluster use the engine's workers

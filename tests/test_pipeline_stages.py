@@ -70,3 +70,26 @@ def test_scan_runs_without_cyclic_gc_and_restores_it(seeds_dir, tmp_path):
     assert gc.isenabled()  # and on again for the caller
     write_run(result, tmp_path / "out", report=False)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_languages_found_in_normalize_equal_ingests(tmp_path, small_chunks, workers: int) -> None:
+    """The scan detects languages in its normalize workers: the same as ingest, same order."""
+    from lineage.ingest import read_articles
+
+    texts = ["Die Soldaten sind nach Angaben des Generalstabs in der Region Kursk.",
+             "The soldiers are in the Kursk region, according to the Joint Chiefs.",
+             "Und die Nato sagt, dass es mehr werden.", "1 2 3",
+             "Rutte said that the troops were there and that it was a dangerous step."]  # fmt: skip
+    for k, text in enumerate(texts):
+        (tmp_path / f"a{k}.txt").write_text(text, encoding="utf-8")
+    want = read_articles([tmp_path]).articles
+    got = read_articles([tmp_path], detect_language=False).articles
+    assert all(a.language is None for a in got)
+    docs = normalized(got, LocalEngine(workers), languages=("de", "en"))
+    assert [a.language for a in got] == [a.language for a in want]
+    assert {a.language for a in got} >= {"de", "en"}
+    for a, b in zip(got, want, strict=True):
+        normalized([b], LocalEngine(1))  # the title, as the scan would set it after ingest
+        assert list(a.provenance.items()) == list(b.provenance.items())
+        assert docs[a.id].article is a
