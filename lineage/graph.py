@@ -123,6 +123,7 @@ class LineageBuilder:
             per_art[p.article].append(p)
         for art, ps in per_art.items():
             self.total[art] = covered_chars(ps)
+        del per_art  # a list per article of all passages: not needed again
         by_outlet: dict[str | None, str | None] = {}  # many articles, few outlets
         self.outlets = {}
         for a in articles:
@@ -130,6 +131,7 @@ class LineageBuilder:
                 by_outlet[a.outlet] = outlet_source(a, self.gaz)
             self.outlets[a.id] = by_outlet[a.outlet]
         self.cited = self._citations(attributions)
+        self._evidence: dict[int, dict[str, Any]] = {}  # id of a record (alive) → its evidence
         g = nx.MultiDiGraph()
         self._add_article_nodes(g)
         self._add_cites(g)
@@ -154,6 +156,16 @@ class LineageBuilder:
                 continue
             cited[rec["article"]][rec["source_id"]].append(rec)
         return cited
+
+    def _att_evidence(self, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``_att_evidence`` of each record, one dict per record however many edges show it."""
+        out = []
+        for r in recs:
+            ev = self._evidence.get(id(r))
+            if ev is None:
+                ev = self._evidence[id(r)] = _att_evidence(r)
+            out.append(ev)
+        return out
 
     def _source_node(self, g: nx.MultiDiGraph, sid: str, rec: dict[str, Any] | None = None) -> str:
         node = f"source:{sid}"
@@ -203,7 +215,7 @@ class LineageBuilder:
                     + (f" through {', '.join(via)}" if via else "")
                     + f" ({len(recs)}x: {', '.join(cues)})",
                     evidence={
-                        "attributions": [_att_evidence(r) for r in recs],
+                        "attributions": self._att_evidence(recs),
                         "via": via,
                         "count": len(recs),
                     },
@@ -310,7 +322,7 @@ class LineageBuilder:
                             "matches": [m.id for m in p.matches],
                             "shared_with": other,
                             "shared_facts": list(p.facts),
-                            "attributions": [_att_evidence(r) for r in recs],
+                            "attributions": self._att_evidence(recs),
                         },
                     )
             return
@@ -440,7 +452,7 @@ class LineageBuilder:
                     conf,
                     "own-account",
                     f"credits {g.nodes[node]['label']} for its information ({'; '.join(mentions)})",
-                    {"attributions": [_att_evidence(r) for r in recs]},
+                    {"attributions": self._att_evidence(recs)},
                 )
 
     # -- outlet roll-up -------------------------------------------------------

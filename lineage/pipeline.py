@@ -60,6 +60,23 @@ news day (alternated runs) 5 beat 10 (attribution then came last and was waited 
 and 0 (it slowed match): 26.2 / 24.0 s against 29.2 / 32.5 s and 31.1 / 30.8 s."""
 
 
+FORK_MAX_PASSAGES = 500_000
+"""Most passages at which the stages after match fork a helper process.
+
+With more, the graph is built after clustering (not beside it) and ``write_run``
+writes every file itself. A forked child copies every memory page whose objects
+it touches (CPython's reference counts), and the graph job and the writer touch
+all passages and matches: each child came to ~2 KB per passage (30k dense: ~0.9 GB
+beside a 1.4-1.8 GB parent at 433k passages; 100k: 2.9 GB beside 3.8-4.7 GB at
+1.45 M). At this bound a forked tree stays near 2.5 GB; above it the overlap (a few
+per cent of the scan's time) is not worth a copy of the corpus."""
+
+
+def _forks(settings: Settings, passages: Sequence[Passage]) -> bool:
+    """True if a helper may be forked beside the parent after match (``FORK_MAX_PASSAGES``)."""
+    return settings.workers > 1 and len(passages) <= FORK_MAX_PASSAGES
+
+
 def _no_progress(items: Sequence[T], label: str) -> Iterable[T]:
     return items
 
@@ -370,19 +387,16 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
                 attributions, timings["attribution.alongside"] = pending.result()
         graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
         graphing: Pending[tuple[dict[str, Any], list[dict[str, Any]], float]] | None = None
-        if isinstance(engine, LocalEngine) and engine.workers > 1:
-            # the graph needs no clusters: it is built while they are
+        if isinstance(engine, LocalEngine) and engine.workers > 1 and _forks(s, passages):
+            # the graph needs no clusters: it is built while they are (a small batch:
+            # else after them, here, where it shares the records' strings)
             graphing = engine.alongside(graph_job)
             cleanup.append(graphing.close)
         with _timed(timings, "cluster"):
             from lineage.cluster import build_clusters
 
             facts = matched.facts  # keys only for matched passages: the others join no cluster
-            fact_keys = {
-                pid: [f"{f.kind}:{f.key}" for f in facts[pid]]
-                for pid in {pid for m in matches for pid in (m.a, m.b)}
-                if pid in facts
-            }
+            fact_keys = _fact_keys(facts, {pid for m in matches for pid in (m.a, m.b)})
             del matched, facts
             clusters, stories = build_clusters(passages, matches, fact_keys, s.cluster_min_cohesion)
             del fact_keys  # not needed again: let go before the graph and the writing
@@ -421,6 +435,26 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         "chars": sum(len(a.text) for a in articles),
     }
     return result
+
+
+def _fact_keys(facts: Any, pids: Iterable[str]) -> dict[str, list[str]]:
+    """``kind:key`` of each fact of the passages ``pids`` (those ``facts`` has).
+
+    One string per fact object, shared by every passage that has it: passages
+    of one text share their fact objects, and a string per occurrence was
+    ~40 bytes each of some millions at 100,000 articles.
+    """
+    keys: dict[int, str] = {}  # id of a fact object (alive in ``facts``) → its key
+    out: dict[str, list[str]] = {}
+    for pid in pids:
+        if pid in facts:
+            row = out[pid] = []
+            for f in facts[pid]:
+                k = keys.get(id(f))
+                if k is None:
+                    k = keys[id(f)] = f"{f.kind}:{f.key}"
+                row.append(k)
+    return out
 
 
 def _label_stories(stories: list[Story], clusters: list[Cluster],
@@ -502,29 +536,38 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
         """The files the report does not read from disk (it is given their content)."""
         # passages hold no float (strings, offsets, counts): written unchecked
         write_jsonl(out / "passages.jsonl", map(_passage_record, result.passages), floats=False)
-        write_jsonl(out / "clusters.jsonl", result.clusters, default=_shallow_record)
+        write_jsonl(out / "clusters.jsonl", result.clusters, default=_cluster_record)
         write_jsonl(out / "attributions.jsonl", result.attributions)
         write_jsonl(out / "flags.jsonl", result.flags)
         write_json(out / "graph.json", result.graph)
 
     # with workers, in a forked process while this one writes the rest and the report
     # (it inherits the result; nothing is sent but its end); else at the end, here
-    aside = LocalEngine(result.settings.workers).alongside(write_aside)
+    forks = _forks(result.settings, result.passages)
+    aside = LocalEngine(result.settings.workers if forks else 1).alongside(write_aside)
     try:
         n_pass: dict[str, int] = {}
         for p in result.passages:
             n_pass[p.article] = n_pass.get(p.article, 0) + 1
-        # the article records share their strings with the articles: kept for the report
-        articles = [article_record(result.docs[a.id], n_pass.get(a.id, 0)) for a in result.articles]
         # articles hold no float either; their texts are written as copies: they live on
-        # (output.unshared)
-        lines = ({**rec, "text": unshared(rec["text"])} for rec in articles)
+        # (output.unshared). Each record is made for its line only: the report is given
+        # them without their blocks (it reads none), which were most of their memory.
+        lines = (
+            {**rec, "text": unshared(rec["text"])}
+            for a in result.articles
+            for rec in [article_record(result.docs[a.id], n_pass.get(a.id, 0))]
+        )
         write_jsonl(out / "articles.jsonl", lines, floats=False)
         write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
         write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
         write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))
         write_json(out / "run.json", run_info(result))
         if report:
+            # the article records without blocks share their strings with the articles
+            articles = [
+                _report_article(result.docs[a.id].article, n_pass.get(a.id, 0))
+                for a in result.articles
+            ]
             known = {  # what is written (or being written aside), for the report not to parse
                 "articles.jsonl": articles,
                 "attributions.jsonl": result.attributions,
@@ -542,6 +585,13 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
     return out
 
 
+def _report_article(art: Article, n_passages: int) -> dict[str, Any]:
+    """``article_record`` as the report reads it: without ``blocks`` (nor its document)."""
+    rec = shallow_record(art)
+    rec["passages"] = n_passages
+    return rec
+
+
 def _passage_record(p: Passage) -> dict[str, Any]:
     """``p.to_dict()`` with a copy of the text (``output.unshared``)."""
     return {"id": p.id, "article": p.article, "index": p.index, "start": p.start, "end": p.end,
@@ -555,6 +605,13 @@ _SHALLOW = (Article, Match, AlignedSpan, Cluster, Story)
 def _shallow_record(obj: Any) -> Any:
     """``obj.to_dict()`` for the encoder, one level deep where that gives the same JSON."""
     return shallow_record(obj) if type(obj) in _SHALLOW else obj.to_dict()
+
+
+def _cluster_record(c: Cluster) -> dict[str, Any]:
+    """``c.to_dict()`` with a copy of its label (``output.unshared``: clusters live on)."""
+    rec = shallow_record(c)
+    rec["label"] = unshared(rec["label"])
+    return rec
 
 
 def _write_report(out: Path, known: dict[str, Any]) -> None:

@@ -503,32 +503,41 @@ def items_source(run: RunData, with_changed: list[dict[str, Any]] | None = None)
 
 
 def _pair_index(
-    stats: _MatchStats, names: dict[str, str], order: dict[str, int]
-) -> list[dict[str, Any]]:
-    """Every article pair with matches (count, score: cheap), best first.
+    stats: _MatchStats, order: dict[str, int]
+) -> list[tuple[float, str, str, tuple[str, str], int]]:
+    """Every article pair with matches, best first: ``(-score, a, b, key, count)``.
 
-    Kinds and shared facts are added by :func:`_shown_matches`, the highlighted
-    texts by :func:`_pair_detail`, only for the pairs the report shows.
+    ``a`` is the earlier article, ``key`` the pair as ``stats`` has it. Compact
+    (a tuple of shared strings): only the pairs the report shows become dicts
+    (:func:`_pair_dict`), with their kinds and shared facts (:func:`_shown_matches`)
+    and highlighted texts (:func:`_pair_detail`).
     """
-    pairs: list[dict[str, Any]] = []
+    pairs = []
     for (x, y), (count, score) in stats.pairs.items():
         a, b = sorted((x, y), key=lambda i: (order.get(i, 1 << 30), i))  # earlier one first
-        pairs.append(
-            {
-                "a": a,
-                "b": b,
-                "key": (x, y),
-                "id": None,  # the anchor: made for the pairs shown only (build_context)
-                "name_a": names.get(a, a),
-                "name_b": names.get(b, b),
-                "count": count,
-                "kinds": None,  # filled for the pairs shown
-                "score": round(score, 4),
-                "shared_facts": None,
-            }
-        )
-    pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
+        pairs.append((-round(score, 4), a, b, (x, y), count))
+    pairs.sort(key=lambda p: p[:3])
     return pairs
+
+
+def _pair_dict(
+    pair: tuple[float, str, str, tuple[str, str], int], names: dict[str, str], stories: list[int]
+) -> dict[str, Any]:
+    """The dict the templates read for a pair that is shown."""
+    neg_score, a, b, key, count = pair
+    return {
+        "a": a,
+        "b": b,
+        "key": key,
+        "id": anchor("pair", f"{a}|{b}"),
+        "name_a": names.get(a, a),
+        "name_b": names.get(b, b),
+        "count": count,
+        "kinds": None,  # filled by _shown_matches
+        "score": -neg_score,
+        "shared_facts": None,
+        "stories": stories,
+    }
 
 
 @dataclass(slots=True)
@@ -859,30 +868,25 @@ def build_context(
         return rows[i]
 
     # pairs side by side: best score first, at most lim.story_pairs per story when cutting
-    pairs = _pair_index(stats, names, order)
+    pairs = _pair_index(stats, order)
     stories_sorted = sorted(run.stories, key=lambda s: (-len(s.get("articles", [])), s["id"]))
     story_of: dict[str, list[int]] = defaultdict(list)
     for i, st in enumerate(stories_sorted):
         for aid in set(st.get("articles", [])):
             story_of[aid].append(i)
-    in_story: list[list[dict[str, Any]]] = [[] for _ in stories_sorted]
-    for p in pairs:
-        p["stories"] = sorted(set(story_of.get(p["a"], ())) & set(story_of.get(p["b"], ())))
-        for i in p["stories"]:
-            in_story[i].append(p)
     per_story_cap = lim.story_pairs if len(pairs) > lim.pairs else len(pairs)
     per_story: Counter[int] = Counter()
+    n_in_story: Counter[int] = Counter()  # pairs per story, shown or not
     shown_pairs: list[dict[str, Any]] = []
-    for p in pairs:
+    for pair in pairs:
+        in_stories = sorted(set(story_of.get(pair[1], ())) & set(story_of.get(pair[2], ())))
+        n_in_story.update(in_stories)
         if len(shown_pairs) >= lim.pairs:
-            break
-        if any(per_story[i] >= per_story_cap for i in p["stories"]):
             continue
-        per_story.update(p["stories"])
-        shown_pairs.append(p)
-    for p in shown_pairs:
-        p["id"] = anchor("pair", f"{p['a']}|{p['b']}")
-    shown_ids = {p["key"] for p in shown_pairs}
+        if any(per_story[i] >= per_story_cap for i in in_stories):
+            continue
+        per_story.update(in_stories)
+        shown_pairs.append(_pair_dict(pair, names, in_stories))
     graph = run.graph or {"nodes": [], "links": []}
     shown_graph, graph_articles = _subgraph(graph, lim.graph_articles, lim.graph_sources)
     heat_ids = _heatmap_ids(run, stats.involved, lim.heatmap)
@@ -933,8 +937,12 @@ def build_context(
             break
         keep_story.add(i)
     story_order = sorted(keep_story)
+    in_story: dict[int, list[dict[str, Any]]] = defaultdict(list)  # the shown pairs of each
+    for p in shown_pairs:
+        for i in p["stories"]:
+            in_story[i].append(p)
     if len(shown_pairs) < len(pairs):  # cut: the stories with a pair shown come first
-        story_order.sort(key=lambda i: (not any(p["key"] in shown_ids for p in in_story[i]), i))
+        story_order.sort(key=lambda i: (i not in in_story, i))
     stories = []
     for i in story_order:
         st = stories_sorted[i]
@@ -942,7 +950,7 @@ def build_context(
             set(st.get("articles", [])),
             key=lambda x: (x not in art_anchor, order.get(x, 1 << 30), x),
         )
-        story_pairs = [p for p in in_story[i] if p["key"] in shown_ids]
+        story_pairs = in_story.get(i, [])
         stories.append(
             {
                 **st,
@@ -953,7 +961,7 @@ def build_context(
                 ],
                 "more_members": max(0, len(members) - lim.story_members),
                 "pairs": story_pairs,
-                "pairs_cut": _story_cut(len(story_pairs), len(in_story[i])),
+                "pairs_cut": _story_cut(len(story_pairs), n_in_story[i]),
             }
         )
     loose_pairs = [p for p in shown_pairs if not p["stories"]]
