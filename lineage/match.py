@@ -40,7 +40,7 @@ import time
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1340,7 +1340,10 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         heads = [passages[i] for i in np.unique(uid, return_index=True)[1].tolist()]
         pieces = [_fact_pieces(docs, heads[lo:hi])
                   for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
-        store = _FactStore.of_chunks(engine.map(_facts_chunk, pieces))
+        # merged as the chunks come in (this process merges between its own chunks while
+        # the workers take more of them): the merge is no serial step after the map
+        with closing(engine.map_iter(_facts_chunk, pieces)) as chunk_facts:
+            store = _FactStore.of_chunks(chunk_facts)
         del heads, pieces
         fact_list = _FactLists(store, uid)  # copies share their text's facts
         facts = _PassageFacts(passages, fact_list)
