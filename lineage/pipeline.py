@@ -223,14 +223,17 @@ def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Pa
 
 
 def _with_progress(engine: Engine, fn: Callable[[T], R], chunks: Sequence[T], label: str,
-                   progress: Progress[Any]) -> list[R]:  # fmt: skip
-    """``engine.map(fn, chunks)``; ``progress`` moves as each chunk's result comes in.
+                   progress: Progress[Any]) -> Iterator[R]:  # fmt: skip
+    """``engine.map(fn, chunks)``'s results, each as it comes in; ``progress`` moves with them.
 
     One pool serves all chunks: starting workers once per wave of chunks cost
     about 0.1 s a wave at 10k articles (a fork of the whole heap each time).
+    The caller uses each result while the workers go on (this process then
+    takes fewer chunks itself): nothing is left to do serially after the map.
     """
     with closing(engine.map_iter(fn, chunks)) as results:
-        return [next(results) for _ in progress(range(len(chunks)), label)]
+        for _ in progress(range(len(chunks)), label):
+            yield next(results)
 
 
 _Normalized = tuple[str | None, Any, list[Block], Any, str | None, str | None]
