@@ -1,0 +1,83 @@
+"""Cosine blocks: pairs regrouped by locality give the whole-matrix cosines bit for bit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+import lineage.tfidf as tf
+from lineage.engine import LocalEngine
+from lineage.tfidf import PassageScorer
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+_WORDS = dict(ngram_range=(1, 1), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32)
+
+
+def _texts() -> list[str]:
+    """Sorted letter texts first (their rows are sorted in scikit-learn's labels), then seeds."""
+    rng = np.random.default_rng(5)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out = [" ".join(letters)]  # letters first seen in alphabetical order
+    out += [" ".join(sorted(rng.choice(list(letters), size=rng.integers(3, 12)))) for _ in
+            range(120)]  # fmt: skip
+    for path in sorted(SEEDS.glob("*.txt")):
+        sents = [s for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if s]
+        out += [" ".join(sents[k : k + 2]) for k in range(max(1, len(sents) - 1))]
+    return out
+
+
+def _reference(texts: list[str]) -> sp.csr_matrix:
+    words = TfidfVectorizer(**_WORDS).fit_transform(texts)  # type: ignore[arg-type]
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                            dtype=np.float32).fit_transform(texts)  # fmt: skip
+    return (sp.hstack([words, chars]).tocsr() * np.float32(np.sqrt(0.5))).tocsr()
+
+
+def _reference_cosine(m: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
+    """The old whole-matrix computation: chunks of ``_PAIR_CHUNK`` pairs in the caller's order."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    for lo in range(0, len(pairs), tf._PAIR_CHUNK):
+        a, b = pairs[lo : lo + tf._PAIR_CHUNK, 0], pairs[lo : lo + tf._PAIR_CHUNK, 1]
+        out[lo : lo + len(a)] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
+    return np.clip(out, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("engine", [None, LocalEngine(2)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_regrouped_blocks_equal_whole_matrix(
+    engine: LocalEngine | None, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tf, "_PAIR_CHUNK", 16)
+    monkeypatch.setattr(tf, "_FREE_PAIRS", 5)
+    monkeypatch.setattr(tf, "_BLOCK_ROWS", 30)
+    monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
+    texts = _texts()
+    rng = np.random.default_rng(seed)
+    n_letters = 121
+    # chunks of letter pairs only (may be summed forward), mixed chunks, and a short last chunk
+    letter = rng.integers(0, n_letters, size=(16 * 6, 2))
+    mixed = rng.integers(0, len(texts), size=(16 * 20, 2))
+    pairs = np.vstack([letter[:48], mixed, letter[48:], rng.integers(0, n_letters, size=(9, 2))])
+    scorer = PassageScorer(ngram_range=(1, 1), engine=engine).fit(texts)
+    blocks = scorer._blocks(scorer.text_ids_[pairs])
+    assert {check for _, check in blocks} == {True, False}  # both kinds of block
+    assert np.array_equal(np.sort(np.concatenate([at for at, _ in blocks])), np.arange(len(pairs)))
+    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(_reference(texts), pairs))
+
+
+def test_locality_order_keeps_blocks_small() -> None:
+    # pairs along a path, shuffled: in locality order a run of pairs needs few passages
+    rng = np.random.default_rng(3)
+    n = 2000
+    path = rng.permutation(n)
+    arr = np.stack([path[:-1], path[1:]], axis=1)[rng.permutation(n - 1)]
+    order = tf._locality_order(arr, n)
+    assert np.array_equal(np.sort(order), np.arange(n - 1))  # a permutation of the pairs
+    ordered = arr[order]
+    runs = [len(np.unique(ordered[lo : lo + 100])) for lo in range(0, n - 1, 100)]
+    assert max(runs) <= 110  # vs ~190 distinct passages per 100 pairs in random order
