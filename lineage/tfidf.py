@@ -88,7 +88,8 @@ _TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: 
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
 _FREE_PAIRS = 2048  # pairs per product where no chunk can be summed forward (smaller copies)
 _COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
-_ROW_CHUNK = 25_000  # passages whose character rows are built in one step
+_ROW_CHUNK = 50_000  # passages whose character rows are built in one step (a whole block)
+_SORT_ROWS = 2048  # rows whose character counts are sorted and weighted at once (~8 MB)
 _BLOCK_ROWS = 50_000  # distinct passages whose vectors one cosine task builds (~0.25 GB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
 _HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
@@ -412,30 +413,32 @@ def _keep_columns(m: Any, new_col: np.ndarray, n_cols: int) -> sp.csr_matrix:
 
 
 def _sort_rows(m: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of an int count matrix with every row sorted by column.
+    """Sorts every row of an int count matrix by column, in place; its indices and values.
 
-    One numpy sort of (row, column, count) packed into int64 keys; scipy's
-    per-row sort is the fallback when they do not fit.
+    Per block of ``_SORT_ROWS`` rows, one numpy sort of (row, column, count)
+    packed into int64 keys, written back over the block: the temporaries are a
+    block's (~8 MB), where keys for a whole 25,000-row chunk held twice its
+    counts. scipy's per-row sort is the fallback when they do not fit.
     """
-    n_rows, n_cols = m.shape
-    if n_rows < 2**21 and n_cols < 2**22 and (m.nnz == 0 or int(m.data.max()) < 2**20):
-        # in place and through casting ``out=``: each whole-length temporary (~100 MB a
-        # 25,000-row chunk) costs as much as the sort's own passes
-        key = np.repeat(np.arange(n_rows, dtype=np.int64) << 42, np.diff(m.indptr))
-        part = m.indices.astype(np.int64)
-        part <<= 20
-        key |= part
-        np.copyto(part, m.data)
-        key |= part
-        del part
-        key.sort()
-        values = np.empty(len(key), dtype=np.int32)
-        np.bitwise_and(key, 2**20 - 1, out=values, casting="unsafe")
-        key >>= 20
-        labels = np.empty(len(key), dtype=np.int32)
-        np.bitwise_and(key, 2**22 - 1, out=labels, casting="unsafe")
-        return labels, values
-    m.sort_indices()  # pragma: no cover - huge blocks or counts
+    n_cols = m.shape[1]
+    if n_cols < 2**22 and (m.nnz == 0 or int(m.data.max()) < 2**20):
+        indptr, indices, data = m.indptr, m.indices, m.data
+        for lo, hi in chunked(m.shape[0], _SORT_ROWS):
+            at, to = indptr[lo], indptr[hi]
+            key = np.repeat(np.arange(hi - lo, dtype=np.int64) << 42, np.diff(indptr[lo : hi + 1]))
+            part = indices[at:to].astype(np.int64)
+            part <<= 20
+            key |= part
+            np.copyto(part, data[at:to])
+            key |= part
+            del part
+            key.sort()
+            np.bitwise_and(key, 2**20 - 1, out=data[at:to], casting="unsafe")
+            key >>= 20
+            np.bitwise_and(key, 2**22 - 1, out=indices[at:to], casting="unsafe")
+        m.has_sorted_indices = True
+        return indices, data
+    m.sort_indices()  # pragma: no cover - huge counts
     return m.indices, m.data  # pragma: no cover
 
 
@@ -777,21 +780,24 @@ class _Chars:
 
         Values equal ``fs_rows``'s: the same float32 operations on every entry,
         and each norm summed in first-seen order (the reverse of this one).
+        Built over the product's own arrays, a block of ``_SORT_ROWS`` rows at a
+        time (each value replaces its count), so the rows' only transients are
+        a block's.
         """
-        counts = self.doc_words[which] @ self.rev_grams
+        counts = self.doc_words[which] @ self.rev_grams  # int32 counts: exact in any order
         indptr, shape = counts.indptr, counts.shape
         labels, values = _sort_rows(counts)
-        del counts  # each whole-length array goes once used: they are a cosine block's transient
-        data = _sublinear_tf(values)
-        del values
-        data *= self.rev_idf[labels]
-        nnz = len(data)
-        back = sp.csr_matrix((np.ascontiguousarray(data[::-1]), np.ascontiguousarray(labels[::-1]),
-                              nnz - indptr[::-1]), shape=shape)  # fmt: skip
-        del data
-        normalize(back, norm="l2", copy=False)
-        data = back.data[::-1] * _SCALE
-        del back
+        del counts
+        data = values.view(np.float32)
+        for lo, hi in chunked(shape[0], _SORT_ROWS):
+            at, to = int(indptr[lo]), int(indptr[hi])
+            block = _sublinear_tf(values[at:to])
+            block *= self.rev_idf[labels[at:to]]
+            rev = (np.ascontiguousarray(block[::-1]), np.ascontiguousarray(labels[at:to][::-1]),
+                   to - indptr[lo : hi + 1][::-1])  # fmt: skip
+            back = sp.csr_matrix(rev, shape=(hi - lo, shape[1]))
+            normalize(back, norm="l2", copy=False)
+            np.multiply(back.data[::-1], _SCALE, out=data[at:to])
         return sp.csr_matrix((data, labels, indptr), shape=shape)
 
     def rows(self, which: np.ndarray) -> sp.csr_matrix:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import lineage.tfidf as tf
@@ -56,6 +58,7 @@ def test_regrouped_blocks_equal_whole_matrix(
     monkeypatch.setattr(tf, "_FREE_PAIRS", 5)
     monkeypatch.setattr(tf, "_BLOCK_ROWS", 30)
     monkeypatch.setattr(tf, "_ROW_CHUNK", 7)
+    monkeypatch.setattr(tf, "_SORT_ROWS", 3)
     texts = _texts()
     rng = np.random.default_rng(seed)
     n_letters = 121
@@ -81,3 +84,26 @@ def test_locality_order_keeps_blocks_small() -> None:
     ordered = arr[order]
     runs = [len(np.unique(ordered[lo : lo + 100])) for lo in range(0, n - 1, 100)]
     assert max(runs) <= 110  # vs ~190 distinct passages per 100 pairs in random order
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 60), st.integers(1, 7))
+def test_sort_rows_in_place_per_block(seed: int, n_rows: int, n_cols: int, block: int) -> None:
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(0, 4, (n_rows, n_cols)) * (rng.random((n_rows, n_cols)) < 0.4)
+    m = sp.csr_matrix(dense.astype(np.int32))
+    order = [rng.permutation(np.arange(a, b)) for a, b in zip(m.indptr, m.indptr[1:], strict=False)]
+    if m.nnz:  # rows shuffled: unsorted, as a sparse product leaves them
+        shuffled = np.concatenate(order)
+        m = sp.csr_matrix((m.data[shuffled], m.indices[shuffled], m.indptr), shape=m.shape)
+    m.has_sorted_indices = False
+    want = m.copy()
+    want.sort_indices()
+    tf._SORT_ROWS, old = block, tf._SORT_ROWS
+    try:
+        labels, values = tf._sort_rows(m)
+    finally:
+        tf._SORT_ROWS = old
+    assert labels is m.indices and values is m.data  # in place
+    assert np.array_equal(labels, want.indices) and np.array_equal(values, want.data)
+    assert labels.dtype == np.int32 and values.dtype == np.int32
