@@ -34,6 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
 R_co = TypeVar("R_co", covariant=True)
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class Engine(Protocol):
@@ -164,6 +165,105 @@ class _Forked:
         """Stop the process (a no-op once the result is in)."""
         self._pool.terminate()
         self._pool.join()
+
+
+class Fed(Protocol[T_contra, R_co]):
+    """A process started early and fed its input later (``early_process``)."""
+
+    def put(self, item: T_contra) -> None:
+        """Send one item (pickled by a background thread: this returns at once)."""
+        ...
+
+    def result(self) -> R_co:
+        """No more items: wait for the consumer's return value (its exception, if it raised)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the process if it still runs."""
+        ...
+
+
+def _serve(consume: Callable[[Iterator[Any]], Any], items: Any, out: Any, niceness: int) -> None:
+    """In the early process: consume the items until the end mark, send back the result."""
+    _lower_priority(niceness)
+
+    def stream() -> Iterator[Any]:
+        while (item := items.get()) is not None:
+            yield item
+
+    try:
+        reply: tuple[bool, Any] = (True, consume(stream()))
+    except BaseException as exc:  # handed to the parent, raised there
+        reply = (False, exc)
+    try:
+        out.send(reply)
+    except Exception as exc:  # an unpicklable result or exception
+        out.send((False, RuntimeError(f"early process: cannot send its result back: {exc!r}")))
+    out.close()
+
+
+class _Early:
+    """A process forked while this one is small, sent its input by pickle (``early_process``)."""
+
+    def __init__(self, consume: Callable[[Iterator[Any]], Any], niceness: int = 0) -> None:
+        ctx = mp.get_context("fork")
+        self._items = ctx.Queue()  # put() returns at once: a feeder thread pickles and sends
+        self._reply, child_end = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_serve, args=(consume, self._items, child_end, niceness),
+                                 daemon=True)  # fmt: skip
+        self._proc.start()
+        child_end.close()
+        self._done = False
+
+    def put(self, item: Any) -> None:
+        self._items.put(item)
+
+    def result(self) -> Any:
+        try:
+            self._items.put(None)  # the end mark
+            while not self._reply.poll(0.2) and self._proc.is_alive():
+                pass
+            try:
+                ok, value = self._reply.recv()
+            except EOFError:  # it ended (killed, or exited) without a word
+                self._proc.join()
+                raise RuntimeError(
+                    f"the early process ended with code {self._proc.exitcode}"
+                    " before sending its result"
+                ) from None
+        finally:
+            self.close()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the process (a no-op once the result is in)."""
+        if self._done:
+            return
+        self._done = True
+        self._items.cancel_join_thread()  # items still queued for a stopped process are dropped
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+        self._items.close()
+        self._reply.close()
+
+
+def early_process(consume: Callable[[Iterator[T]], R], niceness: int = 0) -> Fed[T, R] | None:
+    """Start ``consume`` in a process now, to be fed items later; ``None`` without ``fork``.
+
+    Why not fork later, when the input is ready (``LocalEngine.alongside``)?
+    Forking copies nothing at once, but every memory page that either process
+    writes afterwards is copied (CPython writes reference counts whenever an
+    object is read), so a long-lived process forked beside a large heap comes to
+    hold a copy of much of it (100k articles: ~0.7 GB for attribution). Forked
+    before the heap grows, it holds only what it is sent, one item at a time.
+    ``niceness`` as for ``alongside``.
+    """
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux/macOS
+        return None
+    return _Early(consume, niceness)
 
 
 class LocalEngine:

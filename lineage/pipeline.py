@@ -24,7 +24,16 @@ from typing import IO, Any, TypeVar
 
 from lineage import __version__
 from lineage.config import Settings
-from lineage.engine import Engine, LocalEngine, Pending, chunked, gc_paused, make_engine
+from lineage.engine import (
+    Engine,
+    Fed,
+    LocalEngine,
+    Pending,
+    chunked,
+    early_process,
+    gc_paused,
+    make_engine,
+)
 from lineage.errors import EmptyCorpusError
 from lineage.ingest import IngestResult, detect_languages, read_articles
 from lineage.match import find_matches, match_timings
@@ -201,13 +210,37 @@ def _attribution_chunk(task: tuple[list[Document], tuple[str, ...]]) -> list[dic
     return out
 
 
-def _timed_attributions(docs: dict[str, Document], settings: Settings
-                        ) -> tuple[list[dict[str, Any]], float]:  # fmt: skip
-    """``attribution_records`` in this process, with its duration (run alongside the scan)."""
-    start = time.perf_counter()
+_LeanDocument = tuple[str, str, Any, list[Block], Any]
+"""What attribution reads of a document: id, clean text, offset map, blocks, sentences."""
+
+
+def _feed_documents(feed: Fed[list[_LeanDocument], Any], docs: dict[str, Document]) -> None:
+    """Send the documents to the attribution process in ``attribution_records``'s chunks."""
+    ids = sorted(docs)
+    for lo, hi in chunked(len(ids), ARTICLES_PER_CHUNK):
+        feed.put([(d.article.id, d.clean, d.offsets, d.blocks, sentence_spans(d))
+                  for d in map(docs.__getitem__, ids[lo:hi])])  # fmt: skip
+
+
+def _fed_attributions(settings: Settings, chunks: Iterable[list[_LeanDocument]]
+                      ) -> tuple[list[dict[str, Any]], float]:  # fmt: skip
+    """``attribution_records`` of the fed documents, and the seconds spent on them.
+
+    Runs in the process ``early_process`` started (documents come as sent).
+    The article stands in with its id and clean text: attribution reads no more.
+    """
+    key = tuple(str(f) for f in settings.sources_files)
+    records: list[dict[str, Any]] = []
+    seconds = 0.0
     with gc_paused():
-        records = attribution_records(docs, settings)
-    return records, round(time.perf_counter() - start, 4)
+        for chunk in chunks:
+            start = time.perf_counter()
+            docs = [Document(article=Article(id=aid, text=clean), clean=clean, offsets=offsets,
+                             blocks=blocks, sentences=sents)
+                    for aid, clean, offsets, blocks, sents in chunk]  # fmt: skip
+            records.extend(_attribution_chunk((docs, key)))
+            seconds += time.perf_counter() - start
+    return records, round(seconds, 4)
 
 
 def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Passage],
@@ -355,26 +388,27 @@ def scan(
 def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
           progress: Progress[Any], on_stage: StageCallback | None) -> RunResult:  # fmt: skip
     timings: dict[str, float] = _Timings(on_stage)
-    with _timed(timings, "ingest"):
-        ingested = ingest(inputs, s, stdin, detect_language=False)  # normalize's workers do it
-    if not ingested.articles:
-        reasons = "; ".join(str(r) for r in ingested.rejected[:3])
-        raise EmptyCorpusError(
-            "no usable article in the inputs" + (f" ({reasons})" if reasons else "")
-        )
-    articles = sorted(ingested.articles, key=lambda a: a.id)
-    engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) per scan
-    pending: Pending[tuple[list[dict[str, Any]], float]] | None = None
-    cleanup: list[Callable[[], None]] = []
+    # attribution needs only the documents: with workers it runs in a process of its own
+    # while segment, match and cluster use the engine's. That process is forked now,
+    # while this one is small, and sent the documents (see ``early_process``)
+    fed = (early_process(functools.partial(_fed_attributions, s), niceness=ATTRIBUTION_NICENESS)
+           if s.engine == "local" and s.workers > 1 else None)  # fmt: skip
+    cleanup: list[Callable[[], None]] = [fed.close] if fed is not None else []
+    engine: Engine | None = None
     try:
+        with _timed(timings, "ingest"):
+            ingested = ingest(inputs, s, stdin, detect_language=False)  # normalize's workers do it
+        if not ingested.articles:
+            reasons = "; ".join(str(r) for r in ingested.rejected[:3])
+            raise EmptyCorpusError(
+                "no usable article in the inputs" + (f" ({reasons})" if reasons else "")
+            )
+        articles = sorted(ingested.articles, key=lambda a: a.id)
+        engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) a scan
         with _timed(timings, "normalize"):
             docs = normalized(articles, engine, progress, languages=s.languages)
-        if isinstance(engine, LocalEngine) and engine.workers > 1:
-            # attribution needs only the documents: it runs in its own process
-            # while segment, match and cluster use the engine's workers
-            pending = engine.alongside(functools.partial(_timed_attributions, docs, s),
-                                       niceness=ATTRIBUTION_NICENESS)  # fmt: skip
-            cleanup.append(pending.close)
+        if fed is not None:
+            _feed_documents(fed, docs)
         with _timed(timings, "segment"):
             passages = segmented(docs, s, engine, progress)
         with _timed(timings, "match"):
@@ -384,10 +418,10 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         # facts (100k articles: ~0.7 GB and more) are let go after clustering
         matches, match_counts = matched.matches, matched.counts
         with _timed(timings, "attribution"):
-            if pending is None:
+            if fed is None:
                 attributions = attribution_records(docs, s, progress, engine)
             else:  # the figure is the wait; the stage's own time is "attribution.alongside"
-                attributions, timings["attribution.alongside"] = pending.result()
+                attributions, timings["attribution.alongside"] = fed.result()
         graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
         graphing: Pending[tuple[dict[str, Any], list[dict[str, Any]], float]] | None = None
         if isinstance(engine, LocalEngine) and engine.workers > 1 and _forks(s, passages):
@@ -412,7 +446,8 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
     finally:
         for close in cleanup:
             close()
-        getattr(engine, "close", lambda: None)()
+        if engine is not None:
+            getattr(engine, "close", lambda: None)()
     result = RunResult(
         settings=s,
         articles=articles,

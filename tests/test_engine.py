@@ -163,3 +163,69 @@ def test_alongside_runs_at_the_asked_lower_priority() -> None:
     assert os.nice(0) == before
     # one worker: nothing runs early, and this process is not reniced
     assert LocalEngine(1).alongside(functools.partial(os.nice, 0), niceness=3).result() == before
+
+
+def _total(items) -> int:
+    return sum(sum(chunk) for chunk in items)
+
+
+def _fail_on_three(items) -> int:
+    for chunk in items:
+        if 3 in chunk:
+            raise ValueError("three")
+    return 0
+
+
+def _die(items) -> int:
+    import os
+
+    os._exit(7)
+
+
+def test_early_process_consumes_what_it_is_fed() -> None:
+    from lineage.engine import early_process
+
+    fed = early_process(_total)
+    assert fed is not None
+    for chunk in ([1, 2], [3], [], [4, 5, 6]):
+        fed.put(chunk)
+    assert fed.result() == 21
+    fed.close()  # a no-op once the result is in
+
+
+def test_early_process_hands_back_its_exception_or_death() -> None:
+    from lineage.engine import early_process
+
+    fed = early_process(_fail_on_three)
+    assert fed is not None
+    fed.put([1, 2])
+    fed.put([3])
+    with pytest.raises(ValueError, match="three"):
+        fed.result()
+    dead = early_process(_die)
+    assert dead is not None
+    with pytest.raises(RuntimeError, match="ended with code 7"):
+        dead.result()
+
+
+def test_early_process_closed_before_its_result_stops() -> None:
+    from lineage.engine import early_process
+
+    fed = early_process(_total)
+    assert fed is not None
+    fed.put([1])
+    fed.close()
+    assert not fed._proc.is_alive()  # type: ignore[attr-defined]
+
+
+def test_scan_with_workers_on_an_empty_batch_leaves_no_process(tmp_path) -> None:
+    import multiprocessing as mp
+
+    from lineage.config import Settings
+    from lineage.errors import EmptyCorpusError
+    from lineage.pipeline import scan
+
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(EmptyCorpusError):
+        scan([tmp_path], Settings(workers=2))
+    assert not [p for p in mp.active_children() if p.is_alive()]
