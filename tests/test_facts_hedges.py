@@ -38,7 +38,7 @@ def _texts(draw: st.DrawFn) -> str:
     return "".join(draw(_GAPS) + w for w in words) + draw(_GAPS)
 
 
-@settings(max_examples=800)
+@settings(max_examples=800, deadline=None)
 @given(st.one_of(_texts(), st.text(max_size=60)))
 def test_hedges_equal_the_word_joining_reference(text: str) -> None:
     assert facts.hedges(text) == _reference(text)

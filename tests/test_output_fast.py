@@ -45,7 +45,7 @@ def _reference_pretty(obj: Any) -> str:
 
 
 @given(JSONISH)
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 def test_dumps_bytes_equals_dumps(obj: Any) -> None:
     assert dumps_bytes(obj) == dumps(obj).encode("utf-8")
 
@@ -82,7 +82,7 @@ def test_dumps_bytes_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @given(st.dictionaries(st.text(max_size=4), JSONISH, max_size=4))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_pretty_equals_the_reference(obj: dict[str, Any]) -> None:
     assert pretty(obj) == _reference_pretty(obj)
 

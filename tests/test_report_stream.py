@@ -31,7 +31,7 @@ VALUES = st.recursive(
 
 
 @given(st.dictionaries(st.text(max_size=5), VALUES, max_size=5))
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_pretty_file_read_line_by_line_equals_json_loads(
     tmp_path_factory: Any, obj: dict[str, Any]
 ) -> None:
