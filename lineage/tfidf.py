@@ -84,9 +84,11 @@ _CHAR_RANGE = (3, 5)
 _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per rare-term candidate chunk
 _GRAM_DF_ROWS = 5000  # passages whose character n-gram counts one chunk builds (~25 MB)
+_GRAM_DF_TASKS = 4  # character df tasks per worker (each returns one array of all n-grams)
 _TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: ~32 MB)
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
 _FREE_PAIRS = 2048  # pairs per product where no chunk can be summed forward (smaller copies)
+_SLICE = _TEXT_CHUNK * 128  # elements per slice of a whole-length array (bounded temporaries)
 _COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
 _ROW_CHUNK = 50_000  # passages whose character rows are built in one step (a whole block)
 _SORT_ROWS = 2048  # rows whose character counts are sorted and weighted at once (~8 MB)
@@ -124,7 +126,7 @@ def _char_classes(cp: np.ndarray) -> np.ndarray:
 
 
 def _first_seen(
-    cols: Sequence[np.ndarray], bound: int | None = None, *, consume: bool = False
+    cols: list[np.ndarray], bound: int | None = None, *, consume: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct keys (rows of ``cols``, most significant first), numbered in first-seen order.
 
@@ -133,7 +135,11 @@ def _first_seen(
     rank in sorted order. With one column of 64-bit keys in ``[0, bound)``, key
     and position are packed into one integer and sorted (several times faster
     than an argsort); ``consume`` packs them in the caller's array (its keys
-    are lost), which saves a copy of the largest array.
+    are lost), which saves a copy of the largest array, and takes it out of
+    ``cols`` so that it is freed once sorted if the caller holds it no more
+    (``_first_seen([keys], ...)`` after ``del keys``). Beside the sort, only
+    the sorted order (one int32 per key), one flag per key and the result are
+    held: the numbers are given out per slice of the sorted keys.
     """
     n = len(cols[0])
     count_type = np.int32 if n < 2**31 else np.int64
@@ -142,14 +148,14 @@ def _first_seen(
         return empty.astype(count_type), empty, empty
     pos_bits = max(1, int(n - 1).bit_length())
     if len(cols) == 1 and bound is not None and int(bound - 1).bit_length() + pos_bits <= 63:
-        key = cols[0]
+        key = cols.pop() if consume else cols[0]
         if consume and key.dtype in (np.int64, np.uint64):
             packed = key.view(np.int64)
             packed <<= pos_bits
         else:
             packed = key.astype(np.int64) << pos_bits
         del key
-        for lo, hi in chunked(n, _TEXT_CHUNK * 128):  # no whole-length temporary
+        for lo, hi in chunked(n, _SLICE):  # no whole-length temporary
             packed[lo:hi] |= np.arange(lo, hi, dtype=np.int64)
         packed.sort()
         order = np.empty(n, dtype=count_type)
@@ -158,7 +164,7 @@ def _first_seen(
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(packed[1:], packed[:-1], out=new[1:])
-        del packed  # the largest temporaries go before the ids are built
+        del packed  # the largest temporary goes before the ids are built
         starts = np.flatnonzero(new)
         first = order[starts]  # a key's occurrences are sorted by position
     else:
@@ -170,17 +176,18 @@ def _first_seen(
             new[1:] |= s[1:] != s[:-1]
         starts = np.flatnonzero(new)
         first = np.minimum.reduceat(order, starts)
-    del new
-    is_first = np.zeros(n, dtype=bool)
-    is_first[first] = True
-    number: np.ndarray = np.cumsum(is_first, dtype=count_type)
-    number -= 1
-    number = number[first]  # first-seen number, sorted keys
-    by_first = np.empty(len(starts), dtype=np.int64)
-    by_first[number] = np.arange(len(starts))
+    del starts
+    by_first = np.argsort(first)  # first occurrences are distinct: sorted keys by first-seen
+    number = np.empty(len(first), dtype=count_type)  # first-seen number of each sorted key
+    number[by_first] = np.arange(len(first), dtype=count_type)
     ids = np.empty(n, dtype=count_type)
-    ids[order] = np.repeat(number, np.diff(np.append(starts, n)))
-    return ids, np.flatnonzero(is_first), by_first
+    seen = 0
+    for lo, hi in chunked(n, _SLICE):  # sorted position -> its key's rank -> number
+        rank = np.cumsum(new[lo:hi], dtype=np.int64)
+        rank += seen - 1
+        seen = int(rank[-1]) + 1
+        ids[order[lo:hi]] = number[rank]
+    return ids, first[by_first].astype(np.int64), by_first
 
 
 def _intern(items: list[str]) -> tuple[list[str], np.ndarray]:
@@ -336,9 +343,14 @@ class _Span:
         return _Span, (self.texts(), np.arange(self.hi - self.lo), 0, self.hi - self.lo)
 
 
-def _tokenize_span(span: _Span) -> tuple[_Tokens, _Tokens]:
-    """``_tokenize_chunk`` of a span's texts."""
-    return _tokenize_chunk(span.texts())
+def _tokenize_span(span: _Span) -> list[_Tokens]:
+    """``_tokenize_chunk`` of a span's texts, in a list that ``fit`` empties once merged.
+
+    A local engine keeps each finished task's result until the whole map is
+    done: emptied, the tokens go as soon as they are merged (at 100,000 articles
+    the workers' half of them was ~0.3 GB held to the end of tokenizing).
+    """
+    return list(_tokenize_chunk(span.texts()))
 
 
 def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
@@ -392,7 +404,8 @@ def _tfidf(counts: Any, idf: np.ndarray) -> sp.csr_matrix:
     )
     np.log(x.data, x.data)
     x.data += 1.0
-    x.data *= idf[x.indices]
+    for lo, hi in chunked(x.nnz, _SLICE):  # no whole-length gather
+        x.data[lo:hi] *= idf[x.indices[lo:hi]]
     return normalize(x, norm="l2", copy=False)
 
 
@@ -470,107 +483,184 @@ def _word_counts(toks: _Tokens, ngram_range: tuple[int, int]) -> tuple[sp.csr_ma
     Since tokens are ``\\w+`` (every character sorts after the joining
     space), the alphabetical order of ``"a b"`` strings is the order of
     token-rank tuples, a shorter tuple first, so no n-gram string is built.
+
+    Memory: one id per token position and n (``-1``: no n-gram starts there)
+    and the counts are what is held; every whole-length temporary is built
+    in place or in slices (at 100,000 articles the old arrays, positions and
+    rows of every occurrence, were ~2 GB at this function's peak).
     """
     tokens, tok_ids, lengths = toks
     n_docs, n_tok, vocab = len(lengths), len(tok_ids), len(tokens)
-    idx = np.int32 if n_tok < 2**31 else np.int64  # positions, rows, n-gram ids (half the memory)
-    row = np.repeat(np.arange(n_docs, dtype=idx), lengths)
     min_n, max_n = ngram_range
-    ids = tok_ids  # id of the current n-gram starting at each position (-1: none)
-    occ: list[tuple[np.ndarray | None, np.ndarray]] = []  # per n: starts (None: all), ids
-    firsts: list[np.ndarray] = []  # per n: start of every n-gram's first occurrence
+    # positions, n-gram ids, feature numbers: int32 where they fit (half the memory)
+    idx = np.int32 if n_tok * max(1, max_n - min_n + 1) < 2**31 else np.int64
+    tok_at = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=tok_at[1:])
+    ids = tok_ids  # id of the (n-1)-gram starting at each position (-1: none)
+    grams: list[np.ndarray] = []  # per n in range: id of the n-gram at each position, or -1
+    firsts: list[np.ndarray] = []  # per n in range: start of every n-gram's first occurrence
     n_prev = vocab  # distinct (n-1)-grams
     for n in range(1, max_n + 1):
-        start: np.ndarray | None
         if n == 1:  # token ids are numbered in first-seen order already
-            start, gram = None, tok_ids
-            first = np.flatnonzero(np.diff(np.maximum.accumulate(tok_ids), prepend=-1) > 0)
-            f_start = first
+            gram, first = tok_ids, _first_positions(tok_ids)
         else:
-            start = np.flatnonzero(ids[: max(0, n_tok - n + 1)] >= 0).astype(idx)
-            start = start[row[start] == row[start + n - 1]]  # n-grams never cross documents
-            keys = ids[start].astype(np.int64) * vocab + tok_ids[start + n - 1]
-            gram, first, _ = _first_seen([keys], bound=n_prev * vocab, consume=True)
-            del keys
-            if n < max_n:
-                ids = np.full(n_tok, -1, dtype=np.int64)
-                ids[start] = gram
-            gram = gram.astype(idx, copy=False)
-            f_start = start[first]
+            start = _gram_starts(ids, tok_at, n, idx)
+            keys = ids[start].astype(np.int64)
+            keys *= vocab
+            keys += tok_ids[start + (n - 1)]
+            cols = [keys]
+            del keys  # ``_first_seen`` frees it once sorted
+            local, first, _ = _first_seen(cols, bound=n_prev * vocab, consume=True)
+            del _
+            first = start[first]
+            gram = np.full(n_tok, -1, dtype=idx)
+            gram[start] = local
+            del start, local
         n_prev = len(first)
         if n >= min_n:
-            occ.append((start, gram))
-            firsts.append(f_start)
-    del ids
-    f_start = np.concatenate(firsts).astype(np.int64)
-    if len(f_start) == 0:
+            grams.append(gram)
+            firsts.append(first)
+        ids = gram
+    del ids, gram
+    n_feat = sum(len(f) for f in firsts)
+    if n_feat == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    f_n = np.repeat(np.arange(min_n, max_n + 1), [len(f) for f in firsts])
-    # scikit-learn's scan order: document, then n, then position (sorted runs: a merge)
-    width = int(lengths.max(initial=0)) + 1
-    f_row = row[f_start].astype(np.int64)
-    pos = f_start - (np.cumsum(lengths) - lengths)[f_row]
-    scan = (f_row * (max_n - min_n + 1) + f_n - min_n) * width + pos
-    del f_row, pos
-    by_scan = np.argsort(scan, kind="stable")
-    del scan
-    n_feat = len(f_start)
-    number = np.empty(n_feat, dtype=idx)
-    number[by_scan] = np.arange(n_feat, dtype=idx)
     offsets = np.cumsum([0] + [len(f) for f in firsts]).tolist()
-    counts = _gram_counts(occ, offsets, number, row, lengths, n_feat)
-    del occ, row, number
+    # scikit-learn's scan order: document, then n, then position in the document
+    width = int(lengths.max(initial=0)) + 1
+    scan = np.empty(n_feat, dtype=np.int64)
+    for k, first in enumerate(firsts):
+        row = np.searchsorted(tok_at, first, side="right") - 1
+        key = scan[offsets[k] : offsets[k + 1]]
+        np.multiply(row, max_n - min_n + 1, out=key)
+        key += k
+        key *= width
+        key += first
+        key -= tok_at[row]
+        del row, key
+    number = _ranks(scan, n_docs * (max_n - min_n + 1) * width, idx)  # column of each n-gram
+    del scan
     # alphabetical labels: token-rank tuples, padded with 0 (a shorter tuple sorts first)
     rank = np.empty(vocab, dtype=np.int64)
     rank[sorted(range(vocab), key=tokens.__getitem__)] = np.arange(1, vocab + 1)
-    start_of, n_of = f_start[by_scan], f_n[by_scan]  # features in first-seen order
-    keys_k = [np.where(n_of > k, rank[tok_ids[np.minimum(start_of + k, n_tok - 1)]], 0)
-              for k in range(max_n)]  # fmt: skip
+    alpha: np.ndarray
     if (vocab + 1) ** max_n < 2**63:  # one integer per tuple, same order
         packed = np.zeros(n_feat, dtype=np.int64)
-        for key in keys_k:
-            packed = packed * (vocab + 1) + key
-        alpha_order = np.argsort(packed)
+        for k, first in enumerate(firsts):
+            key = packed[offsets[k] : offsets[k + 1]]
+            for j in range(max_n):
+                key *= vocab + 1
+                if j < min_n + k:
+                    key += rank[tok_ids[first + j]]
+            del key
+        alpha = _ranks(packed, (vocab + 1) ** max_n, idx)
+        del packed
     else:  # pragma: no cover - long n-grams over a huge vocabulary
-        alpha_order = np.lexsort(keys_k[::-1])
-    labels = np.empty(n_feat, dtype=np.int64)
-    labels[alpha_order] = np.arange(n_feat)
+        cols = []
+        for j in range(max_n):
+            col = np.zeros(n_feat, dtype=np.int64)
+            for k, first in enumerate(firsts):
+                if j < min_n + k:
+                    col[offsets[k] : offsets[k + 1]] = rank[tok_ids[first + j]]
+            cols.append(col)
+        alpha = np.empty(n_feat, dtype=idx)
+        alpha[np.lexsort(cols[::-1])] = np.arange(n_feat, dtype=idx)
+        del cols
+    del rank, firsts
+    labels = np.empty(n_feat, dtype=idx)
+    labels[number] = alpha  # by column
+    del alpha
+    counts = _gram_counts(grams, offsets, number, lengths, n_feat)
     return counts, labels
 
 
-def _gram_counts(occ: list[tuple[np.ndarray | None, np.ndarray]], offsets: list[int],
-                 number: np.ndarray | None, row: np.ndarray, lengths: np.ndarray,
-                 n_feat: int) -> sp.csr_matrix:  # fmt: skip
-    """``_counts`` of every n-gram occurrence (row, feature number), built per block of rows.
+def _first_positions(ids: np.ndarray) -> np.ndarray:
+    """Position of each id's first occurrence, for ids numbered in first-seen order.
 
-    ``occ`` holds per n the start of every occurrence (``None``: every token)
-    and its n-gram id; ``number[id + offsets[n]]`` is its feature (``None``: the id).
+    Where the running maximum grows; computed per slice (no whole-length temporary).
+    """
+    out: list[np.ndarray] = []
+    top = -1
+    for lo, hi in chunked(len(ids), _SLICE):
+        run = np.maximum.accumulate(ids[lo:hi])
+        np.maximum(run, top, out=run)
+        grows = np.empty(len(run), dtype=bool)
+        grows[0] = run[0] > top
+        np.greater(run[1:], run[:-1], out=grows[1:])
+        out.append(np.flatnonzero(grows) + lo)
+        top = int(run[-1])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
-    Occurrences lie in their row's token range, so a block's keys are slices
-    of ``occ``; one int64 key per occurrence of the whole batch (and its sort
-    temporaries) was the largest transient of ``fit`` (~2 GB at 100,000 articles).
+
+def _gram_starts(ids: np.ndarray, tok_at: np.ndarray, n: int, idx: type) -> np.ndarray:
+    """Positions (``idx``) where an n-gram starts: its (n-1)-gram does and its end is in the text.
+
+    The (n-1)-gram at ``p`` lies in one text, so the n-gram does unless
+    ``p + n - 2`` is its text's last token.
+    """
+    m = max(0, len(ids) - n + 1)
+    ok = ids[:m] >= 0
+    cut = tok_at[1:] - (n - 1)  # p + n - 2 == a text's last token
+    ok[cut[(cut >= 0) & (cut < m)]] = False
+    out: np.ndarray = np.empty(int(np.count_nonzero(ok)), dtype=idx)
+    at = 0
+    for lo, hi in chunked(m, _SLICE):
+        found = np.flatnonzero(ok[lo:hi])
+        out[at : at + len(found)] = found + lo
+        at += len(found)
+    return out
+
+
+def _ranks(keys: np.ndarray, bound: int, dtype: type) -> np.ndarray:
+    """Position of each of the distinct ``keys`` (in ``[0, bound)``) in sorted order.
+
+    Key and index are packed into one integer and sorted in ``keys``'s place
+    (consumed) when they fit in 63 bits; an argsort otherwise.
+    """
+    n = len(keys)
+    out: np.ndarray = np.empty(n, dtype=dtype)
+    bits = max(1, int(n - 1).bit_length())
+    if int(bound - 1).bit_length() + bits > 63:  # pragma: no cover - huge batches
+        out[np.argsort(keys)] = np.arange(n, dtype=dtype)
+        return out
+    keys <<= bits
+    for lo, hi in chunked(n, _SLICE):
+        keys[lo:hi] |= np.arange(lo, hi, dtype=np.int64)
+    keys.sort()
+    for lo, hi in chunked(n, _SLICE):
+        out[keys[lo:hi] & ((1 << bits) - 1)] = np.arange(lo, hi, dtype=dtype)
+    return out
+
+
+def _gram_counts(grams: list[np.ndarray], offsets: list[int], number: np.ndarray | None,
+                 lengths: np.ndarray, n_feat: int) -> sp.csr_matrix:  # fmt: skip
+    """Count matrix (rows: texts) of every n-gram occurrence, built per block of rows.
+
+    ``grams`` holds per n the id of the n-gram starting at each token position
+    (``-1``: none); ``number[id + offsets[n]]`` is its column (``None``: the
+    id). A block's occurrences are slices of ``grams``, and its rows are made
+    per block too: one int64 key per occurrence of the whole batch (and its
+    sort temporaries) was the largest transient of ``fit`` (~2 GB at 100,000
+    articles).
     """
     tok_at = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=tok_at[1:])
     # at most one entry per occurrence; pages past the entries are never touched
     # (not resident) and are given back by the shrinking ``resize``
-    total = sum(len(g) for _, g in occ)
+    total = sum(len(g) - _n_negative(g) for g in grams)
     data, indices = np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32)
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     nnz = 0
     for lo, hi in chunked(len(lengths), _COUNT_ROWS):
         a, b = int(tok_at[lo]), int(tok_at[hi])
+        rows = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths[lo:hi])
         keys = []
-        for (start, gram), o in zip(occ, offsets, strict=False):
-            if start is None:
-                at, ids = row[a:b], gram[a:b]
-            else:
-                # bounds in ``start``'s dtype: mixed dtypes would copy ``start`` per block
-                s_lo, s_hi = np.searchsorted(start, np.array([a, b], start.dtype)).tolist()
-                at, ids = row[start[s_lo:s_hi]], gram[s_lo:s_hi]
-            key = at.astype(np.int64)
-            key -= lo
-            key *= n_feat
+        for gram, o in zip(grams, offsets, strict=False):
+            ids, at = gram[a:b], rows
+            if ids.min(initial=0) < 0:
+                keep = ids >= 0
+                ids, at = ids[keep], at[keep]
+            key = at * n_feat
             key += ids if number is None else number[ids + o] if o else number[ids]
             keys.append(key)
         part = _counts_of_keys(np.concatenate(keys), (hi - lo, n_feat))
@@ -582,6 +672,11 @@ def _gram_counts(occ: list[tuple[np.ndarray | None, np.ndarray]], offsets: list[
     data.resize(nnz, refcheck=False)
     indices.resize(nnz, refcheck=False)
     return sp.csr_matrix((data, indices, indptr), shape=(len(lengths), n_feat))
+
+
+def _n_negative(a: np.ndarray) -> int:
+    """How many entries of ``a`` are negative (counted per slice)."""
+    return sum(int(np.count_nonzero(a[lo:hi] < 0)) for lo, hi in chunked(len(a), _SLICE))
 
 
 def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -604,11 +699,10 @@ def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     total = int(per.sum())
     # per n-gram arrays in the narrowest types: they are the stage's largest (x 20 n-grams a word)
     pos = np.int32 if max(total, len(cp)) < 2**31 else np.int64
-    word = np.repeat(np.repeat(np.arange(len(words), dtype=pos), len(ns)), per)
     size = np.repeat(np.tile(ns.astype(np.int8), len(words)), per)
+    # an n-gram's start: its number, less its (word, n) block's first, plus its word's start
     start: np.ndarray = np.arange(total, dtype=pos)
-    start -= np.repeat((np.cumsum(per) - per).astype(pos), per)
-    start += word_at.astype(pos)[word]
+    start -= np.repeat((np.cumsum(per) - per - np.repeat(word_at, len(ns))).astype(pos), per)
     alphabet, inverse = np.unique(cp, return_inverse=True)
     code = inverse.ravel().astype(np.int32) + 1  # at most 0x110000 code points
     del inverse
@@ -631,7 +725,10 @@ def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     bound = 1 << (max_n * bits) if len(groups) == 1 else None
     ids, first, alpha = _first_seen(keys, bound, consume=True)
     del keys
-    table = sp.csr_matrix((np.ones(total, dtype=np.int32), (word, ids)),
+    # n-grams come word by word: rows are consecutive runs (no row array, no COO copy)
+    indptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(per.reshape(len(words), len(ns)).sum(axis=1), out=indptr[1:])
+    table = sp.csr_matrix((np.ones(total, dtype=np.int32), ids, indptr),
                           shape=(len(words), len(first)))  # fmt: skip
     table.sum_duplicates()
     return table, alpha
@@ -639,20 +736,32 @@ def _gram_table(words: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
 
 def _doc_freq(counts: Any, copies: np.ndarray) -> np.ndarray:
     """Document frequency of every column over rows that stand for ``copies`` passages each."""
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    df = np.zeros(counts.shape[1], dtype=np.int64)
+    # bincount casts its input to int64 and makes a whole count array per call
+    for lo, hi in chunked(counts.nnz, max(_SLICE, counts.shape[1])):
+        df += np.bincount(counts.indices[lo:hi], minlength=counts.shape[1])
     dup = np.flatnonzero(copies > 1)
-    if len(dup):  # few rows: one weighted count over just those
-        sub = counts[dup]
-        extra = np.repeat((copies[dup] - 1).astype(np.float64), np.diff(sub.indptr))
+    for lo, hi in chunked(len(dup), 4 * _COUNT_ROWS):  # few rows: weighted counts of just those
+        sub = counts[dup[lo:hi]]
+        extra = np.repeat((copies[dup[lo:hi]] - 1).astype(np.float64), np.diff(sub.indptr))
         df += np.bincount(sub.indices, weights=extra, minlength=counts.shape[1]).astype(np.int64)
     return df
 
 
 def _gram_stats(shared: tuple[Any, Any, np.ndarray], span: tuple[int, int]) -> np.ndarray:
-    """Document frequency of every n-gram over distinct texts ``lo:hi`` (with copies)."""
+    """Document frequency of every n-gram over distinct texts ``lo:hi`` (with copies).
+
+    Summed over blocks of ``_GRAM_DF_ROWS`` texts (each product is built
+    apart); one array a task, int32 (a frequency is at most the passages):
+    the map's results are all held until it ends, and one int64 array per
+    block was ~1.3 GB of the parent's peak at 100,000 articles.
+    """
     words, grams, copies = shared
-    lo, hi = span
-    return _doc_freq(words[lo:hi].astype(bool) @ grams, copies[lo:hi])
+    df = np.zeros(grams.shape[1], dtype=np.int64)
+    for lo, hi in chunked(span[1] - span[0], _GRAM_DF_ROWS):
+        lo, hi = lo + span[0], hi + span[0]
+        df += _doc_freq(words[lo:hi].astype(bool) @ grams, copies[lo:hi])
+    return df.astype(np.int32 if int(copies.sum()) < 2**31 else np.int64)
 
 
 _CharTables = tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]  # passage×word, word×n-gram, alpha
@@ -662,9 +771,8 @@ def _char_tables(toks: _Tokens) -> _CharTables:
     """Passage × word counts and each word's n-grams (see ``_gram_table``)."""
     words, word_ids, lengths = toks
     del toks  # the caller hands its only reference: the token ids go once counted
-    row = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    doc_words = _gram_counts([(None, word_ids)], [0], None, row, lengths, len(words))
-    del row, word_ids
+    doc_words = _gram_counts([word_ids], [0], None, lengths, len(words))
+    del word_ids
     top = int(doc_words.data.max(initial=0))  # a word's count in a passage: kept narrow,
     for small in (np.uint8, np.uint16):  # products with the int32 n-gram table stay int32
         if top <= np.iinfo(small).max:
@@ -693,7 +801,7 @@ def _word_vectors(
         counts = _keep_columns(counts, new_col, len(kept))
         labels = np.argsort(np.argsort(labels[kept]))
     as_float = counts.data.view(np.float32)  # the counts become TF-IDF values in place
-    for lo, hi in chunked(counts.nnz, _TEXT_CHUNK * 128):
+    for lo, hi in chunked(counts.nnz, _SLICE):
         as_float[lo:hi] = counts.data[lo:hi]
     counts.data = as_float
     return _tfidf(counts, _idf(df[kept], n_docs)), labels.astype(np.int32)
@@ -721,8 +829,11 @@ class _Chars:
         doc_words, word_grams, alpha = tables
         n_docs = int(copies.sum())
         n_grams = word_grams.shape[1]
-        # the passage x n-gram counts are made only a chunk at a time (~580 entries a passage)
-        spans = chunked(doc_words.shape[0], _GRAM_DF_ROWS)
+        # the passage x n-gram counts are made a block of rows at a time (~580 entries a
+        # passage); a few tasks a worker (balanced as they are claimed) of whole blocks each
+        n_tasks = _GRAM_DF_TASKS * (engine.workers if engine is not None else 1)
+        blocks = -(-doc_words.shape[0] // (_GRAM_DF_ROWS * n_tasks))
+        spans = chunked(doc_words.shape[0], max(1, blocks) * _GRAM_DF_ROWS)
         # boolean products (and = *, or = +): only which n-grams a passage has counts, and
         # one byte per entry is ~20 % less work than int32 counts
         has_gram = sp.csr_matrix((word_grams.data.astype(bool), word_grams.indices,
@@ -1000,12 +1111,12 @@ class PassageScorer:
         del sizes
         chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
-        for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
+        for part in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
                      else map(_tokenize_span, chunks)):  # fmt: skip
-            words.add(w)
+            words.add(part[0])
             if self.char_ngrams:
-                spaces.add(s)
-            del w, s
+                spaces.add(part[1])
+            part.clear()
         del chunks
         jobs = [("words", [words.tokens()], self.ngram_range, self.min_df, copies)]
         if self.char_ngrams:
