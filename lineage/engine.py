@@ -24,7 +24,7 @@ import mmap
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -332,14 +332,21 @@ class LocalEngine:
         _FORKED = (fn, chunks, shared, claims)
         pool = ProcessPoolExecutor(self.workers - 1, mp_context=mp.get_context("fork"))
         try:
-            futures = [pool.submit(_run_claimed, k) for k in range(len(chunks))]  # forks here
+            futures: list[Future[Any] | None] = [
+                pool.submit(_run_claimed, k) for k in range(len(chunks))
+            ]  # forks here
             done: dict[int, R] = {}
             harvested = given = 0
 
             def harvest(block: bool) -> None:
                 nonlocal harvested
-                while harvested < len(futures) and (block or futures[harvested].done()):
-                    got = futures[harvested].result()
+                while harvested < len(futures):
+                    future = futures[harvested]
+                    assert future is not None
+                    if not (block or future.done()):
+                        return
+                    got = future.result()
+                    futures[harvested] = None  # its result is not held until the map ends
                     if got is not None:
                         done[got[0]] = got[1]
                     harvested += 1
