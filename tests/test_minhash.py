@@ -313,3 +313,22 @@ def test_grouped_brings_equal_keys_together(raw):
     assert np.array_equal(ordered, keys[pos])
     runs = [k for i, k in enumerate(ordered.tolist()) if i == 0 or k != ordered[i - 1]]
     assert len(runs) == len(set(raw))  # each key in one run
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 2**32 - 1), max_size=30), min_size=1, max_size=12),
+       st.data(), st.sampled_from([1, 3, 160_000]))  # fmt: skip
+def test_set_overlaps_count_the_common_values(sets: list[set[int]], data: st.DataObject,
+                                              chunk: int) -> None:  # fmt: skip
+    """Exact intersection sizes of flat sorted sets, in blocks of any size, empty sets too."""
+    arrays = [np.array(sorted(s), dtype=np.uint32) for s in sets]
+    values = np.concatenate(arrays) if arrays else np.empty(0, np.uint32)
+    offsets = np.r_[0, np.cumsum([len(a) for a in arrays])].astype(np.int64)
+    n = len(sets)
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                                        min_size=1, max_size=20)), dtype=np.int64)  # fmt: skip
+    from lineage.minhash import set_overlaps
+
+    got = set_overlaps(values, offsets, pairs, chunk=chunk)
+    want = [len(sets[a] & sets[b]) if len(values) else 0 for a, b in pairs.tolist()]
+    assert got.tolist() == want
