@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_tfidf import reference_cosine, seed_windows
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import lineage.tfidf as tf
 from lineage.engine import LocalEngine
 from lineage.tfidf import PassageScorer
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _WORDS = dict(ngram_range=(1, 1), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32)
 
 
@@ -27,10 +24,7 @@ def _texts() -> list[str]:
     out = [" ".join(letters)]  # letters first seen in alphabetical order
     out += [" ".join(sorted(rng.choice(list(letters), size=rng.integers(3, 12)))) for _ in
             range(120)]  # fmt: skip
-    for path in sorted(SEEDS.glob("*.txt")):
-        sents = [s for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if s]
-        out += [" ".join(sents[k : k + 2]) for k in range(max(1, len(sents) - 1))]
-    return out
+    return out + seed_windows()
 
 
 def _reference(texts: list[str]) -> sp.csr_matrix:
@@ -38,15 +32,6 @@ def _reference(texts: list[str]) -> sp.csr_matrix:
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
                             dtype=np.float32).fit_transform(texts)  # fmt: skip
     return (sp.hstack([words, chars]).tocsr() * np.float32(np.sqrt(0.5))).tocsr()
-
-
-def _reference_cosine(m: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    """The old whole-matrix computation: chunks of ``_PAIR_CHUNK`` pairs in the caller's order."""
-    out = np.empty(len(pairs), dtype=np.float32)
-    for lo in range(0, len(pairs), tf._PAIR_CHUNK):
-        a, b = pairs[lo : lo + tf._PAIR_CHUNK, 0], pairs[lo : lo + tf._PAIR_CHUNK, 1]
-        out[lo : lo + len(a)] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
 
 
 @pytest.mark.parametrize("engine", [None, LocalEngine(2)])
@@ -70,7 +55,7 @@ def test_regrouped_blocks_equal_whole_matrix(
     blocks = scorer._blocks(scorer.text_ids_[pairs])
     assert {check for _, check in blocks} == {True, False}  # both kinds of block
     assert np.array_equal(np.sort(np.concatenate([at for at, _ in blocks])), np.arange(len(pairs)))
-    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(_reference(texts), pairs))
+    assert np.array_equal(scorer.cosine(pairs), reference_cosine(_reference(texts), pairs))
 
 
 def test_locality_order_keeps_blocks_small() -> None:

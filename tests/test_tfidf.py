@@ -10,7 +10,6 @@ from __future__ import annotations
 import pickle
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,23 +17,18 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_tfidf import reference_cosine, seed_windows
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import lineage.tfidf as tf
 from lineage.engine import LocalEngine
 from lineage.tfidf import PassageScorer
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     """Windows of two sentences (step one) over the seed articles, as passages overlap."""
-    out: list[str] = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        sents = [s for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if s]
-        out += [" ".join(sents[k : k + 2]) for k in range(max(1, len(sents) - 1))]
-    return out
+    return seed_windows()
 
 
 def _reference(texts: list[str], min_df: int = 1, max_features: int = 200_000) -> sp.csr_matrix:
@@ -49,14 +43,6 @@ def _reference(texts: list[str], min_df: int = 1, max_features: int = 200_000) -
                             sublinear_tf=True, dtype=np.float32,
                             max_features=max_features).fit_transform(texts)  # fmt: skip
     return (sp.hstack([words, chars]).tocsr() * np.float32(np.sqrt(0.5))).tocsr()
-
-
-def _reference_cosine(m: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    out = np.empty(len(pairs), dtype=np.float32)
-    for lo in range(0, len(pairs), tf._PAIR_CHUNK):
-        a, b = pairs[lo : lo + tf._PAIR_CHUNK, 0], pairs[lo : lo + tf._PAIR_CHUNK, 1]
-        out[lo : lo + len(a)] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
-    return np.clip(out, 0.0, 1.0)
 
 
 def _same(x: sp.csr_matrix, y: sp.csr_matrix) -> None:
@@ -93,7 +79,7 @@ def test_words_only(texts: list[str]) -> None:
     scorer = PassageScorer(char_ngrams=False).fit(texts)
     _same(scorer.matrix_, ref)
     pairs = _pairs(len(texts), 2000)
-    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+    assert np.array_equal(scorer.cosine(pairs), reference_cosine(ref, pairs))
 
 
 @pytest.mark.parametrize("engine", [None, LocalEngine(2)])
@@ -101,7 +87,7 @@ def test_cosine_in_blocks_equals_whole_matrix(
     texts: list[str], engine: LocalEngine | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pairs = _pairs(len(texts), 3000)
-    ref = _reference_cosine(_reference(texts), pairs)
+    ref = reference_cosine(_reference(texts), pairs)
     assert np.array_equal(PassageScorer(engine=engine).fit(texts).cosine(pairs), ref)
     # tiny blocks and chunks: vectors rebuilt per block, pairs split over the engine
     monkeypatch.setattr(tf, "_PAIR_CHUNK", 16)
@@ -111,7 +97,7 @@ def test_cosine_in_blocks_equals_whole_matrix(
     monkeypatch.setattr(tf, "_TEXT_CHUNK", 45)
     monkeypatch.setattr(tf, "_GRAM_DF_ROWS", 30)
     monkeypatch.setattr(tf, "_COUNT_ROWS", 20)
-    ref = _reference_cosine(_reference(texts), pairs)
+    ref = reference_cosine(_reference(texts), pairs)
     scorer = PassageScorer(engine=engine).fit(texts)
     assert len(scorer._blocks(pairs)) > 1
     assert np.array_equal(scorer.cosine(pairs), ref)
@@ -166,7 +152,7 @@ def test_copies_are_fitted_once_with_the_same_results(
     first = {t: k for k, t in reversed(list(enumerate(copied)))}
     same = [(first[t], k) for k, t in enumerate(copied) if first[t] != k][:50]
     pairs = np.vstack([pairs, same, rng.permutation(same)])  # copies against each other
-    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+    assert np.array_equal(scorer.cosine(pairs), reference_cosine(ref, pairs))
     groups = np.arange(len(copied)) // 5
     binary = (ref[:, : scorer.words_.shape[1]] > 0).astype(np.int32).tocsc()
     df = np.diff(binary.indptr)
@@ -270,7 +256,7 @@ def test_chunk_of_sorted_rows_is_summed_as_scipy_merges() -> None:
     assert scorer._words_sorted.all()
     _same(scorer.matrix_, ref)
     pairs = _pairs(len(texts), 5000)
-    assert np.array_equal(scorer.cosine(pairs), _reference_cosine(ref, pairs))
+    assert np.array_equal(scorer.cosine(pairs), reference_cosine(ref, pairs))
 
 
 class _SameHash(str):

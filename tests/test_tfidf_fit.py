@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_tfidf import seed_windows
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import lineage.tfidf as tf
 from lineage.engine import LocalEngine
 from lineage.tfidf import PassageScorer
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def _seed_texts() -> list[str]:
-    out: list[str] = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        sents = [s for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if s]
-        out += [" ".join(sents[k : k + 2]) for k in range(max(1, len(sents) - 1))]
-    return out
 
 
 def _words_reference(texts: list[str], ngram_range: tuple[int, int]) -> sp.csr_matrix:
@@ -42,13 +30,13 @@ def _same(x: sp.csr_matrix, y: sp.csr_matrix) -> None:
 
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 3), (3, 3)])
 def test_word_ngram_ranges_equal_scikit_learn(ngram_range: tuple[int, int]) -> None:
-    texts = [*_seed_texts()[:150], "", "eins", "a b", "a b c d"]
+    texts = [*seed_windows()[:150], "", "eins", "a b", "a b c d"]
     scorer = PassageScorer(ngram_range=ngram_range, char_ngrams=False).fit(texts)
     _same(scorer.matrix_, _words_reference(texts, ngram_range))
 
 
 def test_small_slices_and_blocks_give_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = _seed_texts()
+    texts = seed_windows()
     want = PassageScorer().fit(texts).matrix_
     # every whole-length array in many slices and every count in many blocks of rows
     monkeypatch.setattr(tf, "_SLICE", 7)
