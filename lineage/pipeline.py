@@ -137,8 +137,7 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 def article_record(doc: Document, n_passages: int) -> dict[str, Any]:
     """The ``articles.jsonl`` object: metadata, provenance, blocks in original offsets."""
-    rec = shallow_record(doc.article)  # its fields are plain values: the same as to_dict()
-    rec["passages"] = n_passages
+    rec = _report_article(doc.article, n_passages)
     rec["blocks"] = [
         {"kind": b.kind, "start": s, "end": e}
         for b in doc.blocks
@@ -625,7 +624,7 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
 
 def _report_article(art: Article, n_passages: int) -> dict[str, Any]:
     """``article_record`` as the report reads it: without ``blocks`` (nor its document)."""
-    rec = shallow_record(art)
+    rec = shallow_record(art)  # its fields are plain values: the same as to_dict()
     rec["passages"] = n_passages
     return rec
 

@@ -343,14 +343,9 @@ class _Span:
         return _Span, (self.texts(), np.arange(self.hi - self.lo), 0, self.hi - self.lo)
 
 
-def _tokenize_span(span: _Span) -> list[_Tokens]:
-    """``_tokenize_chunk`` of a span's texts, in a list that ``fit`` empties once merged.
-
-    A local engine keeps each finished task's result until the whole map is
-    done: emptied, the tokens go as soon as they are merged (at 100,000 articles
-    the workers' half of them was ~0.3 GB held to the end of tokenizing).
-    """
-    return list(_tokenize_chunk(span.texts()))
+def _tokenize_span(span: _Span) -> tuple[_Tokens, _Tokens]:
+    """``_tokenize_chunk`` of a span's texts."""
+    return _tokenize_chunk(span.texts())
 
 
 def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
@@ -1111,12 +1106,13 @@ class PassageScorer:
         del sizes
         chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
-        for part in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
+        # each chunk's tokens go once merged (a forked map holds no finished result)
+        for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
                      else map(_tokenize_span, chunks)):  # fmt: skip
-            words.add(part[0])
+            words.add(w)
             if self.char_ngrams:
-                spaces.add(part[1])
-            part.clear()
+                spaces.add(s)
+            del w, s
         del chunks
         jobs = [("words", [words.tokens()], self.ngram_range, self.min_df, copies)]
         if self.char_ngrams:
