@@ -44,6 +44,7 @@ from lineage.flags import article_flags, covered_chars, edges_data
 from lineage.flags import coverage as _coverage
 from lineage.gazetteer import Gazetteer, provisional_id
 from lineage.models import Article, Match, Passage
+from lineage.output import PackedLinks
 
 PRIMARY_TYPES = frozenset(
     {"government", "military", "intelligence", "international_org", "person", "agency", "other"}
@@ -561,6 +562,42 @@ def _taken_to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
 def graph_from_json(data: dict[str, Any]) -> nx.MultiDiGraph:
     """Inverse of ``graph_to_json``."""
     return nx.node_link_graph(data, edges="links", multigraph=True, directed=True)
+
+
+def plain_graph(graph: dict[str, Any]) -> dict[str, Any]:
+    """The node-link dict with its links as a list of dicts (a graph from :func:`packed_graph`
+    or as ``graph_to_json`` gives it)."""
+    links = graph.get("links")
+    return {**graph, "links": list(links)} if isinstance(links, PackedLinks) else graph
+
+
+def packed_graph(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a node-link dict) with its links packed (:class:`PackedLinks`).
+
+    Each link dict is let go once encoded: ``data["links"]`` is emptied.
+    """
+    links = data["links"]
+    packed = PackedLinks()
+    for node in data.get("nodes", []):  # the links' node ids: the nodes' own strings
+        packed._id(node["id"])
+    for i, lk in enumerate(links):
+        packed.add(lk)
+        links[i] = None
+    links.clear()
+    packed.finish()
+    return {**data, "links": packed}
+
+
+def packed_graph_and_flags(
+    settings: Settings,
+    articles: Sequence[Article],
+    passages: Sequence[Passage],
+    matches: Sequence[Match],
+    attributions: Sequence[dict[str, Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`graph_and_flags` with the links packed (:func:`packed_graph`): what a scan holds."""
+    graph, flags = graph_and_flags(settings, articles, passages, matches, attributions)
+    return packed_graph(graph), flags
 
 
 def graph_and_flags(

@@ -103,6 +103,9 @@ class RunResult:
     stories: list[Story]
     attributions: list[dict[str, Any]]
     graph: dict[str, Any]
+    """The lineage graph, node-link JSON (``graph.graph_to_json``). Its ``links`` are a
+    ``graph.PackedLinks``: the sequence of link dicts, held compressed and decoded as
+    they are read (``list(...)`` or ``graph.plain_graph`` give the plain list)."""
     flags: list[dict[str, Any]]
     rejected: list[Rejection]
     inputs: list[dict[str, str]]
@@ -245,12 +248,12 @@ def _fed_attributions(settings: Settings, chunks: Iterable[list[_LeanDocument]]
 def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Passage],
                  matches: Sequence[Match], attributions: Sequence[dict[str, Any]]
                  ) -> tuple[dict[str, Any], list[dict[str, Any]], float]:  # fmt: skip
-    """``graph.graph_and_flags`` with its duration (run alongside the clustering)."""
-    from lineage.graph import graph_and_flags
+    """``graph.packed_graph_and_flags`` with its duration (run alongside the clustering)."""
+    from lineage.graph import packed_graph_and_flags
 
     start = time.perf_counter()
     with gc_paused():
-        graph, flags = graph_and_flags(s, articles, passages, matches, attributions)
+        graph, flags = packed_graph_and_flags(s, articles, passages, matches, attributions)
     return graph, flags, round(time.perf_counter() - start, 4)
 
 

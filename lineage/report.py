@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import heapq
 import itertools
 import json
 import re
@@ -37,7 +38,7 @@ from markupsafe import Markup, escape
 
 from lineage import svg
 from lineage.errors import InputError
-from lineage.output import loads
+from lineage.output import LINK_KINDS, PackedLinks, loads
 from lineage.review import (
     KIND_LABELS,
     VERDICT_LABELS,
@@ -302,6 +303,29 @@ def _read_pretty(path: Path) -> dict[str, Any] | None:
     raise ValueError("no closing brace")
 
 
+def _packed_graph(graph: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The graph with its links packed (``output.PackedLinks``), as the report reads them.
+
+    ``pipeline.write_run`` hands them so; a graph read from a file is packed here
+    (its link dicts go, its columns and compressed lines stay).
+    """
+    if graph is None or isinstance(graph.get("links"), PackedLinks):
+        return graph
+    return {**graph, "links": PackedLinks.of(graph.get("links") or [])}
+
+
+def _links(graph: dict[str, Any] | None) -> PackedLinks:
+    """The links of a graph from :func:`load_run` (none: empty)."""
+    links = (graph or {}).get("links")
+    return links if isinstance(links, PackedLinks) else PackedLinks.of(links or [])
+
+
+_CITES, _SHARES, _DERIVES, _PUBLISHES = (
+    LINK_KINDS.index(k) + 1 for k in ("cites", "shares_content", "derives_from", "publishes")
+)
+"""Codes of ``PackedLinks.kinds`` the report picks links by."""
+
+
 KNOWN_FILES = (
     "articles.jsonl",
     "attributions.jsonl",
@@ -345,7 +369,9 @@ def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
         attributions=records("attributions.jsonl"),
         flags={f["article"]: f for f in records("flags.jsonl")},
         rejected=records("rejected.jsonl"),
-        graph=known["graph.json"] if "graph.json" in known else _read_json(run_dir / "graph.json"),
+        graph=_packed_graph(
+            known["graph.json"] if "graph.json" in known else _read_json(run_dir / "graph.json")
+        ),
         run=_read_json(run_dir / "run.json") or {},
         notes=notes,
         passages=known.get("passages.jsonl"),
@@ -497,8 +523,11 @@ def items_source(run: RunData, with_changed: list[dict[str, Any]] | None = None)
     """
     if with_changed is None:
         with_changed = _match_stats(run).with_changed
+    graph = run.graph
+    if graph is not None:  # items read the derives_from links only: the others stay packed
+        graph = {**graph, "links": _links(graph).only("derives_from")}
     return SimpleNamespace(
-        articles=run.articles, passages={}, matches=with_changed, flags=run.flags, graph=run.graph
+        articles=run.articles, passages={}, matches=with_changed, flags=run.flags, graph=graph
     )
 
 
@@ -653,33 +682,37 @@ def _subgraph(graph: dict[str, Any], n_articles: int, n_sources: int) -> tuple[d
     graph and how many articles it kept.
     """
     nodes = graph.get("nodes", [])
-    links = graph.get("links", [])
+    links = _links(graph)  # chosen by their columns: only the links kept are decoded
     arts = sorted(n["id"] for n in nodes if n.get("kind") == "article")
     if len(arts) <= n_articles:
-        return graph, len(arts)
+        return {**graph, "links": list(links)}, len(arts)
+    ids, kinds, confs = links.ids, links.kinds, links.confidences
+    ends = list(zip(links.sources, links.targets, strict=True))
+    to_article = [i.startswith("article:") for i in ids]
     weight: dict[str, float] = defaultdict(float)
-    for lk in links:
-        src, dst = lk["source"], lk["target"]
-        if lk.get("kind") in ("derives_from", "shares_content") and dst.startswith("article:"):
-            conf = float(lk.get("confidence") or 0)
-            weight[src] += conf
-            weight[dst] += conf
+    for i, (src, dst) in enumerate(ends):
+        if kinds[i] in (_DERIVES, _SHARES) and to_article[dst]:
+            conf = confs[i]
+            weight[ids[src]] += conf
+            weight[ids[dst]] += conf
     keep = set(sorted(arts, key=lambda i: (-weight[i], i))[:n_articles])
+    kept = [i in keep for i in ids]
     cited: Counter[str] = Counter()
     outlets: set[str] = set()
-    for lk in links:
-        src, dst, kind = lk["source"], lk["target"], lk.get("kind")
-        if src in keep and dst.startswith("source:") and kind in ("cites", "derives_from"):
-            cited[dst] += 1
-        elif kind == "publishes" and dst in keep:
-            outlets.add(src)
+    for i, (src, dst) in enumerate(ends):
+        kind = kinds[i]
+        if kept[src] and ids[dst].startswith("source:") and kind in (_CITES, _DERIVES):
+            cited[ids[dst]] += 1
+        elif kind == _PUBLISHES and kept[dst]:
+            outlets.add(ids[src])
     keep.update(sorted(cited, key=lambda s: (-cited[s], s))[:n_sources])
     keep.update(outlets)
+    kept = [i in keep for i in ids]
     return (
         {
             **graph,
             "nodes": [n for n in nodes if n["id"] in keep],
-            "links": [lk for lk in links if lk["source"] in keep and lk["target"] in keep],
+            "links": links.select(i for i, (s, d) in enumerate(ends) if kept[s] and kept[d]),
         },
         n_articles,
     )
@@ -699,6 +732,20 @@ def _edge_rank(lk: dict[str, Any]) -> tuple[int, float, str, str]:
     """Which edges the table keeps when it must cut: article-to-article first, then confidence."""
     rank = EDGE_RANK.get((lk.get("kind"), str(lk["target"]).startswith("article:")), 4)
     return rank, -float(lk.get("confidence") or 0), lk["source"], lk["target"]
+
+
+def _edge_ranker(links: PackedLinks) -> Any:
+    """``_edge_rank`` of link ``i`` from the columns of ``links`` (a key on positions)."""
+    ids, kinds, confs, sources, targets = (
+        links.ids, links.kinds, links.confidences, links.sources, links.targets
+    )  # fmt: skip
+
+    def rank(i: int) -> tuple[int, float, str, str]:
+        dst = ids[targets[i]]
+        kind = LINK_KINDS[kinds[i] - 1] if kinds[i] else None
+        return EDGE_RANK.get((kind, dst.startswith("article:")), 4), -confs[i], ids[sources[i]], dst
+
+    return rank
 
 
 def _story_cut(shown: int, total: int) -> str | None:
@@ -756,14 +803,16 @@ def _origins(
     n_roots: int,
 ) -> dict[str, Any]:
     """Where the story came from, who rewrote whom, and the sources behind it."""
-    links = (run.graph or {}).get("links", [])
-    copies = []
+    links = _links(run.graph)  # read by their columns; the copies named are decoded
+    ids, kinds, confs = links.ids, links.kinds, links.confidences
+    copies: list[dict[str, Any]] = []
+    at: list[int] = []  # the position of each copy's link
     derives: set[str] = set()
     origins: Counter[str] = Counter()
     drawn_on: dict[str, set[str]] = defaultdict(set)
-    for lk in links:
-        kind, src, dst = lk.get("kind"), lk["source"], lk["target"]
-        if kind == "derives_from" and dst.startswith("article:"):
+    for i, (s, d) in enumerate(zip(links.sources, links.targets, strict=True)):
+        kind, src, dst = kinds[i], ids[s], ids[d]
+        if kind == _DERIVES and dst.startswith("article:"):
             derives.add(src)
             origins[dst] += 1
             copies.append(
@@ -774,12 +823,18 @@ def _origins(
                     "origin": _node_name(nodes, names, dst),
                     "origin_anchor": anchors.get(dst[8:]),
                     "origin_id": dst[8:],
-                    "confidence": float(lk.get("confidence") or 0),
-                    "explanation": lk.get("explanation", ""),
+                    "confidence": confs[i],
+                    "explanation": "",  # for the copies named (below)
                 }
             )
-        elif kind in ("derives_from", "cites") and dst.startswith("source:"):
+            at.append(i)
+        elif kind in (_DERIVES, _CITES) and dst.startswith("source:"):
             drawn_on[dst].add(src)
+    named = sorted(
+        zip(copies, at, strict=True), key=lambda c: (-c[0]["confidence"], c[0]["derived"])
+    )
+    for c, i in named[:5]:
+        c["explanation"] = links[i].get("explanation", "")
     roots = [
         {
             "name": _node_name(nodes, names, n),
@@ -800,7 +855,7 @@ def _origins(
     return {
         "roots": roots[:n_roots],
         "roots_more": max(0, len(roots) - n_roots),
-        "copies": sorted(copies, key=lambda c: (-c["confidence"], c["derived"]))[:5],
+        "copies": [c for c, _ in named[:5]],
         "sources": sources,
         "earliest": earliest
         and {
@@ -1015,10 +1070,12 @@ def build_context(
         )
 
     # the graph: its strongest part as SVG and JSON; the edge table, most telling first
-    all_links = graph.get("links", [])
-    table_links = all_links
-    if len(all_links) > lim.edges:
-        table_links = sorted(all_links, key=_edge_rank)[: lim.edges]
+    all_links = _links(graph)
+    if len(all_links) > lim.edges:  # sorted(links, key=_edge_rank)[: lim.edges], by columns
+        table_links = all_links.select(heapq.nsmallest(lim.edges, range(len(all_links)),
+                                                       key=_edge_ranker(all_links)))  # fmt: skip
+    else:
+        table_links = list(all_links)
     edges = []
     for lk in table_links:
         ev = lk.get("evidence") or {}

@@ -42,6 +42,7 @@ def test_scan_without_forks_writes_the_same_files(
     assert here.counts == forked.counts
     assert _files(tmp_path / "here") == _files(tmp_path / "forked")
     assert dumps(here.graph) == dumps(forked.graph) and dumps(here.flags) == dumps(forked.flags)
+    assert list(here.graph["links"]) == list(forked.graph["links"])
 
 
 def test_one_worker_never_forks() -> None:

@@ -1,0 +1,170 @@
+"""Packed graph links (``output.PackedLinks``) are the links they hold, and the report
+reads the same graph from them as it read from the list of link dicts.
+
+A scan holds its graph's links packed (compressed JSON lines plus columns);
+``write_run`` writes their lines, the report picks links by the columns. The
+reference functions below are the report's earlier code over plain link dicts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lineage import report
+from lineage.graph import packed_graph, plain_graph
+from lineage.output import LINK_KINDS, PackedLinks, dumps, dumps_bytes, pretty, write_json
+
+_node = st.sampled_from(
+    ["article:a", "article:b", "article:c", "article:d", "source:x", "source:y", "source:z"]
+)
+_link = st.fixed_dictionaries(
+    {
+        "source": _node,
+        "target": _node,
+        "kind": st.sampled_from([*LINK_KINDS, "other"]),
+        "key": st.text(max_size=3),
+    },
+    optional={
+        "confidence": st.one_of(st.none(), st.floats(0, 1), st.just(0.0)),
+        "explanation": st.text(max_size=8),
+        "evidence": st.dictionaries(
+            st.text(max_size=3), st.integers(-(2**63), 2**63 - 1) | st.text(max_size=4)
+        ),
+    },
+)
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of three links: the tests' few links span several blocks."""
+    monkeypatch.setattr(PackedLinks, "BLOCK", 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_link, max_size=12))
+def test_packed_links_are_the_links(links: list[dict[str, Any]]) -> None:
+    packed = PackedLinks.of(links)
+    assert len(packed) == len(links)
+    assert list(packed) == links and packed == links
+    assert list(packed.json_lines()) == [dumps_bytes(lk) for lk in links]
+    assert [packed[i] for i in range(-len(links), len(links))] == links + links
+    some = [i for i in (4, 0, 2) if i < len(links)]
+    assert packed[1:5] == links[1:5] and packed.select(some) == [links[i] for i in some]
+    for i, lk in enumerate(links):
+        assert packed.ids[packed.sources[i]] == lk["source"]
+        assert packed.ids[packed.targets[i]] == lk["target"]
+        assert packed.kind(i) == (lk["kind"] if lk["kind"] in LINK_KINDS else None)
+        assert packed.confidences[i] == float(lk.get("confidence") or 0)
+    assert list(packed.only("cites", "derives_from")) == [
+        lk for lk in links if lk["kind"] in ("cites", "derives_from")
+    ]
+    again = pickle.loads(pickle.dumps(packed))
+    assert list(again) == links and again == packed
+    graph = {"directed": True, "graph": {}, "links": packed, "multigraph": True, "nodes": []}
+    plain = {**graph, "links": links}
+    assert pretty(graph) == pretty(plain) and dumps(graph) == dumps(plain)
+    assert dumps_bytes(graph) == dumps_bytes(plain) and plain_graph(graph) == plain
+
+
+def test_written_graph_is_the_same_file(tmp_path: Path, seed_run: Any) -> None:
+    """``write_json`` of a packed graph writes the plain graph's bytes (and empty links)."""
+    plain = plain_graph(seed_run.graph)
+    assert isinstance(seed_run.graph["links"], PackedLinks) and plain["links"]
+    write_json(tmp_path / "a.json", seed_run.graph)
+    write_json(tmp_path / "b.json", plain)
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    empty = {"links": [], "nodes": []}
+    write_json(tmp_path / "c.json", empty)
+    write_json(tmp_path / "d.json", packed_graph({"links": [], "nodes": []}))
+    assert (tmp_path / "c.json").read_bytes() == (tmp_path / "d.json").read_bytes()
+
+
+def test_packed_graph_lets_the_dicts_go() -> None:
+    links = [{"source": "a", "target": "b", "kind": "cites", "confidence": 1.0}]
+    data = {"nodes": [{"id": "a"}, {"id": "b"}], "links": links}
+    out = packed_graph(data)
+    assert links == [] and list(out["links"]) == [
+        {"source": "a", "target": "b", "kind": "cites", "confidence": 1.0}
+    ]
+    assert out["links"].ids[:2] == ["a", "b"]  # the nodes' own strings first
+
+
+# --- the report's earlier code over plain link dicts ------------------------------
+
+
+def _subgraph_ref(graph: dict[str, Any], n_articles: int, n_sources: int) -> Any:
+    nodes = graph.get("nodes", [])
+    links = graph.get("links", [])
+    arts = sorted(n["id"] for n in nodes if n.get("kind") == "article")
+    if len(arts) <= n_articles:
+        return graph, len(arts)
+    weight: dict[str, float] = defaultdict(float)
+    for lk in links:
+        src, dst = lk["source"], lk["target"]
+        if lk.get("kind") in ("derives_from", "shares_content") and dst.startswith("article:"):
+            conf = float(lk.get("confidence") or 0)
+            weight[src] += conf
+            weight[dst] += conf
+    keep = set(sorted(arts, key=lambda i: (-weight[i], i))[:n_articles])
+    cited: Counter[str] = Counter()
+    outlets: set[str] = set()
+    for lk in links:
+        src, dst, kind = lk["source"], lk["target"], lk.get("kind")
+        if src in keep and dst.startswith("source:") and kind in ("cites", "derives_from"):
+            cited[dst] += 1
+        elif kind == "publishes" and dst in keep:
+            outlets.add(src)
+    keep.update(sorted(cited, key=lambda s: (-cited[s], s))[:n_sources])
+    keep.update(outlets)
+    return (
+        {
+            **graph,
+            "nodes": [n for n in nodes if n["id"] in keep],
+            "links": [lk for lk in links if lk["source"] in keep and lk["target"] in keep],
+        },
+        n_articles,
+    )
+
+
+def _graph_of(links: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = sorted({x for lk in links for x in (lk["source"], lk["target"])})
+    nodes = [{"id": i, "kind": i.split(":")[0], "label": i.upper()} for i in ids]
+    return {"directed": True, "graph": {}, "links": links, "multigraph": True, "nodes": nodes}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_link, max_size=14), st.integers(0, 4), st.integers(0, 3), st.integers(0, 6))
+def test_report_reads_the_packed_graph_as_the_plain_one(
+    links: list[dict[str, Any]], n_articles: int, n_sources: int, n_edges: int
+) -> None:
+    plain = _graph_of(links)
+    packed = report._packed_graph(plain)
+    assert packed is not None and isinstance(packed["links"], PackedLinks)
+    assert report._subgraph(packed, n_articles, n_sources) == _subgraph_ref(
+        plain, n_articles, n_sources
+    )
+    ranked = heapq.nsmallest(n_edges, range(len(links)), key=report._edge_ranker(packed["links"]))
+    table = packed["links"].select(ranked)
+    assert table == sorted(links, key=report._edge_rank)[:n_edges]
+
+
+def test_report_of_a_run_is_the_same_from_the_files(tmp_path: Path, seed_run: Any) -> None:
+    """The report made from the files (links packed as read) equals write_run's, cut small."""
+    from lineage.pipeline import write_run
+
+    out = tmp_path / "run"
+    write_run(seed_run, out)
+    small = report.Limits(graph_articles=2, graph_sources=1, edges=4, roots=1)
+    known = {"graph.json": seed_run.graph}
+    a = report.build_context(report.load_run(out, known), limits=small)
+    b = report.build_context(report.load_run(out), limits=small)
+    assert dumps(a) == dumps(b)
+    assert a["cut"]["edges"] and a["cut"]["graph"]
