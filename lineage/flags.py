@@ -45,24 +45,12 @@ def article_flags(
     Derived text is the article's passages matched with articles that do not
     copy *it*; ``uncredited`` lists article parents whose outlet it does not cite.
     """
-    rank = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
-    passage_kind: dict[str, dict[str, str]] = defaultdict(dict)
-    # article → other article → [its passages matched there, the match ids]
-    shared: dict[str, dict[str, tuple[set[str], list[str]]]] = defaultdict(dict)
+    # each article's matches, in match order (its sides are read when the article is)
+    of_article: dict[str, list[Match]] = defaultdict(list)
     for m in matches:
-        for pid, art, other in (
-            (m.a, m.article_a, m.article_b),
-            (m.b, m.article_b, m.article_a),
-        ):
-            kinds = passage_kind[art]
-            old = kinds.get(pid)
-            if old is None or rank[m.kind] > rank[old]:
-                kinds[pid] = m.kind
-            entry = shared[art].get(other)
-            if entry is None:
-                entry = shared[art][other] = (set(), [])
-            entry[0].add(pid)
-            entry[1].append(m.id)
+        of_article[m.article_a].append(m)
+        if m.article_b != m.article_a:
+            of_article[m.article_b].append(m)
     # derives_from edges, read once: who copies each article, and what each derives from
     # (by target: at most one derives_from edge per pair of nodes)
     copied_by: dict[str, set[str]] = defaultdict(set)
@@ -74,8 +62,8 @@ def article_flags(
                 copied_by[v[8:]].add(u.split(":", 1)[1])
     flags = []
     for aid in sorted(builder.articles):
+        kinds, with_other = _sides(aid, of_article.pop(aid, []))
         # passages shared with an article that copies *this* one are not derived here
-        with_other = shared.pop(aid, {})  # each article's entries let go once read
         copiers = copied_by.get(aid, set())
         own = set().union(*[ps for o, (ps, _) in with_other.items() if o not in copiers])
         derived = coverage(own, builder.by_id, builder.total[aid])
@@ -121,13 +109,45 @@ def article_flags(
                 "derived_share": derived,
                 "derived_from": derived_from,
                 "uncredited": uncredited,
-                "passages": dict(sorted(passage_kind.pop(aid, {}).items())),
+                "passages": dict(sorted(kinds.items())),
             }
         )
     for _, data in g.nodes(data=True):
         if "cls" in data:
             data["class"] = data.pop("cls")
     return flags
+
+
+_RANK = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+
+
+def _sides(
+    aid: str, matches: Iterable[Match]
+) -> tuple[dict[str, str], dict[str, tuple[set[str], list[str]]]]:
+    """Article ``aid``'s side of its ``matches``: the strongest kind each of its passages is
+    matched with, and per other article [its passages matched there, the match ids].
+
+    Made one article at a time (a list of matches per article held before, not
+    these sets and lists for every article at once).
+    """
+    kinds: dict[str, str] = {}
+    shared: dict[str, tuple[set[str], list[str]]] = {}
+    for m in matches:
+        for pid, art, other in (
+            (m.a, m.article_a, m.article_b),
+            (m.b, m.article_b, m.article_a),
+        ):
+            if art != aid:
+                continue
+            old = kinds.get(pid)
+            if old is None or _RANK[m.kind] > _RANK[old]:
+                kinds[pid] = m.kind
+            entry = shared.get(other)
+            if entry is None:
+                entry = shared[other] = (set(), [])
+            entry[0].add(pid)
+            entry[1].append(m.id)
+    return kinds, shared
 
 
 def edges_data(g: nx.MultiDiGraph) -> Iterator[tuple[str, str, dict[str, Any]]]:

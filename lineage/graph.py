@@ -32,8 +32,9 @@ Flags per article follow the METER corpus: ``wholly-derived`` (derived share ≥
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +45,23 @@ from lineage.flags import article_flags, covered_chars, edges_data
 from lineage.flags import coverage as _coverage
 from lineage.gazetteer import Gazetteer, provisional_id
 from lineage.models import Article, Match, Passage
-from lineage.output import PackedLinks
+from lineage.output import PackedLinks, dumps_bytes, dumps_kept
 
 PRIMARY_TYPES = frozenset(
     {"government", "military", "intelligence", "international_org", "person", "agency", "other"}
 )
 REPORTING_TYPES = frozenset({"outlet", "agency"})
+STREAMED = frozenset(
+    {
+        "cites",
+        "shares_content",
+        "publishes",
+        "outlet_cites",
+        "outlet_shares_content",
+        "outlet_derives_from",
+    }
+)
+"""Edge kinds a compact build packs as it makes them (``LineageBuilder._add_edge``)."""
 MATCH_WEIGHT = {"verbatim": 0.95, "near-verbatim": 0.85}
 
 
@@ -104,9 +116,15 @@ class LineageBuilder:
         gazetteer: Source names, types and domains.
     """
 
-    def __init__(self, settings: Settings, gazetteer: Gazetteer) -> None:
+    def __init__(self, settings: Settings, gazetteer: Gazetteer, *, compact: bool = False) -> None:
         self.s = settings
         self.gaz = gazetteer
+        self.compact = compact
+        """Edges' evidence held as its JSON (``output.dumps_bytes``), not as dicts, and
+        the kinds :data:`STREAMED` packed as they are made (``_add_edge``): see
+        :func:`packed_graph_and_flags`, the one reader of such a graph."""
+        self._streams: dict[str, PackedLinks] = {}
+        self._last: dict[str, tuple[str, str, str]] = {}
 
     def build(
         self,
@@ -142,7 +160,8 @@ class LineageBuilder:
         for pair in pairs:
             if pair.substantive:
                 self._infer(g, pair)
-        self._drop_sibling_edges(g)
+        self._drop_sibling_edges(g, pairs)
+        del pairs  # their match tuples: not needed again
         self._add_own_account(g)
         self._rollup(g)
         flags = article_flags(self, g, matches)
@@ -159,7 +178,10 @@ class LineageBuilder:
         return cited
 
     def _att_evidence(self, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``_att_evidence`` of each record, one dict per record however many edges show it."""
+        """``_att_evidence`` of each record, one dict per record however many edges show it
+        (compact: made for the edge's JSON and let go with it)."""
+        if self.compact:
+            return [_att_evidence(r) for r in recs]
         out = []
         for r in recs:
             ev = self._evidence.get(id(r))
@@ -167,6 +189,10 @@ class LineageBuilder:
                 ev = self._evidence[id(r)] = _att_evidence(r)
             out.append(ev)
         return out
+
+    def _ev(self, evidence: dict[str, Any]) -> Any:
+        """An edge's ``evidence`` as the graph holds it (compact: its JSON)."""
+        return dumps_kept(evidence) if self.compact else evidence
 
     def _source_node(self, g: nx.MultiDiGraph, sid: str, rec: dict[str, Any] | None = None) -> str:
         node = f"source:{sid}"
@@ -206,7 +232,8 @@ class LineageBuilder:
                 via = sorted({r["via_person"] for r in recs if r.get("via_person")})
                 conf = max(float(r.get("confidence", 0.5)) for r in recs)
                 cues = sorted({r.get("cue_family", "") for r in recs})
-                g.add_edge(
+                self._add_edge(
+                    g,
                     f"article:{aid}",
                     node,
                     key="cites",
@@ -215,11 +242,13 @@ class LineageBuilder:
                     explanation=f"cites {g.nodes[node]['label']}"
                     + (f" through {', '.join(via)}" if via else "")
                     + f" ({len(recs)}x: {', '.join(cues)})",
-                    evidence={
-                        "attributions": self._att_evidence(recs),
-                        "via": via,
-                        "count": len(recs),
-                    },
+                    evidence=self._ev(
+                        {
+                            "attributions": self._att_evidence(recs),
+                            "via": via,
+                            "count": len(recs),
+                        }
+                    ),
                 )
 
     # -- content sharing ------------------------------------------------------
@@ -255,7 +284,8 @@ class LineageBuilder:
             dict(c, match=m.id) for m in p.matches for c in m.changed_facts if c["kind"] == "number"
         ]
         text = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        g.add_edge(
+        self._add_edge(
+            g,
             f"article:{p.x}",
             f"article:{p.y}",
             key="shares_content",
@@ -263,15 +293,17 @@ class LineageBuilder:
             confidence=p.confidence,
             explanation=f"{len(p.matches)} matched passages ({text})"
             + (f"; shared facts: {', '.join(_fact_text(f) for f in p.facts)}" if p.facts else ""),
-            evidence={
-                "matches": [m.id for m in p.matches],
-                "passages": sorted({m.a for m in p.matches} | {m.b for m in p.matches}),
-                "kinds": dict(sorted(kinds.items())),
-                "shared_facts": list(p.facts),
-                "changed_facts": changed,
-                "containment": {p.x: p.cov_x, p.y: p.cov_y},
-                "count": len(p.matches),
-            },
+            evidence=self._ev(
+                {
+                    "matches": [m.id for m in p.matches],
+                    "passages": _pair_passages(p),
+                    "kinds": dict(sorted(kinds.items())),
+                    "shared_facts": list(p.facts),
+                    "changed_facts": changed,
+                    "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                    "count": len(p.matches),
+                }
+            ),
         )
 
     def _common_primary(self, p: PairEvidence) -> list[str]:
@@ -350,28 +382,33 @@ class LineageBuilder:
             },
         )
 
-    def _drop_sibling_edges(self, g: nx.MultiDiGraph) -> None:
+    def _drop_sibling_edges(self, g: nx.MultiDiGraph, pairs: list[PairEvidence]) -> None:
         """Drop X→Y when X and Y both derive from Z and Z explains what X shares with Y.
 
         Two copies of one original share everything with each other too; the
-        original, not the sibling, is the parent.
+        original, not the sibling, is the parent. What X shares with Y: the
+        passages of the pair's shares_content edge (``_pair_passages``).
         """
-        shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+        by_pair = {(p.x, p.y): p for p in pairs}
+
+        def shared(a: str, b: str) -> set[str]:
+            """Passages of ``a`` in the edges between ``a`` and ``b`` (either way round)."""
+            out: set[str] = set()
+            for p in (by_pair.get((a, b)), by_pair.get((b, a))):
+                if p is not None:
+                    out.update(x for x in _pair_passages(p) if x.startswith(a + "#"))
+            return out
+
         parents: dict[str, set[str]] = defaultdict(set)
-        for u, v, d in edges_data(g):  # one pass for both
-            kind = d["kind"]
-            if kind == "shares_content":
-                a, b = u.split(":", 1)[1], v.split(":", 1)[1]
-                shared[(a, b)].update(x for x in d["evidence"]["passages"] if x.startswith(a + "#"))
-                shared[(b, a)].update(x for x in d["evidence"]["passages"] if x.startswith(b + "#"))
-            elif kind == "derives_from" and v.startswith("article:"):
+        for u, v, d in edges_data(g):
+            if d["kind"] == "derives_from" and v.startswith("article:"):
                 parents[u].add(v)
         drop = []
         for x, ps in parents.items():
             for y in ps:
                 for z in ps & parents.get(y, set()):
                     xs, ys, zs = (n.split(":", 1)[1] for n in (x, y, z))
-                    via_y, via_z = shared[(xs, ys)], shared[(xs, zs)]
+                    via_y, via_z = shared(xs, ys), shared(xs, zs)
                     if via_y and _coverage(via_y & via_z, self.by_id, 1) >= 0.8 * _coverage(
                         via_y, self.by_id, 1
                     ):
@@ -432,7 +469,7 @@ class LineageBuilder:
             confidence=conf,
             rule=rule,
             explanation=explanation,
-            evidence=evidence,
+            evidence=self._ev(evidence),
         )
 
     def _add_own_account(self, g: nx.MultiDiGraph) -> None:
@@ -459,50 +496,88 @@ class LineageBuilder:
     # -- outlet roll-up -------------------------------------------------------
 
     def _rollup(self, g: nx.MultiDiGraph) -> None:
-        for aid in sorted(self.articles):
-            sid = self.outlets[aid]
-            if sid:
-                g.add_edge(
-                    f"source:{sid}",
-                    f"article:{aid}",
-                    key=f"publishes:{aid}",
-                    kind="publishes",
-                    confidence=1.0,
-                    explanation="publishes",
-                    evidence={"count": 1},
-                )
+        published = sorted(  # in link order (a compact build streams them)
+            (f"source:{sid}", f"article:{aid}", aid)
+            for aid in self.articles
+            if (sid := self.outlets[aid])
+        )
+        for u, v, aid in published:
+            self._add_edge(
+                g,
+                u,
+                v,
+                key=f"publishes:{aid}",
+                kind="publishes",
+                confidence=1.0,
+                explanation="publishes",
+                evidence=self._ev({"count": 1}),
+            )
         counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         rolled, outlets = ("cites", "shares_content", "derives_from"), self.outlets
-        for u, nbrs in g.adjacency():  # every edge by its article, then by its target
+        for u, v, kind, conf in self._rolled_edges(g):  # only max and count are read
             ou = outlets.get(u[8:]) if u.startswith("article:") else None
-            if not ou:
+            if not ou or kind not in rolled:
                 continue
             own = f"source:{ou}"
-            for v, keyed in nbrs.items():
-                if v.startswith("article:"):
-                    ov = outlets.get(v[8:])
-                    if not ov:
-                        continue
-                    target = f"source:{ov}"
-                else:
-                    target = v
-                if target == own:
+            if v.startswith("article:"):
+                ov = outlets.get(v[8:])
+                if not ov:
                     continue
-                for data in keyed.values():
-                    if data["kind"] in rolled:
-                        counts[(own, target, "outlet_" + data["kind"])].append(data["confidence"])
+                target = f"source:{ov}"
+            else:
+                target = v
+            if target != own:
+                counts[(own, target, "outlet_" + kind)].append(conf)
         for (u, v, kind), confs in sorted(counts.items()):
-            g.add_edge(
+            self._add_edge(
+                g,
                 u,
                 v,
                 key=kind,
                 kind=kind,
                 confidence=round(max(confs), 3),
                 explanation=f"{len(confs)} article-level {kind[7:]} edge(s)",
-                evidence={"count": len(confs)},
+                evidence=self._ev({"count": len(confs)}),
             )
 
+    def _rolled_edges(self, g: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, float]]:
+        """``(source, target, kind, confidence)`` of every edge, in ``g`` or streamed."""
+        for u, v, d in edges_data(g):
+            yield u, v, d["kind"], d["confidence"]
+        for links in self._streams.values():
+            ids, confs = links.ids, links.confidences
+            for i, (s, t) in enumerate(zip(links.sources, links.targets, strict=True)):
+                yield ids[s], ids[t], str(links.kind(i)), confs[i]
+
+    # -- edges ----------------------------------------------------------------
+
+    def _add_edge(self, g: nx.MultiDiGraph, u: str, v: str, key: str, **attrs: Any) -> None:
+        """``g.add_edge``; compact, an edge of a kind made in link order goes to its stream.
+
+        Those kinds (:data:`STREAMED`) are made in the order ``graph.json`` lists
+        links, (source, target, key), and read from the graph by no later step but
+        the roll-up: each is packed as it is made (its JSON line, compressed) and
+        merged with the graph's other links at the end (:func:`_taken_to_packed`).
+        """
+        kind = attrs["kind"]
+        if not self.compact or kind not in STREAMED:
+            g.add_edge(u, v, key=key, **attrs)
+            return
+        links = self._streams.setdefault(kind, PackedLinks())
+        order = (u, v, key)
+        if links and order <= self._last[kind]:
+            raise ValueError(f"{kind} edges out of link order: {order} after {self._last[kind]}")
+        self._last[kind] = order
+        evidence = attrs.pop("evidence")
+        attrs.update(source=u, target=v, key=key)
+        links.add(attrs, _line_with(attrs, "evidence", evidence))
+
     # -- flags ----------------------------------------------------------------
+
+
+def _pair_passages(p: PairEvidence) -> list[str]:
+    """The passages of a pair's matches (its shares_content edge's evidence), sorted."""
+    return sorted({m.a for m in p.matches} | {m.b for m in p.matches})
 
 
 def _fact_text(key: str) -> str:
@@ -595,9 +670,78 @@ def packed_graph_and_flags(
     matches: Sequence[Match],
     attributions: Sequence[dict[str, Any]],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """:func:`graph_and_flags` with the links packed (:func:`packed_graph`): what a scan holds."""
-    graph, flags = graph_and_flags(settings, articles, passages, matches, attributions)
-    return packed_graph(graph), flags
+    """:func:`graph_and_flags` with the links packed (:func:`packed_graph`): what a scan holds.
+
+    The graph is built compact (each edge's evidence as its JSON from the start:
+    as dicts they were a third of the build's memory) and its links packed as
+    they are taken from it.
+    """
+    gaz = Gazetteer.load(settings.sources_files)
+    builder = LineageBuilder(settings, gaz, compact=True)
+    g, flags = builder.build(articles, passages, matches, attributions)
+    streams = list(builder._streams.values())
+    del builder
+    return _taken_to_packed(g, streams), flags
+
+
+def _taken_to_packed(g: nx.MultiDiGraph, streams: Sequence[PackedLinks] = ()) -> dict[str, Any]:
+    """``packed_graph(_taken_to_json(g))`` of a compact graph (evidence as JSON), with the
+    links of ``streams`` (packed in link order) merged in; ``g`` is spent.
+
+    Each link's line is made from its attributes with the evidence's JSON put in
+    its place (:func:`_line_with`), and the attributes let go as it is packed.
+    """
+    nodes = []
+    for n, attrs in g.nodes(data=True):
+        attrs["id"] = n
+        nodes.append(attrs)
+    edges = [(u, v, k, attrs) for u, nbrs in g.adjacency() for v, keyed in nbrs.items()
+             for k, attrs in keyed.items()]  # fmt: skip
+    data = {"directed": g.is_directed(), "multigraph": True, "graph": g.graph}
+    g.clear()
+    nodes.sort(key=lambda n: n["id"])
+    edges.sort(key=lambda e: (e[0], e[1], str(e[2])))
+    packed = PackedLinks()
+    for node in nodes:  # the links' node ids: the nodes' own strings
+        packed._id(node["id"])
+
+    def taken() -> Iterator[tuple[tuple[str, str, str], bytes, str | None, float]]:
+        for i, (u, v, k, attrs) in enumerate(edges):
+            edges[i] = None  # type: ignore[call-overload]
+            attrs["source"], attrs["target"], attrs["key"] = u, v, k
+            evidence = attrs.pop("evidence", None)
+            line = (
+                dumps_bytes(attrs) if evidence is None else _line_with(attrs, "evidence", evidence)
+            )
+            yield (u, v, str(k)), line, attrs.get("kind"), float(attrs.get("confidence") or 0)
+
+    merged = heapq.merge(taken(), *map(_streamed, streams), key=lambda e: e[0])
+    for (u, v, _), line, kind, conf in merged:
+        packed.add_line(line, u, v, kind, conf)
+    packed.finish()
+    return {**data, "nodes": nodes, "links": packed}
+
+
+def _streamed(
+    links: PackedLinks,
+) -> Iterator[tuple[tuple[str, str, str], bytes, str | None, float]]:
+    """The links of a stream (``LineageBuilder._add_edge``: keyed by kind) as ``taken`` gives."""
+    ids, sources, targets, confs = links.ids, links.sources, links.targets, links.confidences
+    for i, line in enumerate(links.json_lines()):
+        u, v, kind = ids[sources[i]], ids[targets[i]], links.kind(i)
+        yield (u, v, str(kind)), line, kind, confs[i]
+
+
+def _line_with(rest: dict[str, Any], name: str, encoded: bytes) -> bytes:
+    """``dumps_bytes({**rest, name: value})`` given ``encoded = dumps_bytes(value)``.
+
+    Canonical JSON composes: members in key order, each spelled as alone.
+    """
+    lo = dumps_bytes({k: v for k, v in rest.items() if k < name})
+    hi = dumps_bytes({k: v for k, v in rest.items() if k > name})
+    member = dumps_bytes(name) + b":" + encoded
+    return b"".join((lo[:-1], b"," if len(lo) > 2 else b"", member,
+                     b"," + hi[1:] if len(hi) > 2 else b"}"))  # fmt: skip
 
 
 def graph_and_flags(

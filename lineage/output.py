@@ -82,6 +82,16 @@ def dumps_bytes(obj: Any, default: Default | None = None, *, floats: bool = True
     return dumps(obj, default).encode("utf-8")
 
 
+def dumps_kept(obj: Any) -> bytes:
+    """``dumps_bytes(obj)`` as a bytes object of its own size, to be kept.
+
+    orjson 3.8's result holds on to its whole output buffer (~4 KB each at 100k
+    small objects, measured): a copy costs one ``memcpy`` and lets that go.
+    """
+    data = dumps_bytes(obj)
+    return bytes(memoryview(data)) if orjson is not None else data
+
+
 def unshared(text: str) -> str:
     """A copy of ``text`` to encode when ``text`` itself lives on after it is written.
 
@@ -270,12 +280,21 @@ class PackedLinks(Sequence[dict[str, Any]]):
 
     def add(self, link: dict[str, Any], line: bytes | None = None) -> None:
         """Append one link (``line``: its canonical JSON, if the caller has it)."""
-        self._pending.append(dumps_bytes(link) if line is None else line)
-        self.sources.append(self._id(link["source"]))
-        self.targets.append(self._id(link["target"]))
-        kind = link.get("kind")
+        self.add_line(
+            dumps_bytes(link) if line is None else line,
+            link["source"],
+            link["target"],
+            link.get("kind"),
+            float(link.get("confidence") or 0),
+        )
+
+    def add_line(self, line: bytes, source: str, target: str, kind: Any, confidence: float) -> None:
+        """Append one link by its canonical JSON and columns (``confidence``: or 0)."""
+        self._pending.append(line)
+        self.sources.append(self._id(source))
+        self.targets.append(self._id(target))
         self.kinds.append(LINK_KINDS.index(kind) + 1 if kind in LINK_KINDS else 0)
-        self.confidences.append(float(link.get("confidence") or 0))
+        self.confidences.append(confidence)
         if len(self._pending) >= self.block:
             self.finish()
 

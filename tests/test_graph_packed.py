@@ -168,3 +168,94 @@ def test_report_of_a_run_is_the_same_from_the_files(tmp_path: Path, seed_run: An
     b = report.build_context(report.load_run(out), limits=small)
     assert dumps(a) == dumps(b)
     assert a["cut"]["edges"] and a["cut"]["graph"]
+
+
+# --- the compact build ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("outlets", [False, True])
+def test_compact_build_gives_the_plain_graph(seed_run: Any, outlets: bool) -> None:
+    """``packed_graph_and_flags`` (evidence as JSON, streamed kinds) == the plain build packed."""
+    import dataclasses
+
+    from lineage.graph import graph_and_flags, packed_graph_and_flags
+
+    articles = seed_run.articles
+    if outlets:  # publishes and outlet edges too
+        names = ["spiegel.de", "zeit.de", "spiegel.de", "Reuters", None]
+        articles = [dataclasses.replace(a, outlet=o) for a, o in zip(articles, names, strict=True)]
+    args = (seed_run.settings, articles, seed_run.passages, seed_run.matches,
+            seed_run.attributions)  # fmt: skip
+    plain, flags = graph_and_flags(*args)
+    compact, compact_flags = packed_graph_and_flags(*args)
+    lines = [dumps_bytes(lk) for lk in plain["links"]]
+    assert list(compact["links"].json_lines()) == lines
+    assert dumps({**compact, "links": []}) == dumps({**plain, "links": []})
+    assert dumps(compact_flags) == dumps(flags)
+    kinds = {lk["kind"] for lk in plain["links"]}
+    assert kinds >= {"cites", "shares_content", "derives_from"}
+    assert not outlets or kinds >= {"publishes", "outlet_cites", "outlet_derives_from"}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(), _json, max_size=5), st.text(), _json)
+def test_line_with_a_member_is_the_whole_line(rest: dict[str, Any], name: str, value: Any) -> None:
+    from lineage.graph import _line_with
+
+    rest.pop(name, None)
+    assert _line_with(rest, name, dumps_bytes(value)) == dumps_bytes({**rest, name: value})
+
+
+def _flags_ref(matches: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``article_flags``' earlier pass over all matches at once."""
+    rank = {"verbatim": 3, "near-verbatim": 2, "rewritten": 1}
+    passage_kind: dict[str, dict[str, str]] = defaultdict(dict)
+    shared: dict[str, dict[str, tuple[set[str], list[str]]]] = defaultdict(dict)
+    for m in matches:
+        for pid, art, other in ((m.a, m.article_a, m.article_b), (m.b, m.article_b, m.article_a)):
+            kinds = passage_kind[art]
+            old = kinds.get(pid)
+            if old is None or rank[m.kind] > rank[old]:
+                kinds[pid] = m.kind
+            entry = shared[art].get(other)
+            if entry is None:
+                entry = shared[art][other] = (set(), [])
+            entry[0].add(pid)
+            entry[1].append(m.id)
+    return passage_kind, shared
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abc"),
+            st.sampled_from("abc"),
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.sampled_from(["verbatim", "near-verbatim", "rewritten"]),
+        ),
+        max_size=12,
+    )
+)
+def test_sides_per_article_equal_the_pass_over_all(rows: list[tuple[Any, ...]]) -> None:
+    from types import SimpleNamespace
+
+    from lineage.flags import _sides
+
+    matches = [
+        SimpleNamespace(id=f"m{i}", article_a=x, article_b=y, a=f"{x}#{p}", b=f"{y}#{q}", kind=k)
+        for i, (x, y, p, q, k) in enumerate(rows)
+    ]
+    kinds_ref, shared_ref = _flags_ref(matches)
+    for aid in "abc":
+        mine = [m for m in matches if aid in (m.article_a, m.article_b)]
+        kinds, shared = _sides(aid, mine)
+        assert kinds == kinds_ref.get(aid, {}) and shared == shared_ref.get(aid, {})
