@@ -662,14 +662,21 @@ def _write_report(out: Path, known: dict[str, Any]) -> None:
 
 def article_pairs(result: RunResult) -> list[dict[str, Any]]:
     """Article pairs that share content, strongest first, with how they relate."""
+    from lineage.graph import PackedLinks
+
     links = result.graph.get("links", [])
+
+    def of_kind(kind: str) -> Iterable[dict[str, Any]]:  # packed: only those are decoded
+        return links.of_kind(kind) if isinstance(links, PackedLinks) else links
+
     labels = {n["id"]: n.get("label", n["id"]) for n in result.graph.get("nodes", [])}
-    derives: dict[str, list[dict[str, Any]]] = {}
-    for e in links:
+    derives: dict[str, list[_Derived]] = {}  # what _relation reads of each derives_from link
+    for e in of_kind("derives_from"):
         if e["kind"] == "derives_from":
-            derives.setdefault(e["source"], []).append(e)
+            shared = e["evidence"].get("shared_with") if e.get("rule") == "common-source" else None
+            derives.setdefault(e["source"], []).append((e["target"], e.get("rule"), shared))
     rows = []
-    for e in links:
+    for e in of_kind("shares_content"):
         if e["kind"] != "shares_content":
             continue
         a, b = e["source"], e["target"]
@@ -695,20 +702,19 @@ def article_pairs(result: RunResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _relation(
-    a: str, b: str, derives: dict[str, list[dict[str, Any]]], labels: dict[str, str]
-) -> str:
+_Derived = tuple[str, Any, Any]
+"""A derives_from link as ``_relation`` reads it: target, rule, and (common source) with whom."""
+
+
+def _relation(a: str, b: str, derives: dict[str, list[_Derived]], labels: dict[str, str]) -> str:
     for child, parent in ((a, b), (b, a)):
-        for e in derives.get(child, []):
-            if e["target"] == parent:
+        for target, _, _ in derives.get(child, []):
+            if target == parent:
                 return f"{child.split(':', 1)[1]} derives from {parent.split(':', 1)[1]}"
     shared = []
-    for e in derives.get(a, []):
-        if (
-            e.get("rule") == "common-source"
-            and e["evidence"].get("shared_with") == b.split(":", 1)[1]
-        ):
-            shared.append(labels.get(e["target"], e["target"]))
+    for target, rule, shared_with in derives.get(a, []):
+        if rule == "common-source" and shared_with == b.split(":", 1)[1]:
+            shared.append(labels.get(target, target))
     if shared:
         return "shared primary source: " + ", ".join(sorted(set(shared)))
     return "related; direction undetermined"
