@@ -53,7 +53,7 @@ from lineage.align import Aligner, SpanTuple
 from lineage.config import Settings
 from lineage.engine import Engine, LocalEngine, chunked, gc_paused, make_engine
 from lineage.minhash import Signer, lsh_candidates, lsh_params, ranges, set_overlaps
-from lineage.models import AlignedSpans, Document, Fact, Match, Passage
+from lineage.models import AlignedSpans, Article, Document, Fact, Match, Passage
 from lineage.segment import PassageTexts
 from lineage.tfidf import PassageScorer
 
@@ -289,10 +289,11 @@ class _Kept:
     changed: list[list[dict[str, str]]]
 
 
-def _dedupe_chunk(fs: Sequence[list[Fact]], task: _DedupeTask) -> _Kept:
+def _dedupe_chunk(fs: Mapping[int, list[Fact]] | Sequence[list[Fact]], task: _DedupeTask
+                  ) -> _Kept:  # fmt: skip
     """Dedupe and align the candidates of whole article pairs; what the kept ones need.
 
-    ``fs``: each passage's facts (by passage number), shared by all chunks.
+    ``fs``: the facts of (at least) the task's passages, by passage number.
     """
     ps, s = task.passages, task.settings
     aligner = Aligner(task.docs)
@@ -323,6 +324,41 @@ def _dedupe_chunk(fs: Sequence[list[Fact]], task: _DedupeTask) -> _Kept:
                                                s.number_drift_ratio))  # fmt: skip
         lo = hi
     return out
+
+
+class _SentTasks(Sequence[tuple[dict[int, list[Fact]], _DedupeTask]]):
+    """Each dedupe task with what a worker that holds nothing needs (``Engine.map_sent``):
+    its passages' facts and its documents' clean texts and offsets, made as it is sent.
+
+    Made per task, not for all before the map: a task's facts and lean documents
+    live only while it is sent or run.
+    """
+
+    def __init__(self, tasks: Sequence[_DedupeTask], facts: Sequence[list[Fact]]) -> None:
+        self._tasks = tasks
+        self._facts = facts
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def __getitem__(self, i: int) -> tuple[dict[int, list[Fact]], _DedupeTask]:  # type: ignore[override]
+        task, facts = self._tasks[i], self._facts
+        docs = {a: _lean_document(d) for a, d in task.docs.items()}
+        return ({k: facts[k] for k in task.passages},
+                _DedupeTask(task.pairs, task.kinds, task.scores, task.passages, docs,
+                            task.settings))  # fmt: skip
+
+
+def _lean_document(doc: Document) -> Document:
+    """``doc`` with what aligning reads (clean text, offsets): the article stands in
+    with its id and clean text, so sending it sends no second text and no metadata."""
+    return Document(article=Article(id=doc.article.id, text=doc.clean), clean=doc.clean,
+                    offsets=doc.offsets, blocks=[])  # fmt: skip
+
+
+def _dedupe_sent(item: tuple[dict[int, list[Fact]], _DedupeTask]) -> _Kept:
+    """``_dedupe_chunk`` of a task sent with its facts (``_SentTasks``)."""
+    return _dedupe_chunk(*item)
 
 
 def _matches(tasks: Sequence[_DedupeTask], kept: Sequence[_Kept], passages: Sequence[Passage],
@@ -1350,7 +1386,7 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
                   for lo, hi in chunked(len(heads), 20 * _ARTICLES_PER_CHUNK)]  # fmt: skip
         # merged as the chunks come in (this process merges between its own chunks while
         # the workers take more of them): the merge is no serial step after the map
-        with closing(engine.map_iter(_facts_chunk, pieces)) as chunk_facts:
+        with closing(engine.map_sent(_facts_chunk, pieces)) as chunk_facts:
             store = _FactStore.of_chunks(chunk_facts)
         del heads, pieces
         fact_list = _FactLists(store, uid)  # copies share their text's facts
@@ -1373,10 +1409,11 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         swap = rank[pairs[:, 0]] > rank[pairs[:, 1]] if len(pairs) else np.empty(0, bool)
         oriented = np.where(swap[:, None], pairs[:, ::-1], pairs) if len(pairs) else pairs
         del swap
-        cosines = scorer.cosine(pairs).astype(np.float64)
-        del scorer, pairs
+        # the shingle sets go before the cosines' blocks are built
         jac, c_ab, c_ba = overlaps(values, offsets, oriented, engine)
         del values, offsets
+        cosines = scorer.cosine(pairs).astype(np.float64)
+        del scorer, pairs
         scores = np.stack([jac, c_ab, c_ba, cosines], axis=1) if len(oriented) else np.empty((0, 4))
         del jac, c_ab, c_ba, cosines
     with _timed(t, "verify"):
@@ -1391,7 +1428,10 @@ def _find_matches(docs: dict[str, Document], passages: Sequence[Passage], s: Set
         tasks = _dedupe_tasks(cand[found], kinds[found], cand_scores[found], groups, passages,
                               docs, s)  # fmt: skip
         del cand, cand_scores, kinds, found, evidence
-        kept = engine.map_shared(_dedupe_chunk, fact_list, tasks)
+        # each task is sent with its facts and lean documents to workers forked before the
+        # heap grew: workers forked now would copy every page of it the tasks touch
+        with closing(engine.map_sent(_dedupe_sent, _SentTasks(tasks, fact_list))) as done:
+            kept = list(done)
         matches = _matches(tasks, kept, passages, groups, rank)
         del tasks, kept
     counts["matches"] = len(matches)

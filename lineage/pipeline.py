@@ -398,6 +398,9 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
     cleanup: list[Callable[[], None]] = [fed.close] if fed is not None else []
     engine: Engine | None = None
     try:
+        engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) a scan
+        if isinstance(engine, LocalEngine):  # for the stages that send their chunks (map_sent)
+            engine.start_workers()
         with _timed(timings, "ingest"):
             ingested = ingest(inputs, s, stdin, detect_language=False)  # normalize's workers do it
         if not ingested.articles:
@@ -406,7 +409,6 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
                 "no usable article in the inputs" + (f" ({reasons})" if reasons else "")
             )
         articles = sorted(ingested.articles, key=lambda a: a.id)
-        engine = make_engine(s.engine, s.scheduler, s.workers)  # one engine (and cluster) a scan
         with _timed(timings, "normalize"):
             docs = normalized(articles, engine, progress, languages=s.languages)
         if fed is not None:

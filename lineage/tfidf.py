@@ -92,7 +92,7 @@ _SLICE = _TEXT_CHUNK * 128  # elements per slice of a whole-length array (bounde
 _COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
 _ROW_CHUNK = 50_000  # passages whose character rows are built in one step (a whole block)
 _SORT_ROWS = 2048  # rows whose character counts are sorted and weighted at once (~8 MB)
-_BLOCK_ROWS = 50_000  # distinct passages whose vectors one cosine task builds (~0.25 GB)
+_BLOCK_ROWS = 25_000  # distinct passages whose vectors one cosine task builds (~0.12 GB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
 _HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
 
