@@ -330,7 +330,7 @@ def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 class _Span:
     """Distinct texts ``lo:hi`` of a fit, read from the caller's sequence only when tokenized.
 
-    A forked worker inherits the sequence; pickled (Dask), a span is just its texts.
+    A forked worker inherits the sequence; pickled (sent, or Dask), a span is just its texts.
     """
 
     def __init__(self, texts: Sequence[str], heads: np.ndarray, lo: int, hi: int) -> None:
@@ -1106,8 +1106,8 @@ class PassageScorer:
         del sizes
         chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
-        # each chunk's tokens go once merged (a forked map holds no finished result)
-        for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
+        # each chunk's tokens go once merged; a span is sent as its texts (``map_sent``)
+        for w, s in (self.engine.map_sent(_tokenize_span, chunks) if self.engine
                      else map(_tokenize_span, chunks)):  # fmt: skip
             words.add(w)
             if self.char_ngrams:

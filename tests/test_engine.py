@@ -95,6 +95,74 @@ def test_back_to_back_maps_keep_their_chunks(workers: int):
         assert engine.map(lambda c, k=k: c * k, list(range(9))) == [c * k for c in range(9)]
 
 
+def _inverse(c: int) -> int:
+    return 1 // c
+
+
+class _Recorded(list):
+    """A lazy chunk sequence that notes which process made each chunk."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(range(n))
+        self.made_in: list[int] = []
+
+    def __getitem__(self, i):  # type: ignore[override]
+        import os
+
+        self.made_in.append(os.getpid())
+        return super().__getitem__(i)
+
+
+def test_map_sent_sends_chunks_to_workers_forked_at_the_start():
+    import os
+
+    engine = LocalEngine(2)
+    engine.start_workers()
+    try:
+        chunks = _Recorded(40)
+        got = list(engine.map_sent(_pid_of, chunks))
+        assert [c for c, _ in got] == list(range(40))  # in chunk order
+        pids = {pid for _, pid in got}
+        assert os.getpid() in pids and len(pids) == 2  # this process and its one worker
+        # every chunk was made here, once (workers are sent it, they never read the sequence)
+        assert chunks.made_in == [os.getpid()] * 40
+        # the worker is the one forked at the start, not a new fork per map
+        again = {pid for _, pid in engine.map_sent(_pid_of, list(range(40)))}
+        assert again - {os.getpid()} <= pids - {os.getpid()}
+        for where in range(6):  # an error in a chunk is raised here, whoever ran it
+            chunks = [1] * 6
+            chunks[where] = 0
+            with pytest.raises(ZeroDivisionError):
+                list(engine.map_sent(_inverse, chunks))
+        assert list(engine.map_sent(abs, [-1, -2, -3])) == [1, 2, 3]  # the pool lives on
+    finally:
+        engine.close()
+    assert engine._senders is None
+
+
+def test_map_sent_without_started_workers_is_map_iter():
+    for workers in (1, 2):
+        got = list(LocalEngine(workers).map_sent(_pid_of, list(range(9))))
+        assert [c for c, _ in got] == list(range(9))
+
+
+def test_a_killed_sent_worker_is_an_error_not_a_hang():
+    import os
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+
+    engine = LocalEngine(2)
+    engine.start_workers()
+    try:
+        assert engine._senders is not None
+        for pid in list(engine._senders._processes):
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            list(engine.map_sent(_pid_of, list(range(20))))
+    finally:
+        engine.close()
+
+
 def test_alongside_runs_in_another_process_and_returns_or_raises():
     import os
 
