@@ -12,6 +12,7 @@ from Python::
 from __future__ import annotations
 
 import functools
+import pickle
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -225,14 +226,17 @@ def _feed_documents(feed: Fed[list[_LeanDocument], Any], docs: dict[str, Documen
 
 
 def _fed_attributions(settings: Settings, chunks: Iterable[list[_LeanDocument]]
-                      ) -> tuple[list[dict[str, Any]], float]:  # fmt: skip
-    """``attribution_records`` of the fed documents, and the seconds spent on them.
+                      ) -> tuple[list[bytes], float]:  # fmt: skip
+    """``attribution_records`` of the fed documents, pickled per chunk, and the seconds spent.
 
     Runs in the process ``early_process`` started (documents come as sent).
     The article stands in with its id and clean text: attribution reads no more.
+    Each chunk's records are kept pickled (``_unpickled_records``): they wait
+    for the end of the match stage, and as dicts they were ~2 KB each (100,000
+    articles: ~0.25 GB in this process by then; pickled, a fifth of that).
     """
     key = tuple(str(f) for f in settings.sources_files)
-    records: list[dict[str, Any]] = []
+    pickled: list[bytes] = []
     seconds = 0.0
     with gc_paused():
         for chunk in chunks:
@@ -240,9 +244,18 @@ def _fed_attributions(settings: Settings, chunks: Iterable[list[_LeanDocument]]
             docs = [Document(article=Article(id=aid, text=clean), clean=clean, offsets=offsets,
                              blocks=blocks, sentences=sents)
                     for aid, clean, offsets, blocks, sents in chunk]  # fmt: skip
-            records.extend(_attribution_chunk((docs, key)))
+            pickled.append(pickle.dumps(_attribution_chunk((docs, key)), pickle.HIGHEST_PROTOCOL))
             seconds += time.perf_counter() - start
-    return records, round(seconds, 4)
+    return pickled, round(seconds, 4)
+
+
+def _unpickled_records(pickled: list[bytes]) -> list[dict[str, Any]]:
+    """The records of ``_fed_attributions``'s chunks, in order (each chunk let go once read)."""
+    records: list[dict[str, Any]] = []
+    with gc_paused():
+        while pickled:
+            records.extend(pickle.loads(pickled.pop(0)))
+    return records
 
 
 def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Passage],
@@ -418,6 +431,8 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
         with _timed(timings, "match"):
             matched = find_matches(docs, passages, s, engine)
         timings.update(match_timings(matched))
+        if isinstance(engine, LocalEngine):  # its sent-to workers are done (they hold caches)
+            engine.close()
         # only the matches and counts go on: the signatures and every passage's
         # facts (100k articles: ~0.7 GB and more) are let go after clustering
         matches, match_counts = matched.matches, matched.counts
@@ -425,7 +440,9 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             if fed is None:
                 attributions = attribution_records(docs, s, progress, engine)
             else:  # the figure is the wait; the stage's own time is "attribution.alongside"
-                attributions, timings["attribution.alongside"] = fed.result()
+                pickled, timings["attribution.alongside"] = fed.result()
+                attributions = _unpickled_records(pickled)
+                del pickled
         graph_job = functools.partial(_timed_graph, s, articles, passages, matches, attributions)
         graphing: Pending[tuple[dict[str, Any], list[dict[str, Any]], float]] | None = None
         if isinstance(engine, LocalEngine) and engine.workers > 1 and _forks(s, passages):

@@ -215,14 +215,20 @@ def passages(doc: Document, size: int = 2, min_words: int = 8, step: int = 1) ->
 def from_windows(doc: Document, spans: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
     """Passages of ``doc`` from ``(cstart, cend, start, end)`` spans, in order.
 
-    They share ``doc.clean`` (``Passage.clean``) instead of each holding its text.
+    They share ``doc.clean`` (``Passage.clean``) instead of each holding its text,
+    and an offset equal to its normalized one is that same integer object (in
+    most texts normalizing changes nothing: 100,000 articles, ~80 MB of ints).
     """
     aid = doc.article.id
     clean = doc.clean
-    return [  # fields in order: id, article, index, start, end, cstart, cend, text, clean
-        Passage(f"{aid}#p{index}", aid, index, start, end, cstart, cend, None, clean)
-        for index, (cstart, cend, start, end) in enumerate(spans)
-    ]
+    out = []
+    for index, (cstart, cend, start, end) in enumerate(spans):
+        same_start = cstart if start == cstart else start
+        same_end = cend if end == cend else end
+        # fields in order: id, article, index, start, end, cstart, cend, text, clean
+        out.append(Passage(f"{aid}#p{index}", aid, index, same_start, same_end, cstart, cend,
+                           None, clean))  # fmt: skip
+    return out
 
 
 class PassageTexts(Sequence[str]):

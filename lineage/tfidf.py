@@ -92,7 +92,7 @@ _SLICE = _TEXT_CHUNK * 128  # elements per slice of a whole-length array (bounde
 _COUNT_ROWS = 4096  # texts whose token counts are sorted at once (bounded temporaries)
 _ROW_CHUNK = 50_000  # passages whose character rows are built in one step (a whole block)
 _SORT_ROWS = 2048  # rows whose character counts are sorted and weighted at once (~8 MB)
-_BLOCK_ROWS = 25_000  # distinct passages whose vectors one cosine task builds (~0.12 GB)
+_BLOCK_ROWS = 12_500  # distinct passages whose vectors one cosine task builds (~60 MB)
 _SEP = " "  # joins a chunk's texts: whitespace, not a word character, not cased
 _HASH_LEN = np.uint64(0xD6E8FEB86659FD93)
 
@@ -330,7 +330,7 @@ def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 class _Span:
     """Distinct texts ``lo:hi`` of a fit, read from the caller's sequence only when tokenized.
 
-    A forked worker inherits the sequence; pickled (sent, or Dask), a span is just its texts.
+    A forked worker inherits the sequence; pickled (Dask), a span is just its texts.
     """
 
     def __init__(self, texts: Sequence[str], heads: np.ndarray, lo: int, hi: int) -> None:
@@ -1106,8 +1106,8 @@ class PassageScorer:
         del sizes
         chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
-        # each chunk's tokens go once merged; a span is sent as its texts (``map_sent``)
-        for w, s in (self.engine.map_sent(_tokenize_span, chunks) if self.engine
+        # each chunk's tokens go once merged (a forked map holds no finished result)
+        for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
                      else map(_tokenize_span, chunks)):  # fmt: skip
             words.add(w)
             if self.char_ngrams:

@@ -291,3 +291,17 @@ def test_signatures_kept_or_not_give_the_same_matches(seed_run) -> None:
     bands, rows = lsh_params(s.lsh_threshold, s.num_perm)
     assert bands * rows < s.num_perm  # so some columns really were skipped
     assert not np.all(kept.signatures[:, bands * rows :] == np.iinfo(kept.signatures.dtype).max)
+
+
+def test_arrays_parked_on_disk_come_back_equal() -> None:
+    import numpy as np
+
+    from lineage.match import _OnDisk
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.integers(0, 2**32, 1000, dtype=np.uint32), np.arange(7, dtype=np.int64),
+              np.empty(0, dtype=np.float32), rng.random((5, 3))]  # fmt: skip
+    parked = _OnDisk(*arrays)
+    back = parked.load()
+    assert [(a.dtype, a.shape) for a in back] == [(a.dtype, a.shape) for a in arrays]
+    assert all(np.array_equal(a, b) for a, b in zip(arrays, back, strict=True))
