@@ -242,13 +242,11 @@ class LineageBuilder:
                     explanation=f"cites {g.nodes[node]['label']}"
                     + (f" through {', '.join(via)}" if via else "")
                     + f" ({len(recs)}x: {', '.join(cues)})",
-                    evidence=self._ev(
-                        {
-                            "attributions": self._att_evidence(recs),
-                            "via": via,
-                            "count": len(recs),
-                        }
-                    ),
+                    evidence={
+                        "attributions": self._att_evidence(recs),
+                        "via": via,
+                        "count": len(recs),
+                    },
                 )
 
     # -- content sharing ------------------------------------------------------
@@ -293,17 +291,15 @@ class LineageBuilder:
             confidence=p.confidence,
             explanation=f"{len(p.matches)} matched passages ({text})"
             + (f"; shared facts: {', '.join(_fact_text(f) for f in p.facts)}" if p.facts else ""),
-            evidence=self._ev(
-                {
-                    "matches": [m.id for m in p.matches],
-                    "passages": _pair_passages(p),
-                    "kinds": dict(sorted(kinds.items())),
-                    "shared_facts": list(p.facts),
-                    "changed_facts": changed,
-                    "containment": {p.x: p.cov_x, p.y: p.cov_y},
-                    "count": len(p.matches),
-                }
-            ),
+            evidence={
+                "matches": [m.id for m in p.matches],
+                "passages": _pair_passages(p),
+                "kinds": dict(sorted(kinds.items())),
+                "shared_facts": list(p.facts),
+                "changed_facts": changed,
+                "containment": {p.x: p.cov_x, p.y: p.cov_y},
+                "count": len(p.matches),
+            },
         )
 
     def _common_primary(self, p: PairEvidence) -> list[str]:
@@ -510,7 +506,7 @@ class LineageBuilder:
                 kind="publishes",
                 confidence=1.0,
                 explanation="publishes",
-                evidence=self._ev({"count": 1}),
+                evidence={"count": 1},
             )
         counts: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         rolled, outlets = ("cites", "shares_content", "derives_from"), self.outlets
@@ -537,17 +533,17 @@ class LineageBuilder:
                 kind=kind,
                 confidence=round(max(confs), 3),
                 explanation=f"{len(confs)} article-level {kind[7:]} edge(s)",
-                evidence=self._ev({"count": len(confs)}),
+                evidence={"count": len(confs)},
             )
 
     def _rolled_edges(self, g: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, float]]:
         """``(source, target, kind, confidence)`` of every edge, in ``g`` or streamed."""
         for u, v, d in edges_data(g):
             yield u, v, d["kind"], d["confidence"]
-        for links in self._streams.values():
-            ids, confs = links.ids, links.confidences
-            for i, (s, t) in enumerate(zip(links.sources, links.targets, strict=True)):
-                yield ids[s], ids[t], str(links.kind(i)), confs[i]
+        for kind, links in self._streams.items():  # a stream holds one kind
+            ids = links.ids
+            for s, t, conf in zip(links.sources, links.targets, links.confidences, strict=True):
+                yield ids[s], ids[t], kind, conf
 
     # -- edges ----------------------------------------------------------------
 
@@ -561,6 +557,8 @@ class LineageBuilder:
         """
         kind = attrs["kind"]
         if not self.compact or kind not in STREAMED:
+            if self.compact:
+                attrs["evidence"] = self._ev(attrs["evidence"])
             g.add_edge(u, v, key=key, **attrs)
             return
         links = self._streams.setdefault(kind, PackedLinks())
@@ -568,9 +566,8 @@ class LineageBuilder:
         if links and order <= self._last[kind]:
             raise ValueError(f"{kind} edges out of link order: {order} after {self._last[kind]}")
         self._last[kind] = order
-        evidence = attrs.pop("evidence")
         attrs.update(source=u, target=v, key=key)
-        links.add(attrs, _line_with(attrs, "evidence", evidence))
+        links.add(attrs)  # its JSON line, evidence and all
 
     # -- flags ----------------------------------------------------------------
 
@@ -711,7 +708,7 @@ def _taken_to_packed(g: nx.MultiDiGraph, streams: Sequence[PackedLinks] = ()) ->
             attrs["source"], attrs["target"], attrs["key"] = u, v, k
             evidence = attrs.pop("evidence", None)
             line = (
-                dumps_bytes(attrs) if evidence is None else _line_with(attrs, "evidence", evidence)
+                dumps_kept(attrs) if evidence is None else _line_with(attrs, "evidence", evidence)
             )
             yield (u, v, str(k)), line, attrs.get("kind"), float(attrs.get("confidence") or 0)
 

@@ -281,7 +281,7 @@ class PackedLinks(Sequence[dict[str, Any]]):
     def add(self, link: dict[str, Any], line: bytes | None = None) -> None:
         """Append one link (``line``: its canonical JSON, if the caller has it)."""
         self.add_line(
-            dumps_bytes(link) if line is None else line,
+            dumps_kept(link) if line is None else line,
             link["source"],
             link["target"],
             link.get("kind"),
