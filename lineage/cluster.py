@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -35,10 +35,11 @@ def cluster_passages(
         by_id = {p.id: p for p in passages}
     involved = sorted({pid for m in matches for pid in (m.a, m.b)})
     num = {pid: i for i, pid in enumerate(involved)}  # numbers in id order: int pairs sort as ids
-    score: dict[tuple[int, int], float] = {}
+    size = len(involved)  # a link (i, j) is the int i * size + j: no tuple per link
+    score: dict[int, float] = {}
     for m in matches:
         i, j = num[m.a], num[m.b]
-        score[(i, j) if i < j else (j, i)] = m.score  # the last match of a pair wins
+        score[i * size + j if i < j else j * size + i] = m.score  # the last match of a pair wins
     links = set(score)
     by_article: dict[str, list[Passage]] = defaultdict(list)
     for pid in involved:
@@ -47,42 +48,58 @@ def cluster_passages(
         group.sort(key=lambda p: p.index)
         for x, y in itertools.pairwise(group):
             if y.cstart < x.cend:  # overlapping windows share a sentence
-                links.add((num[x.id], num[y.id]))
+                links.add(num[x.id] * size + num[y.id])
+    del by_article
     # links between two clusters are counted from the smaller one's members (not by
     # testing every member pair). Only links stored in (low, high) order count, as they
     # always have: a window link such as ("x#p9", "x#p10") can merge but adds no cohesion.
     neighbours: list[list[int]] = [[] for _ in involved]
-    for i, j in links:
+    for ij in links:
+        i, j = divmod(ij, size)
         if i < j:
             neighbours[i].append(j)
             neighbours[j].append(i)
-    member = list(range(len(involved)))
-    clusters: dict[int, list[int]] = {i: [i] for i in member}
-    ordered = list(links)
-    pairs = np.fromiter(itertools.chain.from_iterable(ordered), np.int64, 2 * len(ordered))
-    pairs = pairs.reshape(-1, 2)
-    weights = np.fromiter((score.get(ij, 0.0) for ij in ordered), np.float64, len(ordered))
-    order = np.lexsort((pairs[:, 1], pairs[:, 0], -weights))  # strongest first, then by ids
-    for i, j in pairs[order].tolist():
+    member = list(range(size))
+    clusters: dict[int, list[int]] = {}  # of two or more: a passage alone is one of its own
+    ordered = np.fromiter(links, np.int64, len(links))
+    weights = np.fromiter((score.get(ij, 0.0) for ij in links), np.float64, len(links))
+    del score
+    firsts, seconds = np.divmod(ordered, max(size, 1))
+    order = np.lexsort((seconds, firsts, -weights))  # strongest first, then by ids
+    del ordered, weights
+    for i, j in _in_order(firsts, seconds, order):
         ca, cb = member[i], member[j]
         if ca == cb:
             continue
-        A, B = clusters[ca], clusters[cb]
+        A, B = clusters.get(ca) or [ca], clusters.get(cb) or [cb]
         if len(A) == 1 and len(B) == 1:  # two singletons: linked if a (low, high) link joins them
-            between = 1 if i < j or (j, i) in links else 0
+            between = 1 if i < j or j * size + i in links else 0
         else:
             small, other = (A, cb) if len(A) <= len(B) else (B, ca)
             between = sum(1 for k in small for n in neighbours[k] if member[n] == other)
         if between / (len(A) * len(B)) < min_cohesion:
             continue
         keep, drop = (ca, cb) if len(A) >= len(B) else (cb, ca)  # relabel the smaller one
-        dropped = clusters.pop(drop)
-        clusters[keep].extend(dropped)
+        dropped = clusters.pop(drop, None) or [drop]
+        clusters.setdefault(keep, [keep]).extend(dropped)
         for k in dropped:
             member[k] = keep
-    groups = [[involved[k] for k in sorted(c)] for c in clusters.values()]
+    groups = [[involved[k] for k in sorted(c)] for c in clusters.values()]  # alone: one article
     groups = [g for g in groups if len({by_id[p].article for p in g}) >= 2]
     return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+LINKS_PER_STEP = 1 << 16
+"""Links turned into Python ints at a time while clusters grow (not all at once)."""
+
+
+def _in_order(
+    firsts: np.ndarray, seconds: np.ndarray, order: np.ndarray
+) -> Iterator[tuple[int, int]]:
+    """``(firsts[k], seconds[k])`` for ``k`` in ``order``, as Python ints, a step at a time."""
+    for start in range(0, len(order), LINKS_PER_STEP):
+        step = order[start : start + LINKS_PER_STEP]
+        yield from zip(firsts[step].tolist(), seconds[step].tolist(), strict=True)
 
 
 def build_clusters(

@@ -110,3 +110,14 @@ def test_window_link_cohesion_follows_id_order() -> None:
         y = Passage(second, "A", 2, 40, 100, 40, 100, "")
         groups = cluster_passages([x, y, b, c], [_m(x, b, 0.9), _m(y, c, 0.8)], 0.2)
         assert (len(groups) == 1) == merged
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_clusters_in_small_steps_equal_the_plain_implementation(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links turned into ints a few at a time (``LINKS_PER_STEP``) give the same clusters."""
+    from lineage import cluster
+
+    monkeypatch.setattr(cluster, "LINKS_PER_STEP", 7)
+    test_clusters_equal_the_plain_implementation(seed)
