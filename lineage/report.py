@@ -687,10 +687,13 @@ def _subgraph(graph: dict[str, Any], n_articles: int, n_sources: int) -> tuple[d
     if len(arts) <= n_articles:
         return {**graph, "links": list(links)}, len(arts)
     ids, kinds, confs = links.ids, links.kinds, links.confidences
-    ends = list(zip(links.sources, links.targets, strict=True))
+
+    def ends() -> Iterator[tuple[int, int]]:  # (source, target) of each link, as positions
+        return zip(links.sources, links.targets, strict=True)
+
     to_article = [i.startswith("article:") for i in ids]
     weight: dict[str, float] = defaultdict(float)
-    for i, (src, dst) in enumerate(ends):
+    for i, (src, dst) in enumerate(ends()):
         if kinds[i] in (_DERIVES, _SHARES) and to_article[dst]:
             conf = confs[i]
             weight[ids[src]] += conf
@@ -699,7 +702,7 @@ def _subgraph(graph: dict[str, Any], n_articles: int, n_sources: int) -> tuple[d
     kept = [i in keep for i in ids]
     cited: Counter[str] = Counter()
     outlets: set[str] = set()
-    for i, (src, dst) in enumerate(ends):
+    for i, (src, dst) in enumerate(ends()):
         kind = kinds[i]
         if kept[src] and ids[dst].startswith("source:") and kind in (_CITES, _DERIVES):
             cited[ids[dst]] += 1
@@ -712,7 +715,7 @@ def _subgraph(graph: dict[str, Any], n_articles: int, n_sources: int) -> tuple[d
         {
             **graph,
             "nodes": [n for n in nodes if n["id"] in keep],
-            "links": links.select(i for i, (s, d) in enumerate(ends) if kept[s] and kept[d]),
+            "links": links.select(i for i, (s, d) in enumerate(ends()) if kept[s] and kept[d]),
         },
         n_articles,
     )
@@ -805,8 +808,7 @@ def _origins(
     """Where the story came from, who rewrote whom, and the sources behind it."""
     links = _links(run.graph)  # read by their columns; the copies named are decoded
     ids, kinds, confs = links.ids, links.kinds, links.confidences
-    copies: list[dict[str, Any]] = []
-    at: list[int] = []  # the position of each copy's link
+    at: list[int] = []  # the derives_from links between articles, by position
     derives: set[str] = set()
     origins: Counter[str] = Counter()
     drawn_on: dict[str, set[str]] = defaultdict(set)
@@ -815,26 +817,28 @@ def _origins(
         if kind == _DERIVES and dst.startswith("article:"):
             derives.add(src)
             origins[dst] += 1
-            copies.append(
-                {
-                    "derived": _node_name(nodes, names, src),
-                    "derived_anchor": anchors.get(src[8:]),
-                    "derived_id": src[8:],
-                    "origin": _node_name(nodes, names, dst),
-                    "origin_anchor": anchors.get(dst[8:]),
-                    "origin_id": dst[8:],
-                    "confidence": confs[i],
-                    "explanation": "",  # for the copies named (below)
-                }
-            )
             at.append(i)
         elif kind in (_DERIVES, _CITES) and dst.startswith("source:"):
             drawn_on[dst].add(src)
-    named = sorted(
-        zip(copies, at, strict=True), key=lambda c: (-c[0]["confidence"], c[0]["derived"])
-    )
-    for c, i in named[:5]:
-        c["explanation"] = links[i].get("explanation", "")
+
+    def copy_rank(i: int) -> tuple[float, str]:
+        return -confs[i], _node_name(nodes, names, ids[links.sources[i]])
+
+    copies = []  # the five most confident (sorted(...)[:5]), each as the template reads it
+    for i in heapq.nsmallest(5, at, key=copy_rank):
+        src, dst = ids[links.sources[i]], ids[links.targets[i]]
+        copies.append(
+            {
+                "derived": _node_name(nodes, names, src),
+                "derived_anchor": anchors.get(src[8:]),
+                "derived_id": src[8:],
+                "origin": _node_name(nodes, names, dst),
+                "origin_anchor": anchors.get(dst[8:]),
+                "origin_id": dst[8:],
+                "confidence": confs[i],
+                "explanation": links[i].get("explanation", ""),
+            }
+        )
     roots = [
         {
             "name": _node_name(nodes, names, n),
@@ -855,7 +859,7 @@ def _origins(
     return {
         "roots": roots[:n_roots],
         "roots_more": max(0, len(roots) - n_roots),
-        "copies": [c for c, _ in named[:5]],
+        "copies": copies,
         "sources": sources,
         "earliest": earliest
         and {

@@ -12,6 +12,7 @@ import heapq
 import pickle
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -134,6 +135,34 @@ def _subgraph_ref(graph: dict[str, Any], n_articles: int, n_sources: int) -> Any
     )
 
 
+def _origins_ref(links: list[dict[str, Any]], names: dict[str, str], nodes: dict[str, Any]) -> Any:
+    """The copies and origins of ``report._origins``, from the link dicts."""
+    copies = []
+    derives: set[str] = set()
+    origins: Counter[str] = Counter()
+    drawn_on: dict[str, set[str]] = defaultdict(set)
+    for lk in links:
+        kind, src, dst = lk.get("kind"), lk["source"], lk["target"]
+        if kind == "derives_from" and dst.startswith("article:"):
+            derives.add(src)
+            origins[dst] += 1
+            copies.append(
+                {
+                    "derived": report._node_name(nodes, names, src),
+                    "derived_anchor": None,
+                    "derived_id": src[8:],
+                    "origin": report._node_name(nodes, names, dst),
+                    "origin_anchor": None,
+                    "origin_id": dst[8:],
+                    "confidence": float(lk.get("confidence") or 0),
+                    "explanation": lk.get("explanation", ""),
+                }
+            )
+        elif kind in ("derives_from", "cites") and dst.startswith("source:"):
+            drawn_on[dst].add(src)
+    return sorted(copies, key=lambda c: (-c["confidence"], c["derived"]))[:5], origins, drawn_on
+
+
 def _graph_of(links: list[dict[str, Any]]) -> dict[str, Any]:
     ids = sorted({x for lk in links for x in (lk["source"], lk["target"])})
     nodes = [{"id": i, "kind": i.split(":")[0], "label": i.upper()} for i in ids]
@@ -151,6 +180,19 @@ def test_report_reads_the_packed_graph_as_the_plain_one(
     assert report._subgraph(packed, n_articles, n_sources) == _subgraph_ref(
         plain, n_articles, n_sources
     )
+    nodes = {n["id"]: n for n in plain["nodes"]}
+    names = {"a": "Same", "b": "Same", "c": "Other"}  # ties in the copies' order
+    run = SimpleNamespace(graph=packed, articles=[])
+    got = report._origins(run, names, nodes, {}, 3)  # type: ignore[arg-type]
+    copies, origins, drawn_on = _origins_ref(links, names, nodes)
+    assert got["copies"] == copies
+    assert [r["id"] for r in got["roots"]] == [
+        n[8:] for n, _ in sorted(origins.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n not in {lk["source"] for lk in links if lk["kind"] == "derives_from"
+                     and lk["target"].startswith("article:")}
+    ][:3]  # fmt: skip
+    assert len(got["sources"]) == min(6, len([s for s in drawn_on.values()
+                                             if len(s) > 1 or len(drawn_on) <= 4]))  # fmt: skip
     ranked = heapq.nsmallest(n_edges, range(len(links)), key=report._edge_ranker(packed["links"]))
     table = packed["links"].select(ranked)
     assert table == sorted(links, key=report._edge_rank)[:n_edges]
