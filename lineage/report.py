@@ -241,16 +241,18 @@ def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         yield _parse_line(line, path)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path, packed: str | None = None) -> dict[str, Any] | None:
     """A JSON object, or ``None`` if the file is missing (``review.read_json``, leaner).
 
     A file as ``output.write_json`` writes it (``graph.json``: one node or link
-    per line) is parsed line by line, so no copy of the whole text is held.
+    per line) is parsed line by line, so no copy of the whole text is held; the
+    list member ``packed`` (a graph's ``"links"``) then becomes ``PackedLinks``
+    as it is read, its dicts never held all at once.
     """
     if not path.is_file():
         return None
     try:
-        data = _read_pretty(path)
+        data = _read_pretty(path, packed)
     except ValueError:  # not in that layout after all: parse it whole
         data = None
     if data is None:
@@ -261,7 +263,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _read_pretty(path: Path) -> dict[str, Any] | None:
+def _read_pretty(path: Path, packed: str | None = None) -> dict[str, Any] | None:
     """An object in ``output.pretty``'s layout, else ``None`` (or ValueError).
 
     Top-level members start a line with two spaces and a quote; a non-empty
@@ -269,7 +271,7 @@ def _read_pretty(path: Path) -> dict[str, Any] | None:
     """
     out: dict[str, Any] = {}
     key: str | None = None
-    items: list[Any] | None = None  # the list being read
+    items: list[Any] | PackedLinks | None = None  # the list being read
     value: list[bytes] = []  # lines of a value that is not a list
 
     def finish() -> None:
@@ -282,7 +284,12 @@ def _read_pretty(path: Path) -> dict[str, Any] | None:
         for line in fh:
             if items is not None:
                 if line.rstrip() in (b"  ]", b"  ],"):
+                    if isinstance(items, PackedLinks):
+                        items.finish()
                     out[str(key)], items, key = items, None, None
+                elif isinstance(items, PackedLinks):  # its line as written, and its columns
+                    item = line.strip().rstrip(b",")
+                    items.add(loads(item), item)
                 else:
                     items.append(loads(line.rstrip().rstrip(b",")))
             elif line.startswith(b'  "'):
@@ -292,7 +299,7 @@ def _read_pretty(path: Path) -> dict[str, Any] | None:
                     raise ValueError("not a member line")
                 key, value = loads(name), [rest]
                 if rest.rstrip() == b"[":
-                    items = []
+                    items = PackedLinks() if key == packed else []
             elif line.rstrip() == b"}":
                 finish()
                 return out
@@ -370,7 +377,9 @@ def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
         flags={f["article"]: f for f in records("flags.jsonl")},
         rejected=records("rejected.jsonl"),
         graph=_packed_graph(
-            known["graph.json"] if "graph.json" in known else _read_json(run_dir / "graph.json")
+            known["graph.json"]
+            if "graph.json" in known
+            else _read_json(run_dir / "graph.json", packed="links")
         ),
         run=_read_json(run_dir / "run.json") or {},
         notes=notes,
