@@ -263,7 +263,7 @@ def scan(
     pipeline.write_run(result, out, report=not no_report)
     for r in result.rejected:
         click.echo(f"skipped {r}", err=True)
-    pairs = pipeline.article_pairs(result)
+    pairs = pipeline.article_pairs(result) if fmt != "none" else []  # -f none prints none
     if fmt == "summary":
         click.echo(pipeline.summary_text(result, out, pairs))
     elif fmt == "table":
