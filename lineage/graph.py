@@ -122,7 +122,7 @@ class LineageBuilder:
         self.compact = compact
         """Edges' evidence held as its JSON (``output.dumps_bytes``), not as dicts, and
         the kinds :data:`STREAMED` packed as they are made (``_add_edge``): see
-        :func:`packed_graph_and_flags`, the one reader of such a graph."""
+        :func:`graph_and_flags` with ``packed=True``, the one reader of such a graph."""
         self._streams: dict[str, PackedLinks] = {}
         self._last: dict[str, tuple[str, str, str]] = {}
 
@@ -660,27 +660,6 @@ def packed_graph(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "links": packed}
 
 
-def packed_graph_and_flags(
-    settings: Settings,
-    articles: Sequence[Article],
-    passages: Sequence[Passage],
-    matches: Sequence[Match],
-    attributions: Sequence[dict[str, Any]],
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """:func:`graph_and_flags` with the links packed (:func:`packed_graph`): what a scan holds.
-
-    The graph is built compact (each edge's evidence as its JSON from the start:
-    as dicts they were a third of the build's memory) and its links packed as
-    they are taken from it.
-    """
-    gaz = Gazetteer.load(settings.sources_files)
-    builder = LineageBuilder(settings, gaz, compact=True)
-    g, flags = builder.build(articles, passages, matches, attributions)
-    streams = list(builder._streams.values())
-    del builder
-    return _taken_to_packed(g, streams), flags
-
-
 def _taken_to_packed(g: nx.MultiDiGraph, streams: Sequence[PackedLinks] = ()) -> dict[str, Any]:
     """``packed_graph(_taken_to_json(g))`` of a compact graph (evidence as JSON), with the
     links of ``streams`` (packed in link order) merged in; ``g`` is spent.
@@ -747,14 +726,24 @@ def graph_and_flags(
     passages: Sequence[Passage],
     matches: Sequence[Match],
     attributions: Sequence[dict[str, Any]],
+    *,
+    packed: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The lineage graph as JSON (``graph_to_json``'s form) and the flags per article.
 
-    Needs no clusters, so a scan can build it while it clusters.
+    Needs no clusters, so a scan can build it while it clusters. ``packed``: the
+    links as :class:`PackedLinks` (what a scan holds), the graph built compact
+    (each edge's evidence as its JSON from the start: as dicts they were a
+    third of the build's memory) and its links packed as they are taken from it.
     """
     gaz = Gazetteer.load(settings.sources_files)
-    g, flags = LineageBuilder(settings, gaz).build(articles, passages, matches, attributions)
-    return _taken_to_json(g), flags
+    builder = LineageBuilder(settings, gaz, compact=packed)
+    g, flags = builder.build(articles, passages, matches, attributions)
+    if not packed:
+        return _taken_to_json(g), flags
+    streams = list(builder._streams.values())
+    del builder
+    return _taken_to_packed(g, streams), flags
 
 
 def build_graph(result: Any) -> None:

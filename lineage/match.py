@@ -260,10 +260,10 @@ class _DedupeTask:
     """Accepted candidates of whole article pairs, as arrays, and what aligning them needs.
 
     Arrays and the few records the chunk touches, nothing per match: cheap to
-    make, and to send to a Dask worker. Facts are not copied in: the chunk reads
-    the kept candidates' from the map's shared ``_FactLists`` (30k dense corpus:
-    332k fact lists, ~1 s and ~90 MB of the parent's, were built for every
-    passage of every task before the map).
+    make, and to send to a worker. Facts are not copied in: each task is sent
+    with its passages' facts, made as it is sent (``_SentTasks``; 30k dense
+    corpus: 332k fact lists, ~1 s and ~90 MB of the parent's, were once built
+    for every passage of every task before the map).
     """
 
     pairs: np.ndarray  # (n, 2) passage numbers (oriented), grouped by article pair
@@ -291,11 +291,10 @@ class _Kept:
     changed: list[list[dict[str, str]]]
 
 
-def _dedupe_chunk(fs: Mapping[int, list[Fact]] | Sequence[list[Fact]], task: _DedupeTask
-                  ) -> _Kept:  # fmt: skip
+def _dedupe_chunk(fs: Mapping[int, list[Fact]], task: _DedupeTask) -> _Kept:
     """Dedupe and align the candidates of whole article pairs; what the kept ones need.
 
-    ``fs``: the facts of (at least) the task's passages, by passage number.
+    ``fs``: the facts of the task's passages, by passage number.
     """
     ps, s = task.passages, task.settings
     aligner = Aligner(task.docs)

@@ -261,12 +261,13 @@ def _unpickled_records(pickled: list[bytes]) -> list[dict[str, Any]]:
 def _timed_graph(s: Settings, articles: Sequence[Article], passages: Sequence[Passage],
                  matches: Sequence[Match], attributions: Sequence[dict[str, Any]]
                  ) -> tuple[dict[str, Any], list[dict[str, Any]], float]:  # fmt: skip
-    """``graph.packed_graph_and_flags`` with its duration (run alongside the clustering)."""
-    from lineage.graph import packed_graph_and_flags
+    """``graph.graph_and_flags`` (links packed) with its duration (run alongside the clustering)."""
+    from lineage.graph import graph_and_flags
 
     start = time.perf_counter()
     with gc_paused():
-        graph, flags = packed_graph_and_flags(s, articles, passages, matches, attributions)
+        graph, flags = graph_and_flags(s, articles, passages, matches, attributions,
+                                       packed=True)  # fmt: skip
     return graph, flags, round(time.perf_counter() - start, 4)
 
 

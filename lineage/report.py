@@ -740,10 +740,15 @@ EDGE_RANK: dict[
 }
 
 
-def _edge_rank(lk: dict[str, Any]) -> tuple[int, float, str, str]:
+def _rank(kind: str | None, source: str, target: str, confidence: float
+          ) -> tuple[int, float, str, str]:  # fmt: skip
     """Which edges the table keeps when it must cut: article-to-article first, then confidence."""
-    rank = EDGE_RANK.get((lk.get("kind"), str(lk["target"]).startswith("article:")), 4)
-    return rank, -float(lk.get("confidence") or 0), lk["source"], lk["target"]
+    return EDGE_RANK.get((kind, target.startswith("article:")), 4), -confidence, source, target
+
+
+def _edge_rank(lk: dict[str, Any]) -> tuple[int, float, str, str]:
+    """``_rank`` of a link dict."""
+    return _rank(lk.get("kind"), lk["source"], str(lk["target"]), float(lk.get("confidence") or 0))
 
 
 def _edge_ranker(links: PackedLinks) -> Any:
@@ -753,9 +758,8 @@ def _edge_ranker(links: PackedLinks) -> Any:
     )  # fmt: skip
 
     def rank(i: int) -> tuple[int, float, str, str]:
-        dst = ids[targets[i]]
         kind = LINK_KINDS[kinds[i] - 1] if kinds[i] else None
-        return EDGE_RANK.get((kind, dst.startswith("article:")), 4), -confs[i], ids[sources[i]], dst
+        return _rank(kind, ids[sources[i]], ids[targets[i]], confs[i])
 
     return rank
 

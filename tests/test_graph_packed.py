@@ -217,10 +217,10 @@ def test_report_of_a_run_is_the_same_from_the_files(tmp_path: Path, seed_run: An
 
 @pytest.mark.parametrize("outlets", [False, True])
 def test_compact_build_gives_the_plain_graph(seed_run: Any, outlets: bool) -> None:
-    """``packed_graph_and_flags`` (evidence as JSON, streamed kinds) == the plain build packed."""
+    """``graph_and_flags(packed=True)`` (evidence as JSON, streamed kinds) == the plain build."""
     import dataclasses
 
-    from lineage.graph import graph_and_flags, packed_graph_and_flags
+    from lineage.graph import graph_and_flags
 
     articles = seed_run.articles
     if outlets:  # publishes and outlet edges too
@@ -229,7 +229,7 @@ def test_compact_build_gives_the_plain_graph(seed_run: Any, outlets: bool) -> No
     args = (seed_run.settings, articles, seed_run.passages, seed_run.matches,
             seed_run.attributions)  # fmt: skip
     plain, flags = graph_and_flags(*args)
-    compact, compact_flags = packed_graph_and_flags(*args)
+    compact, compact_flags = graph_and_flags(*args, packed=True)
     lines = [dumps_bytes(lk) for lk in plain["links"]]
     assert list(compact["links"].json_lines()) == lines
     assert dumps({**compact, "links": []}) == dumps({**plain, "links": []})
