@@ -780,8 +780,9 @@ def summary_text(result: RunResult, out: str | Path, pairs: list[dict[str, Any]]
             f"  {f['article']}  {f['class']:<17} {f['derived_share']:>4.0%} derived"
             f"  from: {parents}" + (f"  UNCREDITED reuse of {unc}" if unc else "")
         )
-    for r in result.rejected:
-        lines.append(f"skipped {r}")
+    if result.rejected:  # each is named on stderr as it is skipped; here only how many
+        n = len(result.rejected)
+        lines.append(f"{n} input{'s' if n > 1 else ''} skipped: see {Path(out) / 'rejected.jsonl'}")
     lines.append("")
     lines.append(
         f"Results in {out}"

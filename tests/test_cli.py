@@ -69,6 +69,18 @@ def test_bad_inputs_are_reported_and_batch_goes_on(seeds_dir: Path, tmp_path: Pa
     assert len(arts) == 6
 
 
+def test_summary_names_each_skipped_input_once(seeds_dir: Path, tmp_path: Path) -> None:
+    (seeds_dir / "empty.txt").write_text("")
+    (seeds_dir / "broken.jsonl").write_text('{"id": "ok", "text": "Ein Satz."}\n{oops\n')
+    out = tmp_path / "out"
+    result = _run("scan", str(seeds_dir), "-o", str(out))
+    assert result.exit_code == 1
+    # named once (stderr, as skipped); the summary says how many and where they are listed
+    assert result.output.count(f"skipped {seeds_dir / 'broken.jsonl'}:2: invalid JSON") == 1
+    assert result.output.count(f"skipped {seeds_dir / 'empty.txt'}: empty file") == 1
+    assert f"2 inputs skipped: see {out / 'rejected.jsonl'}" in result.output
+
+
 def test_strict_stops_with_one_line_error(tmp_path: Path) -> None:
     f = tmp_path / "b.jsonl"
     f.write_text('{"id": "1", "text": "ok"}\n{broken\n')
