@@ -12,6 +12,7 @@ from Python::
 from __future__ import annotations
 
 import functools
+import importlib
 import pickle
 import platform
 import time
@@ -464,6 +465,9 @@ def _scan(inputs: Iterable[str | Path], s: Settings, stdin: IO[str] | None,
             if graphing is None:
                 graph, flags, _ = graph_job()
             else:
+                # this process would wait idle: it loads the report's modules meanwhile
+                # (~0.3 s of jinja2 and the report, which write_run would spend after)
+                importlib.import_module("lineage.report")
                 graph, flags, timings["graph.alongside"] = graphing.result()
     finally:
         for close in cleanup:
