@@ -286,13 +286,10 @@ class PhraseReader:
         lemma = lang.forms.get(w)
         if lemma is None:
             return False
-        end, depth = v + 1, 0
-        while end < t.n and t.low[end] not in ("dass", "that"):
-            w = t.words[end]
-            depth += (w == "(") - (w == ")")
-            if depth <= 0 and w in CLAUSE_END and w not in "()":
-                break
-            end += 1
+        if not final and lemma not in lang.separable and lemma not in lang.verbs:
+            # the particle closing the clause is asked about for neither: skip the scan
+            return v + 1 < t.n and t.low[v + 1] in lang.needs_next.get(lemma, ())
+        end = _clause_end(t, v)
         if final and end != v + 1:
             return False
         part = t.low[end - 1] if end - 1 > v and t.low[end - 1] in lang.particles else None
@@ -304,6 +301,27 @@ class PhraseReader:
         if lemma in lang.needs_next:
             return v + 1 < t.n and t.low[v + 1] in lang.needs_next[lemma]
         return lemma in lang.verbs
+
+
+_CLAUSE_STOPS = CLAUSE_END - {"(", ")"} | {"dass", "that"}
+
+
+def _clause_end(t: Sentence, v: int) -> int:
+    """End of verb v's clause: the first clause punctuation outside brackets, or "dass"."""
+    low, n = t.low, t.n
+    end = v + 1
+    if "(" not in t.lowset and ")" not in t.lowset:  # most sentences: no bracket depth
+        while end < n and low[end] not in _CLAUSE_STOPS:
+            end += 1
+        return end
+    depth = 0
+    while end < n and low[end] not in ("dass", "that"):
+        w = t.words[end]
+        depth += (w == "(") - (w == ")")
+        if depth <= 0 and w in CLAUSE_END and w not in "()":
+            break
+        end += 1
+    return end
 
 
 @cache
