@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -90,10 +91,11 @@ class Attribution:
     def to_dict(self) -> dict[str, Any]:
         """JSON object for ``attributions.jsonl`` (fields in order; all values are scalars,
         so nothing needs ``dataclasses.asdict``'s deep copy)."""
-        return {f: getattr(self, f) for f in _FIELDS}
+        return dict(zip(_FIELDS, _VALUES(self), strict=True))
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Attribution))
+_VALUES = operator.attrgetter(*_FIELDS)  # the field values as a tuple, in one C call
 
 
 class AttributionParser(CueRules):
@@ -299,6 +301,26 @@ class AttributionParser(CueRules):
         if weak and self._speech_near(st.text, low, sentences, idx, langs):
             found += weak
         recs: list[Attribution] = []
+        if found or upstream:  # most fired sentences hold no cue at all
+            self._resolve_found(st, t, s, e, found, upstream, addressee, recs)
+        if not recs and st.prev:
+            recs = self._carry(st, t, s, e)
+        st.out.extend(recs)
+        st.prev = [r for r in recs if r.source_type != "anonymous"]
+
+    def _resolve_found(
+        self,
+        st: ArticleSources,
+        t: Sentence,
+        s: int,
+        e: int,
+        found: list[tuple[str, int, int, int, int, Lexicon]],
+        upstream: list[tuple[int, int, int, int, Lexicon]],
+        addressee: list[tuple[int, int, Lexicon]],
+        recs: list[Attribution],
+    ) -> None:
+        """Records of a sentence's cues (longest first where mentions overlap), with the
+        upstream source and addressee it names; appended to ``recs``."""
         taken: list[tuple[int, int]] = []
         for fam, ci, cj, mi, mj, lang in sorted(found, key=lambda f: (f[3], -(f[4] - f[3]))):
             if any(a < mj and mi < b for a, b in taken):
@@ -316,11 +338,7 @@ class AttributionParser(CueRules):
         adr = [st.addressee(st.text[t.span(i)[0] : t.span(j - 1)[1]]) for i, j, _ in addressee]
         adr_id = next((a for a in adr if a), None)
         if recs and (up_ids or adr_id):
-            recs = [_with(r, up_ids, adr_id) for r in recs]
-        if not recs and st.prev:
-            recs = self._carry(st, t, s, e)
-        st.out.extend(recs)
-        st.prev = [r for r in recs if r.source_type != "anonymous"]
+            recs[:] = [_with(r, up_ids, adr_id) for r in recs]
 
     def _speech_near(
         self,

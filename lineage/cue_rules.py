@@ -256,19 +256,19 @@ class CueRules(PhraseReader):
                 j += 1
         if t.words[-1] == "?":
             return
-        after = self._np(t, j, lang, pron=True, appos=True) if v > 0 and j < t.n else None
-        if after and is_participle(t.low[v], lang):
-            after = None  # "genannt „X“", "kurz gesagt die Botschaft": no finite verb
-        if after and t.low[v] in ("told", "tell", "tells"):
-            after = None
-        if after and t.low[j] in lang.det and t.low[j] not in lang.subj_det:
-            after = None
+        # the subject after the verb is read first only when it may be a pronoun (which
+        # wins over the prefield); otherwise only when the prefield has none (the NP
+        # reading has no side effects, so skipping it changes nothing)
+        pronoun = v > 0 and j < t.n and t.low[j] in lang.pron
+        after = self._subject_after(t, v, j, lang) if pronoun else None
         if after and t.low[j] in lang.pron:
             found.append(("reporting_verb_pronoun", v, v + 1, j, after[1], lang))
             return
         pre = self._prefield(t, v, lang)
         if pre == "passive":
             return
+        if not pre and not pronoun:
+            after = self._subject_after(t, v, j, lang)
         if pre:
             found.append(("reporting_verb", v, v + 1, *pre, lang))
         elif after and self._inverted_ok(t, v, lang):
@@ -285,6 +285,18 @@ class CueRules(PhraseReader):
             shared = self._shared_subject(t, v, lang)
             if shared:
                 found.append(("reporting_verb", v, v + 1, *shared, lang))
+
+    def _subject_after(self, t: Sentence, v: int, j: int, lang: Lexicon) -> tuple[int, int] | None:
+        """The NP at token j, right after reporting verb v (and its skipped words), if it
+        can be the verb's subject."""
+        after = self._np(t, j, lang, pron=True, appos=True) if v > 0 and j < t.n else None
+        if after and is_participle(t.low[v], lang):
+            after = None  # "genannt „X“", "kurz gesagt die Botschaft": no finite verb
+        if after and t.low[v] in ("told", "tell", "tells"):
+            after = None
+        if after and t.low[j] in lang.det and t.low[j] not in lang.subj_det:
+            after = None
+        return after
 
     def _shared_subject(self, t: Sentence, v: int, lang: Lexicon) -> tuple[int, int] | None:
         """ "Die Polizei nahm den Mann fest und teilte mit, …": the first clause's subject.

@@ -302,19 +302,24 @@ class Sentence:
         self._spans: list[tuple[int, int]] | None = None
 
     def span(self, k: int) -> tuple[int, int]:
-        """Character span of token k in the text."""
-        if self._spans is None:
+        """Character span of token k in the text (spans found up to k, on first ask)."""
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = []
+        if k < 0:
+            k += self.n
+            if k < 0:
+                raise IndexError("token index out of range")
+        if len(spans) <= k < self.n:
             # only white space lies between tokens (every other character starts one),
             # so each token is the first occurrence of its text after the previous one
-            spans = []
             find = self.text.find
-            pos = self.start
-            for w in self.words:
+            pos = spans[-1][1] if spans else self.start
+            for w in self.words[len(spans) : k + 1]:
                 pos = find(w, pos)
                 spans.append((pos, pos + len(w)))
                 pos += len(w)
-            self._spans = spans
-        return self._spans[k]
+        return spans[k]
 
 
 def whole_word(low: str, i: int, n: int) -> bool:
