@@ -12,13 +12,16 @@ non-name words are data (``lineage/data/facts.toml``).
 
 from __future__ import annotations
 
+import operator
 import re
 import tomllib
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from importlib.resources import files
+from itertools import compress, repeat
 from typing import Any
+
+import numpy as np
 
 from lineage.models import Fact
 
@@ -254,51 +257,128 @@ def found_in_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[Fac
     """``extract_spans`` before each span's facts are made unique by (kind, key): the
     first of each (kind, key) is the one ``extract`` keeps. For callers that number
     facts anyway (the match stage makes them unique by number, in arrays)."""
-    if not spans:
-        return []
-    lo = min(a for a, _ in spans)
-    sub = text[lo : max(b for _, b in spans)]
-    n = len(sub)
-    num_at, num_end, num_fact, num_parts = [], [], [], []
-    for m in _NUMBER.finditer(sub):
-        raw, whole, end1 = m.group(1), m.group(0), m.end(1)
-        num_at.append(m.start())
-        num_end.append(m.end())
-        num_fact.append(_number_in(raw, whole, sub[end1 : m.end() + 60]))
-        num_parts.append((raw, whole, end1))
-    name_at, name_fact = [], []
-    for m in _CAP.finditer(sub):
-        f = _name(m.group(0))
-        if f is not None:
-            name_at.append(m.start())
-            name_fact.append(f)
-    acr_at, acr_fact = [], []
-    for m in _ACRONYM.finditer(sub):
-        acr_at.append(m.start())
-        acr_fact.append(_acronym(m.group(0)))
-    out = []
-    for a, b in spans:
-        a -= lo
-        b -= lo
-        if not _clean_cut(sub, a, b):
-            out.append(extract(sub[a:b]))
+    found, occ, sizes = found_in_pieces([(text, spans)])
+    ends = np.cumsum(sizes).tolist()
+    at = occ.tolist()
+    return [[found[o] for o in at[e - k : e]] for e, k in zip(ends, sizes.tolist(), strict=True)]
+
+
+def found_in_pieces(
+    pieces: Sequence[tuple[str, Sequence[tuple[int, int]]]],
+) -> tuple[list[Fact], np.ndarray, np.ndarray]:
+    """``found_in_spans`` of every ``(text, spans)`` piece, flat: ``(found, occ, sizes)``.
+
+    The spans of all pieces in order, span ``k`` holding ``found[o]`` for ``o`` in
+    ``occ[s:s + sizes[k]]`` (``s``: the sizes before ``k``). Sentence windows overlap,
+    so most facts are in two spans: ``found`` has each match's fact once and a
+    caller numbers it once. The regexes run once per piece; which matches lie in a
+    span is found for all spans at once (``np.searchsorted`` over the matches'
+    offsets, all pieces in one coordinate). Only what differs per span runs per
+    span: the facts of numbers whose 60 characters of context a span's end cuts
+    (made again from the cut text), quotes, and spans that are no ``_clean_cut``
+    (``extract``).
+    """
+    num_at: list[int] = []  # per number match (offsets in its piece's ``sub``): start, end,
+    num_end: list[int] = []
+    num_fact: list[Fact | None] = []  # its fact in the whole text (None: maybe in a cut span)
+    num_parts: list[tuple[str, str, int]] = []  # what a cut span makes it again from
+    name_at: list[int] = []  # per ``_CAP`` match: start, fact (or None)
+    name_fact: list[Fact | None] = []
+    acr_at: list[int] = []
+    acr_fact: list[Fact | None] = []
+    counts: list[tuple[int, int, int, int, int, int]] = []
+    # per piece: numbers, names, acronyms, spans; its ``sub``'s start in a coordinate
+    # common to all pieces (one after the other), and the offset of ``sub`` in ``text``
+    subs: list[str] = []
+    spans_all: list[tuple[int, int]] = []
+    clean: list[bool] = []
+    extra: list[Fact] = []  # facts found per span
+    special: list[tuple[int, int, int, int]] = []  # (span, slot, start in ``extra``, length)
+    start, group = re.Match.start, re.Match.group
+    base = 0
+    for text, spans in pieces:
+        if not spans:
             continue
-        i, j = bisect_left(num_at, a), bisect_left(num_at, b)
-        found = []
-        for k in range(i, j):
-            if num_end[k] + 60 <= b or b == n:
-                f = num_fact[k]
-            else:
-                raw, whole, end1 = num_parts[k]
+        lo = min(a for a, _ in spans)
+        sub = text[lo : max(b for _, b in spans)]
+        n_num = len(num_at)
+        for m in _NUMBER.finditer(sub):
+            raw, whole, end1, end = m.group(1), m.group(0), m.end(1), m.end()
+            num_at.append(m.start())
+            num_end.append(end)
+            num_fact.append(_number_in(raw, whole, sub[end1 : end + 60]))
+            num_parts.append((raw, whole, end1))
+        ms = list(_CAP.finditer(sub))
+        name_at += map(start, ms)
+        name_fact += map(_name, map(group, ms))
+        rs = list(_ACRONYM.finditer(sub))
+        acr_at += map(start, rs)
+        acr_fact += map(_acronym, map(group, rs))
+        ok = [_clean_cut(sub, a - lo, b - lo) for a, b in spans]
+        if '"' in sub or not all(ok):
+            for k, (a, b) in enumerate(spans):
+                a -= lo
+                b -= lo
+                if not ok[k] or sub.find('"', a, b) >= 0:
+                    fs = _quotes_in(sub, a, b) if ok[k] else extract(sub[a:b])
+                    special.append((len(clean) + k, 4 if ok[k] else 1, len(extra), len(fs)))
+                    extra += fs
+        clean += ok
+        spans_all += spans
+        counts.append((len(num_at) - n_num, len(ms), len(rs), len(spans), base, lo))
+        subs.append(sub)
+        base += len(sub)
+    if not spans_all:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    per = np.array(counts, dtype=np.int64).reshape(-1, 6)
+    n_nums, n_names, n_acrs, n_spans, bases = per[:, 0], per[:, 1], per[:, 2], per[:, 3], per[:, 4]
+    sa, sb = (np.array(spans_all, dtype=np.int64)
+              + np.repeat(bases - per[:, 5], n_spans)[:, None]).T  # fmt: skip
+    piece_end = np.repeat(bases + np.fromiter(map(len, subs), np.int64, len(subs)), n_spans)
+    ok_span = np.array(clean, dtype=bool)
+    shift = np.repeat(bases, n_nums)
+    n_at = np.array(num_at, dtype=np.int64) + shift
+    i, j = n_at.searchsorted(sa), n_at.searchsorted(sb)
+    # a number's fact is the whole text's where its 60 characters of context end
+    # inside the span (ends ascend: those are a prefix) or the span ends its piece
+    cut = (np.array(num_end, dtype=np.int64) + shift).searchsorted(sb - 60, side="right")
+    full = np.where(ok_span, np.where(sb == piece_end, j, np.clip(cut, i, j)), i)
+    redo = np.flatnonzero(ok_span & (full < j))
+    if len(redo):
+        piece = np.repeat(np.arange(len(subs)), n_spans)[redo].tolist()
+        ends = (sb[redo] - bases[piece]).tolist()
+        for k, p, b, lo_q, hi_q in zip(redo.tolist(), piece, ends, full[redo].tolist(),
+                                       j[redo].tolist(), strict=True):  # fmt: skip
+            sub, first = subs[p], len(extra)
+            for raw, whole, end1 in num_parts[lo_q:hi_q]:
                 f = _number_in(raw, whole, sub[end1:b])
-            if f is not None:
-                found.append(f)
-        found += name_fact[bisect_left(name_at, a) : bisect_left(name_at, b)]
-        found += acr_fact[bisect_left(acr_at, a) : bisect_left(acr_at, b)]
-        if sub.find('"', a, b) >= 0:
-            found += _quotes_in(sub, a, b)
-        out.append(found)
-    return out
+                if f is not None:
+                    extra.append(f)
+            special.append((k, 1, first, len(extra) - first))
+    c_at = np.array(name_at, dtype=np.int64) + np.repeat(bases, n_names)
+    r_at = np.array(acr_at, dtype=np.int64) + np.repeat(bases, n_acrs)
+    i2, i3 = c_at.searchsorted(sa), r_at.searchsorted(sa)
+    # per span five runs of ``found``: numbers, numbers made again (or the facts of a
+    # span that is no clean cut), names, acronyms, quotes
+    found: list[Fact | None] = [*num_fact, *name_fact, *acr_fact, *extra]
+    off_names, off_acrs = len(num_fact), len(num_fact) + len(name_fact)
+    off_extra = off_acrs + len(acr_fact)
+    starts = np.zeros((len(sa), 5), dtype=np.int64)
+    lens = np.zeros((len(sa), 5), dtype=np.int64)
+    starts[:, 0], lens[:, 0] = i, full - i
+    starts[:, 2], lens[:, 2] = off_names + i2, (c_at.searchsorted(sb) - i2) * ok_span
+    starts[:, 3], lens[:, 3] = off_acrs + i3, (r_at.searchsorted(sb) - i3) * ok_span
+    if special:
+        k, slot, first, size = np.array(special, dtype=np.int64).T
+        starts[k, slot], lens[k, slot] = off_extra + first, size
+    flat = lens.ravel()
+    occ = np.repeat(starts.ravel() - (np.cumsum(flat) - flat), flat) + np.arange(flat.sum())
+    span = np.repeat(np.arange(len(sa)), lens.sum(axis=1))
+    some = np.fromiter(map(operator.is_not, found, repeat(None)), bool, len(found))
+    keep = some[occ]  # numbers and names without a fact
+    renumber = np.cumsum(some) - 1
+    facts: list[Fact] = list(compress(found, some))  # type: ignore[arg-type]
+    return facts, renumber[occ[keep]], np.bincount(span[keep], minlength=len(sa))
 
 
 _SEPARATOR = re.compile(r"[^\w-]+")

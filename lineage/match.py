@@ -844,20 +844,19 @@ def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
 
 
 def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> _ChunkFacts:
-    """Facts of each span of each text (``factlib.extract_spans``), numbered (``_ChunkMemo``).
+    """Facts of each span of each text (``factlib.found_in_pieces``), numbered (``_ChunkMemo``).
 
     Runs in the workers, so the keys and flags are made in parallel too; what comes
-    back is each distinct fact once and numbers, cheap to pickle.
+    back is each distinct fact once and numbers, cheap to pickle. Each match's fact
+    is numbered once, not once per window that holds it.
     """
+    found, occ, sizes = factlib.found_in_pieces(pieces)
     memo = _ChunkMemo()
     get, new = memo.by_id.get, memo._new
-    ids, sizes = memo.out.ids, memo.out.sizes
-    for text, spans in pieces:
-        for found in factlib.found_in_spans(text, spans):
-            sizes.append(len(found))
-            for f in found:
-                j = get(id(f))
-                ids.append(j if j is not None else new(f))
+    number = np.fromiter([j if (j := get(id(f))) is not None else new(f) for f in found],
+                         np.int32, len(found))  # fmt: skip
+    memo.out.ids = array("i", number[occ].tobytes())
+    memo.out.sizes = array("i", sizes.astype(np.int32).tobytes())
     return memo.finish()
 
 
