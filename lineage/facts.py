@@ -47,6 +47,11 @@ _SEPARATORS = re.compile(r"[., ]")
 _DATE_DOT = re.compile(r"\.\s*(\w+)")
 _INNER_CAP = re.compile(r"-[A-ZÄÖÜ]")
 _WORD = re.compile(r"[\wäöüÄÖÜß-]+")
+_GAP_WORD = r"[^\wäöüÄÖÜß-]*+([\wäöüÄÖÜß-]++)"
+_FOUR_WORDS = re.compile(
+    _GAP_WORD + "(?:" + _GAP_WORD + "(?:" + _GAP_WORD + "(?:" + _GAP_WORD + ")?)?)?"
+)
+"""The first one to four ``_WORD`` words, as groups (a group is None where none is left)."""
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ismus", "ität", "en", "er", "ern")
 _MONTHS = frozenset(
     "januar jänner februar märz april mai juni juli august september oktober november dezember "
@@ -83,17 +88,28 @@ def _number_key(value: float) -> str:
 
 
 def _unit_after(text: str, end: int) -> tuple[str, float]:
-    """The noun a number counts (first capitalised or plain word within 3), and a multiplier."""
-    words = _WORD.findall(text, end, end + 60)[:4]
-    mult = 1.0
-    table = _data()["multipliers"]
-    if words and words[0].lower().rstrip(".") in table:
-        mult = float(table[words[0].lower().rstrip(".")])
-        words = words[1:]
-    for w in words[:3]:
+    """The noun a number counts (first capitalised or plain word within 3), and a multiplier.
+
+    Of the words (``_WORD``) in the 60 characters from ``end`` only the first four
+    count: one match of ``_FOUR_WORDS`` takes them (a third of ``findall`` over
+    all of them).
+    """
+    m = _FOUR_WORDS.match(text, end, end + 60)
+    if m is None:
+        return "", 1.0
+    w0, w1, w2, w3 = m.groups()
+    mult = _data()["multipliers"].get(w0.lower())  # words hold no ".": nothing to strip
+    if mult is None:
+        words, mult = (w0, w1, w2), 1.0
+    else:
+        words, mult = (w1, w2, w3), float(mult)
+    for w in words:
+        if w is None:
+            break
         if w[:1].isupper():
             return w.lower(), mult
-    return (words[0].lower() if words and words[0].isalpha() else ""), mult
+    w = words[0]
+    return (w.lower() if w is not None and w.isalpha() else ""), mult
 
 
 def _number_fact(text: str, m: re.Match[str]) -> Fact | None:
@@ -158,13 +174,21 @@ def _name(found: str) -> Fact | None:
     Word verdicts are cached too: most matches are new, their words are not.
     """
     parts = found.split()
+    flags = _word_flags
     k = 0
-    while k < len(parts) and _word_flags(parts[k]):
+    for word in parts:
+        if not flags(word):
+            break
         k += 1
     if k:
         parts = parts[k:]
-    caps = [p for p in parts if p[:1].isupper()]
-    if len(caps) < 2 or any(_word_flags(p) & (_NOT_NAME | _NOUN) for p in caps):
+    caps = 0
+    for word in parts:
+        if word[:1].isupper():
+            if flags(word) & (_NOT_NAME | _NOUN):
+                return None
+            caps += 1
+    if caps < 2:
         return None
     name = " ".join(parts)
     return Fact("name", name.lower(), name)

@@ -630,61 +630,48 @@ class _ChunkFacts:
     sizes: array[int]  # per text: how many of ``ids``
 
 
-class _ChunkMemo:
-    """Per chunk: a number for each distinct fact, and what the match stage needs of it."""
+_FIELDS = operator.attrgetter("kind", "key", "text", "unit")
 
-    __slots__ = ("by_fields", "by_id", "keep", "key_no", "out", "strings")
 
-    def __init__(self) -> None:
-        self.by_id: dict[int, int] = {}  # id of a found Fact object -> its number
-        self.by_fields: dict[tuple[str, str, str, str], int] = {}
-        self.keep: list[Fact] = []  # holding a fact keeps its id unused
-        self.key_no: list[int] = []  # per fact: number of its ``kind:key`` in this chunk
-        self.strings: dict[str, int] = {}  # ``kind:key`` -> number
-        self.out = _ChunkFacts([], [], bytearray(), [], array("i"), array("i"))
+def _numbered(found: Sequence[Fact], occ: np.ndarray, sizes: np.ndarray) -> _ChunkFacts:
+    """A chunk's result: the distinct facts of ``found`` once each (numbered in order of
+    first sight) with what the match stage needs of them, and each text's facts
+    (``found[o]`` for ``o`` in ``occ``, ``sizes[t]`` of them for text ``t``) as their
+    numbers, made unique by (kind, key) with the first kept.
 
-    def number(self, f: Fact) -> int:
-        """``f``'s number (extraction hands out cached facts: by object first, cheap)."""
-        got = self.by_id.get(id(f))
-        return got if got is not None else self._new(f)
-
-    def _new(self, f: Fact) -> int:
-        fields = (f.kind, f.key, f.text, f.unit)  # hashed in C (a Fact hashes in Python)
-        j = self.by_fields.get(fields)
-        if j is None:
-            j = self.by_fields[fields] = len(self.out.facts)
-            key = f"{f.kind}:{f.key}"
-            self.key_no.append(self.strings.setdefault(key, len(self.strings)))
-            strong = factlib.is_strong(f)
-            flags = (_STRONG if strong else 0) | (_NAME if f.kind == "name" else 0)
-            extra = ""
-            if f.kind == "number" and f.unit:
-                flags |= _UNIT
-                if strong:  # only strong facts have blocking keys
-                    extra = next(k for k in blocking_keys([f]) if k != key)
-            self.out.facts.append(fields)
-            self.out.keys.append(key)
-            self.out.extra.append(extra)
-            self.out.flags.append(flags)
-        self.by_id[id(f)] = j
-        self.keep.append(f)
-        return j
-
-    def finish(self) -> _ChunkFacts:
-        """The chunk's result: each text's facts made unique by (kind, key), first kept."""
-        out, ids, sizes = self.out, self.out.ids, self.out.sizes
-        if len(ids):
-            occ = np.frombuffer(ids, dtype=np.int32)
-            row = np.repeat(np.arange(len(sizes), dtype=np.int64),
-                            np.frombuffer(sizes, dtype=np.int32))  # fmt: skip
-            key = np.asarray(self.key_no, dtype=np.int64)[occ]
-            first = np.unique(row * (len(self.strings) + 1) + key, return_index=True)[1]
-            if len(first) < len(occ):  # a (kind, key) twice in a text: keep the first
-                first.sort()
-                out.ids = array("i", occ[first].tobytes())
-                out.sizes = array("i", np.bincount(row[first], minlength=len(sizes))
-                                  .astype(np.int32).tobytes())  # fmt: skip
-        return out
+    One dict step per fact found (by its fields, hashed in C: a ``Fact`` hashes in
+    Python); keys, flags and blocking keys only per distinct fact.
+    """
+    where: dict[tuple[str, str, str, str], int] = {}
+    same = where.setdefault
+    number = np.fromiter([same(t, len(where)) for t in map(_FIELDS, found)], np.int64,
+                         len(found))  # fmt: skip
+    fields = list(where)
+    firsts = np.unique(number, return_index=True)[1].tolist()  # by number: its first sight
+    keys = [f"{kind}:{key}" for kind, key, _, _ in fields]
+    strings: dict[str, int] = {}
+    key_no = [strings.setdefault(k, len(strings)) for k in keys]
+    flags, extra = bytearray(len(fields)), [""] * len(fields)
+    for j, (f, key) in enumerate(zip(map(found.__getitem__, firsts), keys, strict=True)):
+        if f.kind == "name":  # never strong
+            flags[j] = _NAME
+            continue
+        strong, unit = factlib.is_strong(f), f.kind == "number" and f.unit != ""
+        flags[j] = (_STRONG if strong else 0) | (_UNIT if unit else 0)
+        if strong and unit:  # only strong facts have blocking keys
+            extra[j] = next(k for k in blocking_keys([f]) if k != key)
+    out = _ChunkFacts(fields, keys, flags, extra, array("i"), array("i"))
+    if len(occ):
+        ids = number[occ]
+        row = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        first = np.unique(row * (len(strings) + 1) + np.asarray(key_no, dtype=np.int64)[ids],
+                          return_index=True)[1]  # fmt: skip
+        if len(first) < len(ids):  # a (kind, key) twice in a text: keep the first
+            first.sort()
+            ids, sizes = ids[first], np.bincount(row[first], minlength=len(sizes))
+        out.ids = array("i", ids.astype(np.int32).tobytes())
+    out.sizes = array("i", np.asarray(sizes, dtype=np.int32).tobytes())
+    return out
 
 
 @dataclass(slots=True)
@@ -739,11 +726,9 @@ class _FactStore:
     @classmethod
     def of_lists(cls, fact_lists: Sequence[Sequence[Fact]]) -> _FactStore:
         """Of lists of facts unique by (kind, key), as ``factlib.extract`` gives them."""
-        memo = _ChunkMemo()
-        for fs in fact_lists:
-            memo.out.ids.extend(memo.number(f) for f in fs)
-            memo.out.sizes.append(len(fs))
-        return cls.of_chunks([memo.finish()])
+        found = [f for fs in fact_lists for f in fs]
+        sizes = np.fromiter(map(len, fact_lists), np.int64, len(fact_lists))
+        return cls.of_chunks([_numbered(found, np.arange(len(found)), sizes)])
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -844,20 +829,13 @@ def _fact_pieces(docs: dict[str, Document], passages: Sequence[Passage]
 
 
 def _facts_chunk(pieces: list[tuple[str, list[tuple[int, int]]]]) -> _ChunkFacts:
-    """Facts of each span of each text (``factlib.found_in_pieces``), numbered (``_ChunkMemo``).
+    """Facts of each span of each text (``factlib.found_in_pieces``), numbered (``_numbered``).
 
     Runs in the workers, so the keys and flags are made in parallel too; what comes
     back is each distinct fact once and numbers, cheap to pickle. Each match's fact
     is numbered once, not once per window that holds it.
     """
-    found, occ, sizes = factlib.found_in_pieces(pieces)
-    memo = _ChunkMemo()
-    get, new = memo.by_id.get, memo._new
-    number = np.fromiter([j if (j := get(id(f))) is not None else new(f) for f in found],
-                         np.int32, len(found))  # fmt: skip
-    memo.out.ids = array("i", number[occ].tobytes())
-    memo.out.sizes = array("i", sizes.astype(np.int32).tobytes())
-    return memo.finish()
+    return _numbered(*factlib.found_in_pieces(pieces))
 
 
 class _PassageFacts(Mapping[str, list[Fact]]):

@@ -64,8 +64,8 @@ def _reference_found(text: str, spans: Sequence[tuple[int, int]]) -> list[list[F
 
 
 def _per_span(found: list[Fact], occ: np.ndarray, sizes: np.ndarray) -> list[list[Fact]]:
-    ends = np.cumsum(sizes).tolist()
-    return [[found[o] for o in occ[e - k : e].tolist()] for e, k in zip(ends, sizes.tolist())]
+    at, ends = occ.tolist(), np.cumsum(sizes).tolist()
+    return [[found[o] for o in at[e - k : e]] for e, k in zip(ends, sizes.tolist(), strict=True)]
 
 
 def _check(pieces: list[tuple[str, list[tuple[int, int]]]]) -> None:
@@ -114,3 +114,39 @@ def test_found_in_pieces_on_news_like_pieces() -> None:
     _check([(text, windows), ("", []), (text, odd), ("Nichts.", [(0, 7)]), (text, windows[2:])])
     found, occ, sizes = facts.found_in_pieces([("Nichts.", [])])
     assert found == [] and len(occ) == len(sizes) == 0
+
+
+def _reference_unit_after(text: str, end: int) -> tuple[str, float]:
+    """``facts._unit_after`` as it was: every word of the 60 characters, then the first four."""
+    words = facts._WORD.findall(text, end, end + 60)[:4]
+    mult = 1.0
+    table = facts._data()["multipliers"]
+    if words and words[0].lower().rstrip(".") in table:
+        mult = float(table[words[0].lower().rstrip(".")])
+        words = words[1:]
+    for w in words[:3]:
+        if w[:1].isupper():
+            return w.lower(), mult
+    return (words[0].lower() if words and words[0].isalpha() else ""), mult
+
+
+_UNIT_WORDS = ["Millionen", "Mio.", "tausend", "m", "bn", "Soldaten", "soldaten", "Prozent", "der",
+               "NATO-Staaten", "x_y", "5", "-", "über", "Äpfel", "ß", "1.000", "İ"]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(_UNIT_WORDS), max_size=7),
+    st.lists(st.sampled_from([" ", ". ", ", ", "\n", "  ", "„", "-", "", "%"]), min_size=7,
+             max_size=7),
+    st.integers(0, 4),
+)  # fmt: skip
+def test_unit_after_equals_the_reference(words: list[str], gaps: list[str], end: int) -> None:
+    text = "".join(g + w for g, w in zip(gaps, words, strict=False))
+    for cut in (len(text), max(0, len(text) - 3)):
+        assert facts._unit_after(text[:cut], end) == _reference_unit_after(text[:cut], end)
+
+
+@given(st.text(max_size=80), st.integers(0, 80))
+def test_unit_after_on_any_text(text: str, end: int) -> None:
+    assert facts._unit_after(text, end) == _reference_unit_after(text, end)
