@@ -73,13 +73,13 @@ def _data() -> dict[str, Any]:
 
 def parse_number(raw: str) -> float | None:
     """Value of a number as written in German or English ("1.100", "1,5", "600 000")."""
+    if raw.isdigit():  # most are: no separator, so neither pattern below matches
+        return float(raw)
     s = raw.replace("\u202f", " ")
     if _THOUSANDS.fullmatch(s):
         return float(_SEPARATORS.sub("", s))
     if _DECIMAL.fullmatch(s):
         return float(s.replace(",", "."))
-    if s.isdigit():
-        return float(s)
     return None
 
 
@@ -305,7 +305,7 @@ def found_in_pieces(
     num_at: list[int] = []  # per number match (offsets in its piece's ``sub``): start, end,
     num_end: list[int] = []
     num_fact: list[Fact | None] = []  # its fact in the whole text (None: maybe in a cut span)
-    num_parts: list[tuple[str, str, int]] = []  # what a cut span makes it again from
+    num_parts: list[tuple[str, str, int, int]] = []  # what a cut span makes it from
     name_at: list[int] = []  # per ``_CAP`` match: start, fact (or None)
     name_fact: list[Fact | None] = []
     acr_at: list[int] = []
@@ -331,7 +331,7 @@ def found_in_pieces(
             num_at.append(m.start())
             num_end.append(end)
             num_fact.append(_number_in(raw, whole, sub[end1 : end + 60]))
-            num_parts.append((raw, whole, end1))
+            num_parts.append((raw, whole, end1, end))
         ms = list(_CAP.finditer(sub))
         name_at += map(start, ms)
         name_fact += map(_name, map(group, ms))
@@ -374,8 +374,15 @@ def found_in_pieces(
         for k, p, b, lo_q, hi_q in zip(redo.tolist(), piece, ends, full[redo].tolist(),
                                        j[redo].tolist(), strict=True):  # fmt: skip
             sub, first = subs[p], len(extra)
-            for raw, whole, end1 in num_parts[lo_q:hi_q]:
-                f = _number_in(raw, whole, sub[end1:b])
+            for q in range(lo_q, hi_q):
+                raw, whole, end1, end = num_parts[q]
+                # the fact reads 15 characters for a date and the first four words
+                # for a unit: where the cut leaves those, it is the whole text's
+                words = _FOUR_WORDS.match(sub, end, end + 60)
+                if b >= end1 + 15 and (words is None or b >= words.end()):
+                    f = num_fact[q]
+                else:
+                    f = _number_in(raw, whole, sub[end1:b])
                 if f is not None:
                     extra.append(f)
             special.append((k, 1, first, len(extra) - first))

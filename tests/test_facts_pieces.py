@@ -150,3 +150,20 @@ def test_unit_after_equals_the_reference(words: list[str], gaps: list[str], end:
 @given(st.text(max_size=80), st.integers(0, 80))
 def test_unit_after_on_any_text(text: str, end: int) -> None:
     assert facts._unit_after(text, end) == _reference_unit_after(text, end)
+
+
+def _reference_parse_number(raw: str) -> float | None:
+    """``facts.parse_number`` as it was (digits alone tested last)."""
+    s = raw.replace("\u202f", " ")
+    if facts._THOUSANDS.fullmatch(s):
+        return float(facts._SEPARATORS.sub("", s))
+    if facts._DECIMAL.fullmatch(s):
+        return float(s.replace(",", "."))
+    if s.isdigit():
+        return float(s)
+    return None
+
+
+@given(st.text(alphabet="0123456789.,  \u202f٣x", max_size=12))
+def test_parse_number_equals_the_reference(raw: str) -> None:
+    assert facts.parse_number(raw) == _reference_parse_number(raw)
