@@ -162,6 +162,8 @@ class AttributionParser(CueRules):
         # Konjunktiv pre-checks of the languages that have a Konjunktiv (English has none)
         self._konjunktiv = [lg.p["konjunktiv_rx"] for lg in self.langs if lg.p["konjunktiv"]]
         self._vocab = Vocabulary(frozenset(keep), _minimal(itertools.chain(*self._trigger_words)))
+        # per language: does a word contain one of its triggers (memo of _cue_words)
+        self._has_trigger: list[dict[str, bool]] = [{} for _ in self.langs]
         # "gab … bekannt", "ging davon aus": verbs that count only with one of these words;
         # a sentence without any of them is not parsed for that verb (a third of the
         # sentences the trigger marked on 10kgnad were only "geben", "gehen", "machen" …)
@@ -273,7 +275,9 @@ class AttributionParser(CueRules):
     def _cue_words(self, li: int, words: set[str]) -> set[str]:
         """The words that are cue words of language ``li``: a listed whole word ("laut"),
         or one containing a trigger ("Polizeiangaben")."""
-        return (words & self._word_end) | _containing(words, self._trigger_words[li])
+        return (words & self._word_end) | _containing_memo(
+            words, self._trigger_words[li], self._has_trigger[li]
+        )
 
     def _sentence(
         self,
@@ -569,6 +573,23 @@ def _containing(words: Iterable[str], needles: Iterable[str]) -> set[str]:
             out.add(joined[a:b])
             i = joined.find(t, b)
     return out
+
+
+def _containing_memo(
+    words: set[str], needles: Sequence[str], memo: dict[str, bool], limit: int = 1 << 16
+) -> set[str]:
+    """``_containing(words, needles)`` with the answer per word kept in ``memo``: an
+    article's cue words are few (about nine) and recur across articles, so a dict lookup
+    per word replaces a search per needle (cleared when full; results do not depend on it).
+    """
+    new = [w for w in words if w not in memo]
+    if new:
+        if len(memo) + len(new) > limit:
+            memo.clear()
+            new = list(words)
+        hits = _containing(new, needles)
+        memo.update((w, w in hits) for w in new)
+    return {w for w in words if memo[w]}
 
 
 def _domain_matches(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:

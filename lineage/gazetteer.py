@@ -305,7 +305,13 @@ def is_domain(word: str) -> bool:
 
 def provisional_id(mention: Iterable[str] | str) -> str:
     """Id for a source not in the gazetteer: ``provisional:<slug>``."""
-    text = mention if isinstance(mention, str) else " ".join(mention)
+    return _provisional_id(mention if isinstance(mention, str) else " ".join(mention))
+
+
+@lru_cache(maxsize=1 << 14)
+def _provisional_id(text: str) -> str:
+    """:func:`provisional_id` of a string (cached: a news day names the same people and
+    outlets in many articles, and slugifying normalizes Unicode twice)."""
     toks = _TOKEN.findall(text)
     while toks and toks[0].lower() in _DETERMINERS:
         toks = toks[1:]
