@@ -310,7 +310,7 @@ class AttributionParser(CueRules):
         if not recs and st.prev:
             recs = self._carry(st, t, s, e)
         st.out.extend(recs)
-        st.prev = [r for r in recs if r.source_type != "anonymous"]
+        st.prev = [r for r in recs if r.source_type != "anonymous"] if recs else []
 
     def _resolve_found(
         self,
@@ -416,7 +416,7 @@ class AttributionParser(CueRules):
             and not st.known(mention)
         ):
             return None  # a bare noun after the verb is more often the object than a name
-        res = st.resolve(mention, [t.words[k] for k in range(mi, mj)], lang, ms)
+        res = st.resolve(mention, t.words[mi:mj], lang, ms)
         if res is None:
             return None
         sid, name, stype, person = res
