@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.attribution import AttributionParser
+from lineage.attribution import AttributionParser, _containing, _containing_memo
 from lineage.cue_rules import CueRules
 from lineage.cues import (
     CLAUSE_END,
@@ -27,6 +27,7 @@ from lineage.cues import (
     negated,
     reports_speech,
 )
+from lineage.gazetteer import _provisional_id, provisional_id
 from lineage.phrases import PhraseReader
 
 
@@ -245,3 +246,28 @@ def test_token_pattern_order_does_not_matter() -> None:
 
 def test_phrase_reader_unchanged_api(parser: AttributionParser) -> None:
     assert isinstance(parser, PhraseReader)
+
+
+_WORDS = st.sampled_from(
+    ["polizeiangaben", "angaben", "laut", "sagte", "berichtet", "bericht", "zeitung",
+     "mitteilung", "x", "ab", "according", "spokesman", "sprecherin", "informationen"]
+)  # fmt: skip
+
+
+@given(st.lists(st.sets(_WORDS, max_size=6), max_size=8), st.integers(1, 8))
+@settings(max_examples=200, deadline=None)
+def test_containing_memo_equals_the_search(parser: AttributionParser, articles, limit) -> None:  # type: ignore[no-untyped-def]
+    """The per-word memo (cleared when over ``limit``) gives the plain search's words."""
+    memos: list[dict[str, bool]] = [{} for _ in parser.langs]
+    for words in articles:
+        for li, needles in enumerate(parser._trigger_words):
+            got = _containing_memo(words, needles, memos[li], limit=limit)
+            assert got == _containing(words, needles)
+
+
+def test_provisional_id_of_string_and_words() -> None:
+    for name in ["Der Sprecher Hans Müller", "dem Weser-Kurier", "die", "İstanbul Haber"]:
+        want = _provisional_id.__wrapped__(name)  # the uncached function
+        assert provisional_id(name.split()) == want
+        assert provisional_id(name) == want
+        assert provisional_id(name) == want  # from the cache
