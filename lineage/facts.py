@@ -240,6 +240,9 @@ def extract(text: str) -> list[Fact]:
     return _unique([*numbers(text), *names(text), *quotes(text)])
 
 
+_APART = "\x00"
+"""Between pieces joined for one scan: no pattern's character class or look-around holds it."""
+
 _CUT = frozenset('.!?…"“”„»«)]')
 """Characters after which no number, name or acronym match goes on over white space."""
 
@@ -302,42 +305,18 @@ def found_in_pieces(
     (made again from the cut text), quotes, and spans that are no ``_clean_cut``
     (``extract``).
     """
-    num_at: list[int] = []  # per number match (offsets in its piece's ``sub``): start, end,
-    num_end: list[int] = []
-    num_fact: list[Fact | None] = []  # its fact in the whole text (None: maybe in a cut span)
-    num_parts: list[tuple[str, str, int, int]] = []  # what a cut span makes it from
-    name_at: list[int] = []  # per ``_CAP`` match: start, fact (or None)
-    name_fact: list[Fact | None] = []
-    acr_at: list[int] = []
-    acr_fact: list[Fact | None] = []
-    counts: list[tuple[int, int, int, int, int, int]] = []
-    # per piece: numbers, names, acronyms, spans; its ``sub``'s start in a coordinate
-    # common to all pieces (one after the other), and the offset of ``sub`` in ``text``
-    subs: list[str] = []
+    subs: list[str] = []  # per piece: its text from its first span's start to the last end
+    los: list[int] = []  # and where that is in the piece's text
+    n_spans: list[int] = []
     spans_all: list[tuple[int, int]] = []
     clean: list[bool] = []
     extra: list[Fact] = []  # facts found per span
     special: list[tuple[int, int, int, int]] = []  # (span, slot, start in ``extra``, length)
-    start, group = re.Match.start, re.Match.group
-    base = 0
     for text, spans in pieces:
         if not spans:
             continue
         lo = min(a for a, _ in spans)
         sub = text[lo : max(b for _, b in spans)]
-        n_num = len(num_at)
-        for m in _NUMBER.finditer(sub):
-            raw, whole, end1, end = m.group(1), m.group(0), m.end(1), m.end()
-            num_at.append(m.start())
-            num_end.append(end)
-            num_fact.append(_number_in(raw, whole, sub[end1 : end + 60]))
-            num_parts.append((raw, whole, end1, end))
-        ms = list(_CAP.finditer(sub))
-        name_at += map(start, ms)
-        name_fact += map(_name, map(group, ms))
-        rs = list(_ACRONYM.finditer(sub))
-        acr_at += map(start, rs)
-        acr_fact += map(_acronym, map(group, rs))
         ok = [_clean_cut(sub, a - lo, b - lo) for a, b in spans]
         if '"' in sub or not all(ok):
             for k, (a, b) in enumerate(spans):
@@ -349,45 +328,65 @@ def found_in_pieces(
                     extra += fs
         clean += ok
         spans_all += spans
-        counts.append((len(num_at) - n_num, len(ms), len(rs), len(spans), base, lo))
+        n_spans.append(len(spans))
         subs.append(sub)
-        base += len(sub)
+        los.append(lo)
     if not spans_all:
         return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    per = np.array(counts, dtype=np.int64).reshape(-1, 6)
-    n_nums, n_names, n_acrs, n_spans, bases = per[:, 0], per[:, 1], per[:, 2], per[:, 3], per[:, 4]
-    sa, sb = (np.array(spans_all, dtype=np.int64)
-              + np.repeat(bases - per[:, 5], n_spans)[:, None]).T  # fmt: skip
-    piece_end = np.repeat(bases + np.fromiter(map(len, subs), np.int64, len(subs)), n_spans)
+    # the pieces one after the other, apart by a character no pattern reads or crosses
+    # (no word character, space, digit, "." "," "'" or "-"): each regex runs once, and a
+    # match starts, ends and looks around at a piece's edge as at a string's
+    text = _APART.join(subs)
+    length = np.fromiter(map(len, subs), np.int64, len(subs))
+    bases = np.r_[0, np.cumsum(length + 1)[:-1]]
+    piece_ends = (bases + length).tolist()
+    num_at: list[int] = []  # per number match: start, end, its fact in the whole piece
+    num_end: list[int] = []  # (None: none there, maybe one in a cut span), what a cut span
+    num_fact: list[Fact | None] = []  # makes it again from
+    num_parts: list[tuple[str, str, int, int, int]] = []
+    p = 0
+    for m in _NUMBER.finditer(text):
+        raw, whole, end1, end = m.group(1), m.group(0), m.end(1), m.end()
+        while piece_ends[p] < end:
+            p += 1
+        stop = piece_ends[p]
+        num_at.append(m.start())
+        num_end.append(end)
+        num_fact.append(_number_in(raw, whole, text[end1 : min(end + 60, stop)]))
+        num_parts.append((raw, whole, end1, end, stop))
+    start, group = re.Match.start, re.Match.group
+    ms = list(_CAP.finditer(text))
+    name_at, name_fact = list(map(start, ms)), list(map(_name, map(group, ms)))
+    ms = list(_ACRONYM.finditer(text))
+    acr_at, acr_fact = list(map(start, ms)), list(map(_acronym, map(group, ms)))
+    del ms
+    per_span = np.repeat(bases - np.array(los, dtype=np.int64), n_spans)
+    sa, sb = (np.array(spans_all, dtype=np.int64) + per_span[:, None]).T
+    piece_end = np.repeat(bases + length, n_spans)
     ok_span = np.array(clean, dtype=bool)
-    shift = np.repeat(bases, n_nums)
-    n_at = np.array(num_at, dtype=np.int64) + shift
+    n_at = np.array(num_at, dtype=np.int64)
     i, j = n_at.searchsorted(sa), n_at.searchsorted(sb)
-    # a number's fact is the whole text's where its 60 characters of context end
+    # a number's fact is the whole piece's where its 60 characters of context end
     # inside the span (ends ascend: those are a prefix) or the span ends its piece
-    cut = (np.array(num_end, dtype=np.int64) + shift).searchsorted(sb - 60, side="right")
+    cut = np.array(num_end, dtype=np.int64).searchsorted(sb - 60, side="right")
     full = np.where(ok_span, np.where(sb == piece_end, j, np.clip(cut, i, j)), i)
     redo = np.flatnonzero(ok_span & (full < j))
-    if len(redo):
-        piece = np.repeat(np.arange(len(subs)), n_spans)[redo].tolist()
-        ends = (sb[redo] - bases[piece]).tolist()
-        for k, p, b, lo_q, hi_q in zip(redo.tolist(), piece, ends, full[redo].tolist(),
-                                       j[redo].tolist(), strict=True):  # fmt: skip
-            sub, first = subs[p], len(extra)
-            for q in range(lo_q, hi_q):
-                raw, whole, end1, end = num_parts[q]
-                # the fact reads 15 characters for a date and the first four words
-                # for a unit: where the cut leaves those, it is the whole text's
-                words = _FOUR_WORDS.match(sub, end, end + 60)
-                if b >= end1 + 15 and (words is None or b >= words.end()):
-                    f = num_fact[q]
-                else:
-                    f = _number_in(raw, whole, sub[end1:b])
-                if f is not None:
-                    extra.append(f)
-            special.append((k, 1, first, len(extra) - first))
-    c_at = np.array(name_at, dtype=np.int64) + np.repeat(bases, n_names)
-    r_at = np.array(acr_at, dtype=np.int64) + np.repeat(bases, n_acrs)
+    for k, b, lo_q, hi_q in zip(redo.tolist(), sb[redo].tolist(), full[redo].tolist(),
+                                j[redo].tolist(), strict=True):  # fmt: skip
+        first = len(extra)
+        for q in range(lo_q, hi_q):
+            raw, whole, end1, end, stop = num_parts[q]
+            # the fact reads 15 characters for a date and the first four words for
+            # a unit: where the cut leaves those, it is the whole piece's
+            words = _FOUR_WORDS.match(text, end, min(end + 60, stop))
+            if b >= end1 + 15 and (words is None or b >= words.end()):
+                f = num_fact[q]
+            else:
+                f = _number_in(raw, whole, text[end1:b])
+            if f is not None:
+                extra.append(f)
+        special.append((k, 1, first, len(extra) - first))
+    c_at, r_at = np.array(name_at, dtype=np.int64), np.array(acr_at, dtype=np.int64)
     i2, i3 = c_at.searchsorted(sa), r_at.searchsorted(sa)
     # per span five runs of ``found``: numbers, numbers made again (or the facts of a
     # span that is no clean cut), names, acronyms, quotes

@@ -112,6 +112,14 @@ def test_found_in_pieces_on_news_like_pieces() -> None:
     windows = [(sents[i][0], sents[i + 1][1]) for i in range(len(sents) - 1)]
     odd = [(3, 40), (0, len(text)), (5, 5)]  # cuts inside words, the whole text, empty
     _check([(text, windows), ("", []), (text, odd), ("Nichts.", [(0, 7)]), (text, windows[2:])])
+    # pieces whose texts would run into each other when joined: a name, a number, an
+    # acronym, a number's unit, each split between two pieces, and texts holding the
+    # character that keeps the joined pieces apart
+    edges = ["Laut Mark", "Rutte sagte 12", ".000 Soldaten. NA", "TO meldete 45", " Prozent",
+             "Es waren 7\x00000 Soldaten, sagte Mark\x00Rutte.", "\x00", "5 Mio",
+             ". Euro"]  # fmt: skip
+    _check([(t, [(0, len(t))]) for t in edges])
+    _check([(t, [(0, len(t)), (1, len(t))]) for t in edges if len(t) > 1])
     found, occ, sizes = facts.found_in_pieces([("Nichts.", [])])
     assert found == [] and len(occ) == len(sizes) == 0
 
