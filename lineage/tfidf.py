@@ -77,7 +77,8 @@ from sklearn.preprocessing import normalize
 
 from lineage.engine import Engine, chunked
 from lineage.minhash import hash_powers
-from lineage.segment import text_ids
+from lineage.models import Passage
+from lineage.segment import PassageTexts, text_ids
 
 _SCALE = np.float32(np.sqrt(0.5))  # averages the two L2-normalized spaces
 _CHAR_RANGE = (3, 5)
@@ -229,8 +230,10 @@ _Tokens = tuple[list[str], np.ndarray, np.ndarray]  # distinct, id of each, coun
 
 
 def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: np.ndarray,
-          bounds: np.ndarray) -> _Tokens:  # fmt: skip
+          ) -> tuple[list[str], np.ndarray, np.ndarray]:  # fmt: skip
     """Maximal runs of ``mask`` characters as tokens, interned in first-seen order.
+
+    Returns the distinct tokens, the id of every run and where every run starts.
 
     Runs are grouped by their hash cut to the bits left beside a position in
     one packed sort, then by the whole hash, then by their strings: each
@@ -252,29 +255,81 @@ def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: n
     else:  # a hash collision: intern the strings themselves
         distinct, ids = _intern([low[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
                                                           strict=True)])  # fmt: skip
-    return distinct, ids, np.diff(np.searchsorted(starts, bounds))
+    return distinct, ids, starts
+
+
+class _Lowered:
+    """Texts joined by ``_SEP`` and lowered as one string, with their code points and classes.
+
+    Lowering is per character except for the Greek final sigma, whose context
+    the joining space ends as a text's end does.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        joined = _SEP.join(texts)
+        self.low = joined.lower()
+        self.expanded = len(self.low) != len(joined)  # a character that lowers to two (İ)
+        if not self.expanded:
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        else:
+            lengths = np.fromiter((len(t.lower()) for t in texts), np.int64, len(texts))
+        del joined
+        self.cp = np.frombuffer(self.low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # every text's start, end
+        self.cls = _char_classes(self.cp)
+
+    def tokens(self) -> tuple[tuple[list[str], np.ndarray, np.ndarray], ...]:
+        """Word runs (``\\w+``) and whitespace-free runs: distinct, id of each, starts."""
+        cp = self.cp
+        powers, inv = hash_powers(len(cp) + 1)
+        prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
+        np.cumsum(cp * powers[: len(cp)], out=prefix[1:])
+        return (_runs(self.low, cp, (self.cls & _WORD) > 0, prefix, inv),
+                _runs(self.low, cp, (self.cls & _SPACE) == 0, prefix, inv))  # fmt: skip
 
 
 def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
-    """Word tokens (``\\w+``) and whitespace-separated tokens of lower-cased texts.
+    """Word tokens (``\\w+``) and whitespace-separated tokens of lower-cased texts."""
+    low = _Lowered(texts)
+    bounds = low.bounds
+    words, spaces = low.tokens()
+    return ((words[0], words[1], np.diff(np.searchsorted(words[2], bounds))),
+            (spaces[0], spaces[1], np.diff(np.searchsorted(spaces[2], bounds))))  # fmt: skip
 
-    The texts are lowered as one string: lowering is per character except for
-    the Greek final sigma, whose context the joining space ends as a text's end does.
+
+def _cut_tokens(cls: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each position ``at`` of a joined text falls inside a whitespace-free run.
+
+    Lowering keeps every character's whitespace class (a space lowers to
+    itself, anything else to no whitespace), so a cut found in the lowered
+    text is a cut of the original one. Both ends count as whitespace.
     """
-    joined = _SEP.join(texts)
-    low = joined.lower()
-    if len(low) == len(joined):
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    else:  # a character that lowers to two (İ)
-        lengths = np.fromiter((len(t.lower()) for t in texts), dtype=np.int64, count=len(texts))
-    cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # start of every text (and the end)
-    cls = _char_classes(cp)
-    powers, inv = hash_powers(len(cp) + 1)
-    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    np.cumsum(cp * powers[: len(cp)], out=prefix[1:])
-    return (_runs(low, cp, (cls & _WORD) > 0, prefix, inv, bounds),
-            _runs(low, cp, (cls & _SPACE) == 0, prefix, inv, bounds))  # fmt: skip
+    solid = np.concatenate([[False], (cls & _SPACE) == 0, [False]])
+    return solid[at] & solid[at + 1]  # the characters before and at ``at``
+
+
+def _window_tokens(runs: tuple[list[str], np.ndarray, np.ndarray], at: np.ndarray) -> _Tokens:
+    """Tokens of windows ``[at[k, 0], at[k, 1])`` of a joined text, renumbered in first-seen order.
+
+    A window's tokens are the runs starting inside it (no run crosses its
+    bounds); runs no window holds are dropped. Equal to tokenizing each
+    window's text apart (``_tokenize_chunk``), windows in order.
+    """
+    distinct, ids, starts = runs
+    lo, hi = np.searchsorted(starts, at[:, 0]), np.searchsorted(starts, at[:, 1])
+    counts = hi - lo
+    total = int(counts.sum())
+    pos = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    pos += np.arange(total, dtype=np.int64)
+    seq = ids[pos]
+    del pos
+    first = np.full(len(distinct), total, dtype=np.int64)
+    np.minimum.at(first, seq, np.arange(total, dtype=np.int64))
+    used = np.flatnonzero(first < total)
+    order = used[np.argsort(first[used])]  # distinct tokens in first-seen order over windows
+    number = np.empty(len(distinct), dtype=np.int32)
+    number[order] = np.arange(len(order), dtype=np.int32)
+    return [distinct[k] for k in order.tolist()], number[seq], counts.astype(np.int64)
 
 
 class _Merged:
@@ -315,37 +370,133 @@ class _Merged:
         return out
 
 
-def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _distinct(texts: Sequence[str], passages: Sequence[Passage] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Distinct-text number of every text (first-seen order), each one's first position, length.
 
     ``segment.text_ids`` numbers them without keeping any text alive (``texts``
-    may build its strings on access).
+    may build its strings on access); lengths come from ``passages`` (the
+    passages of ``texts``) when given, without slicing a text.
     """
     ids = text_ids(texts).astype(np.int32)
     heads = np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
-    sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
-    return ids, heads, sizes
+    if passages is None:
+        sizes = (len(texts[i]) for i in heads.tolist())
+    else:
+        sizes = (len(p.text) if p.clean is None else p.cend - p.cstart
+                 for p in map(passages.__getitem__, heads.tolist()))  # fmt: skip
+    return ids, heads, np.fromiter(sizes, np.int64, len(heads))
 
 
 class _Span:
     """Distinct texts ``lo:hi`` of a fit, read from the caller's sequence only when tokenized.
 
-    A forked worker inherits the sequence; pickled (Dask), a span is just its texts.
+    With the ``passages`` whose texts the sequence holds, a passage that is a
+    slice of its document's text is tokenized as a window of that text
+    (``windows``): windows of two sentences stepping by one cover the text
+    twice, and each part of it is tokenized once. A forked worker inherits the
+    sequence; pickled (Dask), a span is just its texts, or its passages (each
+    document's text once).
     """
 
-    def __init__(self, texts: Sequence[str], heads: np.ndarray, lo: int, hi: int) -> None:
+    def __init__(self, texts: Sequence[str], heads: np.ndarray, lo: int, hi: int,
+                 passages: Sequence[Passage] | None = None) -> None:  # fmt: skip
         self.source, self.heads, self.lo, self.hi = texts, heads, lo, hi
+        self.passages = passages
 
     def texts(self) -> list[str]:
         return [self.source[i] for i in self.heads[self.lo : self.hi].tolist()]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _Span, (self.texts(), np.arange(self.hi - self.lo), 0, self.hi - self.lo)
+        n = self.hi - self.lo
+        if self.passages is None:
+            return _Span, (self.texts(), np.arange(n), 0, n)
+        mine = [self.passages[i] for i in self.heads[self.lo : self.hi].tolist()]
+        return _Span, (PassageTexts(mine), np.arange(n), 0, n, mine)
+
+    def windows(self, alone: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Texts to tokenize, and each passage's ``(text, start, end)`` in them.
+
+        Every maximal stretch of a document that its passages here cover
+        (overlapping or touching) is one text, with one character more on each
+        side: a window's bounds then have the characters around them, so a
+        bound that cuts a token is seen (``_cut_tokens``). Passages ``alone``,
+        and passages that keep their own text, are texts of their own.
+        """
+        heads = self.heads[self.lo : self.hi].tolist()
+        assert self.passages is not None
+        picked = list(map(self.passages.__getitem__, heads))
+        n = len(picked)
+        cleans = [p.clean for p in picked]
+        start = np.fromiter((p.cstart for p in picked), np.int64, n)
+        end = np.fromiter((p.cend for p in picked), np.int64, n)
+        alone = alone | np.fromiter((c is None for c in cleans), bool, n)
+        own = np.flatnonzero(alone)
+        units = [self.source[heads[k]] for k in own.tolist()]
+        where = np.zeros((n, 3), dtype=np.int64)
+        where[own, 0] = np.arange(len(own))
+        where[own, 2] = np.fromiter(map(len, units), np.int64, len(units))
+        shared = np.flatnonzero(~alone)
+        if len(shared) == 0:
+            return units, where
+        # passages of one document text (the same object) by start; a stretch ends where the
+        # next passage starts after every one before it has ended
+        doc = np.unique(np.fromiter((id(cleans[k]) for k in shared.tolist()), np.uint64,
+                                    len(shared)), return_inverse=True)[1].ravel()  # fmt: skip
+        order = np.lexsort((start[shared], doc))
+        k, doc = shared[order], doc[order]
+        s, e = start[k], end[k]
+        reach = np.maximum.accumulate(e + doc * (int(e.max()) + 1))  # resets per document
+        reach -= doc * (int(e.max()) + 1)
+        new = np.ones(len(k), dtype=bool)
+        new[1:] = (doc[1:] != doc[:-1]) | (s[1:] > reach[:-1])
+        heads_at = np.flatnonzero(new)
+        lo = np.maximum(s[heads_at] - 1, 0)
+        hi = np.maximum.reduceat(e, heads_at) + 1
+        stretch = np.cumsum(new) - 1
+        where[k, 0] = len(units) + stretch
+        where[k, 1] = s - lo[stretch]
+        where[k, 2] = e - lo[stretch]
+        units.extend(cleans[j][a:b] for j, a, b in zip(k[heads_at].tolist(), lo.tolist(),
+                                                          hi.tolist(), strict=True))  # fmt: skip
+        return units, where
+
+
+def _window_bounds(low: _Lowered, units: list[str], where: np.ndarray) -> np.ndarray:
+    """Each window's ``[start, end)`` in the lowered joined text of ``units``."""
+    at = where[:, 1:].copy()
+    if low.expanded:  # a character lowers to two: offsets in those texts move
+        lengths = np.diff(low.bounds) - 1
+        for u in np.flatnonzero(lengths != np.fromiter(map(len, units), np.int64)).tolist():
+            rows = np.flatnonzero(where[:, 0] == u)
+            grown = np.cumsum([0, *(len(c.lower()) for c in units[u])])
+            at[rows] = grown[at[rows]]
+    at += low.bounds[where[:, 0], None]
+    return at
 
 
 def _tokenize_span(span: _Span) -> tuple[_Tokens, _Tokens]:
-    """``_tokenize_chunk`` of a span's texts."""
-    return _tokenize_chunk(span.texts())
+    """``_tokenize_chunk`` of a span's texts (through windows of document texts when it can).
+
+    A passage whose bound cuts a token (no whitespace on either side) has a
+    partial token the document text does not: it is tokenized alone, and the
+    span's texts again (rare: sentences end before whitespace).
+    """
+    if span.passages is None:
+        return _tokenize_chunk(span.texts())
+    alone = np.zeros(span.hi - span.lo, dtype=bool)
+    while True:
+        units, where = span.windows(alone)
+        low = _Lowered(units)
+        at = _window_bounds(low, units, where)
+        cut = _cut_tokens(low.cls, at).any(axis=1)
+        if not cut.any():
+            break
+        alone |= cut
+    del units, where
+    words, spaces = low.tokens()
+    del low
+    return _window_tokens(words, at), _window_tokens(spaces, at)
 
 
 def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
@@ -1095,16 +1246,27 @@ class PassageScorer:
         self.min_df = min_df
         self.engine = engine
 
-    def fit(self, texts: Sequence[str]) -> PassageScorer:
-        """Learn vocabularies and IDF weights; keep the word vectors and character tables."""
+    def fit(self, texts: Sequence[str], *, passages: Sequence[Passage] | None = None
+            ) -> PassageScorer:  # fmt: skip
+        """Learn vocabularies and IDF weights; keep the word vectors and character tables.
+
+        ``passages``: the passages whose texts ``texts`` are (read from a
+        ``PassageTexts`` when not given). Passages that share their document's
+        text are tokenized as windows of it: the same tokens, each part of the
+        text tokenized once where overlapping windows tokenized it twice.
+        """
+        if passages is None and isinstance(texts, PassageTexts):
+            passages = texts._passages
         # copies are common: each distinct text is fitted once
-        self.text_ids_, heads, sizes = _distinct(texts)
+        self.text_ids_, heads, sizes = _distinct(texts, passages)
         copies = np.bincount(self.text_ids_, minlength=len(heads))
         spans = chunked(len(heads), _TEXT_CHUNK)
         _char_table()  # built here once: forked workers inherit it
-        hash_powers(max((int(sizes[lo:hi].sum()) + hi - lo for lo, hi in spans), default=0) + 1)
+        extra = 1 if passages is None else 3  # a separator (and a window's two more characters)
+        hash_powers(max((int(sizes[lo:hi].sum()) + extra * (hi - lo) for lo, hi in spans),
+                        default=0) + 1)  # fmt: skip
         del sizes
-        chunks = [_Span(texts, heads, lo, hi) for lo, hi in spans]
+        chunks = [_Span(texts, heads, lo, hi, passages) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
         # each chunk's tokens go once merged (a forked map holds no finished result)
         for w, s in (self.engine.map_iter(_tokenize_span, chunks) if self.engine
