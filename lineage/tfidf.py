@@ -68,7 +68,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -214,30 +214,55 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 def _same_runs(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray,
                first: np.ndarray) -> bool:  # fmt: skip
-    """Whether every run has the same code points as the first run with its id."""
+    """Whether every run has the same code points as the first run with its id.
+
+    Every character of a run is compared with the one at its place in its
+    id's first run: their distance, set at each run's start and taken back at
+    its end, is summed along the text (runs never touch), so one gather
+    compares the whole text.
+    """
     rep = first[ids]
     lens = ends - starts
     if not np.array_equal(lens, lens[rep]):
         return False
-    other = np.flatnonzero(rep != np.arange(len(rep)))
-    n = lens[other]
-    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-    return np.array_equal(cp[np.repeat(starts[other], n) + within],
-                          cp[np.repeat(starts[rep[other]], n) + within])  # fmt: skip
+    shift = np.zeros(len(cp) + 1, dtype=np.int64)
+    delta = starts[rep] - starts
+    shift[starts] = delta
+    shift[ends] = -delta
+    del delta
+    np.cumsum(shift, out=shift)
+    at = shift[:-1]
+    at += np.arange(len(cp), dtype=np.int64)
+    return np.array_equal(cp[at], cp)
 
 
 _Tokens = tuple[list[str], np.ndarray, np.ndarray]  # distinct, id of each, count per text
 
 
-def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: np.ndarray,
-          ) -> tuple[list[str], np.ndarray, np.ndarray]:  # fmt: skip
-    """Maximal runs of ``mask`` characters as tokens, interned in first-seen order.
+class _Runs(NamedTuple):
+    """Token runs of a lowered text: each one's id (first-seen order), start and end,
+    and the first run of every id."""
 
-    Returns the distinct tokens, the id of every run and where every run starts.
+    ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    first: np.ndarray
+
+    def strings(self, low: str, which: np.ndarray | None = None) -> list[str]:
+        """Tokens ``which`` (ids; every one by default) as strings, cut from their first runs."""
+        at = self.first if which is None else self.first[which]
+        return [low[s:e] for s, e in zip(self.starts[at].tolist(), self.ends[at].tolist(),
+                                         strict=True)]  # fmt: skip
+
+
+def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray,
+          inv: np.ndarray) -> _Runs:  # fmt: skip
+    """Maximal runs of ``mask`` characters as tokens, interned in first-seen order.
 
     Runs are grouped by their hash cut to the bits left beside a position in
     one packed sort, then by the whole hash, then by their strings: each
-    grouping is checked against the characters before it is used.
+    grouping is checked against the characters before it is used. Strings
+    are cut only for the tokens a caller keeps (``_Runs.strings``).
     """
     edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -249,13 +274,11 @@ def _runs(low: str, cp: np.ndarray, mask: np.ndarray, prefix: np.ndarray, inv: n
     if not same:
         ids, first, _ = _first_seen([hashes])
         same = _same_runs(cp, starts, ends, ids, first)
-    if same:
-        distinct = [low[s:e] for s, e in zip(starts[first].tolist(), ends[first].tolist(),
-                                             strict=True)]  # fmt: skip
-    else:  # a hash collision: intern the strings themselves
-        distinct, ids = _intern([low[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
-                                                          strict=True)])  # fmt: skip
-    return distinct, ids, starts
+    if not same:  # a hash collision: intern the strings themselves
+        ids = _intern([low[s:e] for s, e in zip(starts.tolist(), ends.tolist(),
+                                                strict=True)])[1]  # fmt: skip
+        first = _first_positions(ids)
+    return _Runs(ids, starts, ends, first)
 
 
 class _Lowered:
@@ -278,8 +301,8 @@ class _Lowered:
         self.bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # every text's start, end
         self.cls = _char_classes(self.cp)
 
-    def tokens(self) -> tuple[tuple[list[str], np.ndarray, np.ndarray], ...]:
-        """Word runs (``\\w+``) and whitespace-free runs: distinct, id of each, starts."""
+    def tokens(self) -> tuple[_Runs, _Runs]:
+        """Word runs (``\\w+``) and whitespace-free runs."""
         cp = self.cp
         powers, inv = hash_powers(len(cp) + 1)
         prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
@@ -291,10 +314,10 @@ class _Lowered:
 def _tokenize_chunk(texts: Sequence[str]) -> tuple[_Tokens, _Tokens]:
     """Word tokens (``\\w+``) and whitespace-separated tokens of lower-cased texts."""
     low = _Lowered(texts)
-    bounds = low.bounds
     words, spaces = low.tokens()
-    return ((words[0], words[1], np.diff(np.searchsorted(words[2], bounds))),
-            (spaces[0], spaces[1], np.diff(np.searchsorted(spaces[2], bounds))))  # fmt: skip
+    return ((words.strings(low.low), words.ids, np.diff(np.searchsorted(words.starts, low.bounds))),
+            (spaces.strings(low.low), spaces.ids,
+             np.diff(np.searchsorted(spaces.starts, low.bounds))))  # fmt: skip
 
 
 def _cut_tokens(cls: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -308,28 +331,28 @@ def _cut_tokens(cls: np.ndarray, at: np.ndarray) -> np.ndarray:
     return solid[at] & solid[at + 1]  # the characters before and at ``at``
 
 
-def _window_tokens(runs: tuple[list[str], np.ndarray, np.ndarray], at: np.ndarray) -> _Tokens:
+def _window_tokens(low: str, runs: _Runs, at: np.ndarray) -> _Tokens:
     """Tokens of windows ``[at[k, 0], at[k, 1])`` of a joined text, renumbered in first-seen order.
 
     A window's tokens are the runs starting inside it (no run crosses its
     bounds); runs no window holds are dropped. Equal to tokenizing each
     window's text apart (``_tokenize_chunk``), windows in order.
     """
-    distinct, ids, starts = runs
-    lo, hi = np.searchsorted(starts, at[:, 0]), np.searchsorted(starts, at[:, 1])
+    lo, hi = np.searchsorted(runs.starts, at[:, 0]), np.searchsorted(runs.starts, at[:, 1])
     counts = hi - lo
     total = int(counts.sum())
     pos = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     pos += np.arange(total, dtype=np.int64)
-    seq = ids[pos]
+    seq = runs.ids[pos]
     del pos
-    first = np.full(len(distinct), total, dtype=np.int64)
+    n_ids = len(runs.first)
+    first = np.full(n_ids, total, dtype=np.int64)
     np.minimum.at(first, seq, np.arange(total, dtype=np.int64))
     used = np.flatnonzero(first < total)
-    order = used[np.argsort(first[used])]  # distinct tokens in first-seen order over windows
-    number = np.empty(len(distinct), dtype=np.int32)
+    order = used[np.argsort(first[used])]  # tokens in first-seen order over the windows
+    number = np.empty(n_ids, dtype=np.int32)
     number[order] = np.arange(len(order), dtype=np.int32)
-    return [distinct[k] for k in order.tolist()], number[seq], counts.astype(np.int64)
+    return runs.strings(low, order), number[seq], counts.astype(np.int64)
 
 
 class _Merged:
@@ -495,8 +518,7 @@ def _tokenize_span(span: _Span) -> tuple[_Tokens, _Tokens]:
         alone |= cut
     del units, where
     words, spaces = low.tokens()
-    del low
-    return _window_tokens(words, at), _window_tokens(spaces, at)
+    return _window_tokens(low.low, words, at), _window_tokens(low.low, spaces, at)
 
 
 def _merge_tokens(parts: Sequence[_Tokens]) -> _Tokens:
