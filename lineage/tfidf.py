@@ -68,6 +68,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -86,7 +87,8 @@ _CHAR_MAX_FEATURES = 200_000
 _DF_CHUNK = 20_000  # passages per rare-term candidate chunk
 _GRAM_DF_ROWS = 5000  # passages whose character n-gram counts one chunk builds (~25 MB)
 _GRAM_DF_TASKS = 4  # character df tasks per worker (each returns one array of all n-grams)
-_TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: ~32 MB)
+_TEXT_CHUNK = 8_000  # texts per tokenizing chunk (sets the cached hash powers: ~32 MB;
+# twice as many passages tokenized as windows of their documents: about the same text)
 _PAIR_CHUNK = 8192  # pairs per scipy product (the old whole-matrix computation's chunks)
 _FREE_PAIRS = 2048  # pairs per product where no chunk can be summed forward (smaller copies)
 _SLICE = _TEXT_CHUNK * 128  # elements per slice of a whole-length array (bounded temporaries)
@@ -393,22 +395,49 @@ class _Merged:
         return out
 
 
-def _distinct(texts: Sequence[str], passages: Sequence[Passage] | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Distinct-text number of every text (first-seen order), each one's first position, length.
+def _text_numbers(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct-text number of every text (first-seen order) and each one's first position.
 
     ``segment.text_ids`` numbers them without keeping any text alive (``texts``
-    may build its strings on access); lengths come from ``passages`` (the
-    passages of ``texts``) when given, without slicing a text.
+    may build its strings on access).
     """
     ids = text_ids(texts).astype(np.int32)
-    heads = np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
-    if passages is None:
-        sizes = (len(texts[i]) for i in heads.tolist())
-    else:
-        sizes = (len(p.text) if p.clean is None else p.cend - p.cstart
-                 for p in map(passages.__getitem__, heads.tolist()))  # fmt: skip
-    return ids, heads, np.fromiter(sizes, np.int64, len(heads))
+    return ids, np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
+
+
+def _distinct(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_text_numbers``, and each distinct text's length."""
+    ids, heads = _text_numbers(texts)
+    sizes = np.fromiter((len(texts[i]) for i in heads.tolist()), np.int64, len(heads))
+    return ids, heads, sizes
+
+
+def _longest_windows(passages: Sequence[Passage], heads: np.ndarray,
+                     spans: list[tuple[int, int]]) -> int:  # fmt: skip
+    """The longest text a span of passages ``heads`` is tokenized in (``_Span.windows``), at most.
+
+    A document's stretches are no longer than what each passage adds to the
+    one before it (its characters outside it), plus two characters and a
+    separator a passage; a passage that keeps its own text adds it whole.
+    The hash powers are made for it before workers fork; a span with a cut
+    token (tokenized again, the passage alone) may need more, made in its worker.
+    """
+    picked = list(map(passages.__getitem__, heads.tolist()))
+    n = len(picked)
+    doc = np.fromiter(map(id, map(attrgetter("clean"), picked)), np.uint64, n)
+    start = np.fromiter(map(attrgetter("cstart"), picked), np.int64, n)
+    end = np.fromiter(map(attrgetter("cend"), picked), np.int64, n)
+    own = np.flatnonzero(doc == id(None))
+    del picked
+    size = end - start
+    size[own] = np.fromiter((len(passages[i].text) for i in heads[own].tolist()), np.int64,
+                            len(own))  # fmt: skip
+    added = size.copy()
+    same = np.flatnonzero(doc[1:] == doc[:-1]) + 1  # doc[own] is id(None): never the same
+    added[same] -= np.clip(np.minimum(end[same], end[same - 1])
+                           - np.maximum(start[same], start[same - 1]), 0, None)  # fmt: skip
+    return max((int(added[lo + 1 : hi].sum()) + int(size[lo]) + 3 * (hi - lo) for lo, hi in spans),
+               default=0)  # fmt: skip
 
 
 class _Span:
@@ -1280,14 +1309,18 @@ class PassageScorer:
         if passages is None and isinstance(texts, PassageTexts):
             passages = texts._passages
         # copies are common: each distinct text is fitted once
-        self.text_ids_, heads, sizes = _distinct(texts, passages)
+        if passages is None:
+            self.text_ids_, heads, sizes = _distinct(texts)
+            spans = chunked(len(heads), _TEXT_CHUNK)
+            longest = max((int(sizes[lo:hi].sum()) + hi - lo for lo, hi in spans), default=0)
+            del sizes
+        else:  # windows overlap: twice the passages in about the same text
+            self.text_ids_, heads = _text_numbers(texts)
+            spans = chunked(len(heads), 2 * _TEXT_CHUNK)
+            longest = _longest_windows(passages, heads, spans)
         copies = np.bincount(self.text_ids_, minlength=len(heads))
-        spans = chunked(len(heads), _TEXT_CHUNK)
         _char_table()  # built here once: forked workers inherit it
-        extra = 1 if passages is None else 3  # a separator (and a window's two more characters)
-        hash_powers(max((int(sizes[lo:hi].sum()) + extra * (hi - lo) for lo, hi in spans),
-                        default=0) + 1)  # fmt: skip
-        del sizes
+        hash_powers(longest + 1)
         chunks = [_Span(texts, heads, lo, hi, passages) for lo, hi in spans]
         words, spaces = _Merged(), _Merged()
         # each chunk's tokens go once merged (a forked map holds no finished result)

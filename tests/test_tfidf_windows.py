@@ -108,8 +108,13 @@ def test_window_tokens_equal_tokens_of_each_text(
     _, passages = data
     texts = PassageTexts(passages)
     _, heads, _ = tf._distinct(texts)
-    for lo, hi in tf.chunked(len(heads), chunk):
-        got = tf._tokenize_span(tf._Span(texts, heads, lo, hi, passages))
+    spans = tf.chunked(len(heads), chunk)
+    longest = tf._longest_windows(passages, heads, spans)
+    for lo, hi in spans:
+        span = tf._Span(texts, heads, lo, hi, passages)
+        units, _ = span.windows(np.zeros(hi - lo, dtype=bool))
+        assert sum(map(len, units)) + len(units) <= longest  # the hash powers made before
+        got = tf._tokenize_span(span)
         want = tf._tokenize_chunk([texts[i] for i in heads[lo:hi].tolist()])
         for g, w in zip(got, want, strict=True):
             _same_tokens(g, w)
