@@ -433,7 +433,7 @@ def _longest_windows(passages: Sequence[Passage], heads: np.ndarray,
     size[own] = np.fromiter((len(passages[i].text) for i in heads[own].tolist()), np.int64,
                             len(own))  # fmt: skip
     added = size.copy()
-    same = np.flatnonzero(doc[1:] == doc[:-1]) + 1  # doc[own] is id(None): never the same
+    same = np.flatnonzero((doc[1:] == doc[:-1]) & (doc[1:] != id(None))) + 1
     added[same] -= np.clip(np.minimum(end[same], end[same - 1])
                            - np.maximum(start[same], start[same - 1]), 0, None)  # fmt: skip
     return max((int(added[lo + 1 : hi].sum()) + int(size[lo]) + 3 * (hi - lo) for lo, hi in spans),

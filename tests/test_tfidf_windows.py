@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from reference_tfidf import SEEDS
 
@@ -100,8 +100,13 @@ def _documents(draw: st.DrawFn) -> tuple[list[str], list[Passage]]:
     return docs, [passages[k] for k in order]
 
 
-@settings(max_examples=300, deadline=None)
+_OWN = [Passage(f"d{k}#p0", f"d{k}", 0, 0, len(t), 0, len(t), t) for k, t in
+        enumerate([" Σ Σ ", "     ", " "])]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
 @given(_documents(), st.integers(1, 9))
+@example((["x"], _OWN), 2)  # passages with their own texts, one after the other
 def test_window_tokens_equal_tokens_of_each_text(
     data: tuple[list[str], list[Passage]], chunk: int
 ) -> None:
