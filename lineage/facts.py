@@ -298,9 +298,9 @@ def found_in_pieces(
     The spans of all pieces in order, span ``k`` holding ``found[o]`` for ``o`` in
     ``occ[s:s + sizes[k]]`` (``s``: the sizes before ``k``). Sentence windows overlap,
     so most facts are in two spans: ``found`` has each match's fact once and a
-    caller numbers it once. The regexes run once per piece; which matches lie in a
-    span is found for all spans at once (``np.searchsorted`` over the matches'
-    offsets, all pieces in one coordinate). Only what differs per span runs per
+    caller numbers it once. The regexes run once over all pieces (joined by
+    ``_APART``); which matches lie in a span is found for all spans at once
+    (``np.searchsorted`` over the matches' offsets). Only what differs per span runs per
     span: the facts of numbers whose 60 characters of context a span's end cuts
     (made again from the cut text), quotes, and spans that are no ``_clean_cut``
     (``extract``).
