@@ -243,6 +243,11 @@ class PassageTexts(Sequence[str]):
     def __init__(self, passages: Sequence[Passage]) -> None:
         self._passages = passages
 
+    @property
+    def passages(self) -> Sequence[Passage]:
+        """The passages whose texts these are (the TF-IDF fit tokenizes them as windows)."""
+        return self._passages
+
     def __len__(self) -> int:
         return len(self._passages)
 

@@ -1307,7 +1307,7 @@ class PassageScorer:
         text tokenized once where overlapping windows tokenized it twice.
         """
         if passages is None and isinstance(texts, PassageTexts):
-            passages = texts._passages
+            passages = texts.passages
         # copies are common: each distinct text is fitted once
         if passages is None:
             self.text_ids_, heads, sizes = _distinct(texts)
