@@ -165,7 +165,11 @@ def _sentence(tokens: list[str]) -> Sentence:
 @given(st.lists(_TOKENS, min_size=1, max_size=24))
 @settings(max_examples=400, deadline=None)
 def test_token_tests_equal_the_plain_loops(parser: AttributionParser, tokens) -> None:  # type: ignore[no-untyped-def]
-    t = _sentence(tokens)
+    _assert_token_tests_plain(parser, _sentence(tokens))
+
+
+def _assert_token_tests_plain(parser: AttributionParser, t: Sentence) -> None:
+    """Every token test of ``t`` answers as its plain loop, in every language, at every token."""
     for lang in parser.langs:
         assert reports_speech(t, lang) == _plain_reports_speech(t, lang)
         for v in range(t.n):
@@ -221,12 +225,8 @@ def test_corpus_sentences_equal_the_plain_code(parser: AttributionParser) -> Non
     assert sentences
     for t in sentences:
         assert [t.span(k) for k in reversed(range(t.n))][::-1] == _plain_spans(t)
+        _assert_token_tests_plain(parser, t)
         for lang in parser.langs:
-            assert reports_speech(t, lang) == _plain_reports_speech(t, lang)
-            for v in range(t.n):
-                assert in_quote(t, v) == _plain_in_quote(t, v)
-                assert negated(t, v, lang) == _plain_negated(t, v, lang)
-                assert parser._is_verb(t, v, lang) == _plain_is_verb(t, v, lang)
             for v in range(t.n):
                 if t.low[v] in lang.form_set:
                     got: list[object] = []
