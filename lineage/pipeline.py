@@ -596,34 +596,32 @@ def _write_run(result: RunResult, out_dir: str | Path, report: bool) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    n_pass: dict[str, int] = {}
-    for p in result.passages:
-        n_pass[p.article] = n_pass.get(p.article, 0) + 1
-
     def write_aside() -> None:
         """The files the report does not read from disk (it is given their content)."""
-        # articles and passages hold no float (strings, offsets, counts): written unchecked.
-        # Article texts are written as copies: they live on (output.unshared). Each record
-        # is made for its line only: the report is given them without their blocks (it
-        # reads none), which were most of their memory.
-        lines = (
-            {**rec, "text": unshared(rec["text"])}
-            for a in result.articles
-            for rec in [article_record(result.docs[a.id], n_pass.get(a.id, 0))]
-        )
-        write_jsonl(out / "articles.jsonl", lines, floats=False)
+        # passages hold no float (strings, offsets, counts): written unchecked
         write_jsonl(out / "passages.jsonl", map(_passage_record, result.passages), floats=False)
         write_jsonl(out / "clusters.jsonl", result.clusters, default=_cluster_record)
         write_jsonl(out / "attributions.jsonl", result.attributions)
         write_jsonl(out / "flags.jsonl", result.flags)
         write_json(out / "graph.json", result.graph)
 
-    # with workers, in a forked process while this one writes the files the report
-    # reads from disk and the report (it inherits the result; nothing is sent but its
-    # end): the two take about as long. Else at the end, here
+    # with workers, in a forked process while this one writes the rest and the report
+    # (it inherits the result; nothing is sent but its end); else at the end, here
     forks = _forks(result.settings, result.passages)
     aside = LocalEngine(result.settings.workers if forks else 1).alongside(write_aside)
     try:
+        n_pass: dict[str, int] = {}
+        for p in result.passages:
+            n_pass[p.article] = n_pass.get(p.article, 0) + 1
+        # articles hold no float either; their texts are written as copies: they live on
+        # (output.unshared). Each record is made for its line only: the report is given
+        # them without their blocks (it reads none), which were most of their memory.
+        lines = (
+            {**rec, "text": unshared(rec["text"])}
+            for a in result.articles
+            for rec in [article_record(result.docs[a.id], n_pass.get(a.id, 0))]
+        )
+        write_jsonl(out / "articles.jsonl", lines, floats=False)
         write_jsonl(out / "matches.jsonl", result.matches, default=_shallow_record)
         write_jsonl(out / "stories.jsonl", result.stories, default=_shallow_record)
         write_jsonl(out / "rejected.jsonl", (r.to_dict() for r in result.rejected))

@@ -356,9 +356,8 @@ def load_run(run_dir: Path, known: dict[str, Any] | None = None) -> RunData:
     A known file counts as present even before it is on disk: ``write_run`` writes
     some files in another process while the report is made.
     """
+    run_dir = check_run_dir(Path(run_dir))
     known = known or {}
-    # articles.jsonl marks a run folder; known articles may still be being written
-    run_dir = Path(run_dir) if "articles.jsonl" in known else check_run_dir(Path(run_dir))
     notes = [
         f"{name} is missing: the parts of the report that need it are empty."
         for name in (*OPTIONAL, "graph.json")

@@ -349,8 +349,7 @@ def build_items(run_dir: Path, loaded: Any = None, *, evidence: bool = True) -> 
     files a second time; ``evidence=False`` leaves the side-by-side passages out
     (the report lists items and links to its own side-by-side view).
     """
-    ix = _Index(Path(run_dir) if loaded is not None else check_run_dir(Path(run_dir)), loaded,
-                evidence)  # fmt: skip
+    ix = _Index(check_run_dir(Path(run_dir)), loaded, evidence)
     items: dict[str, ReviewItem] = {}
     for it in (*_uncredited_items(ix), *_derives_items(ix), *_fact_items(ix)):
         if it.id in items:

@@ -10,7 +10,6 @@ import pytest
 
 from lineage import pipeline, report
 from lineage.engine import LocalEngine
-from lineage.errors import InputError
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -59,20 +58,3 @@ def test_a_missing_file_is_still_noted(seed_run_dir: Path, tmp_path: Path) -> No
         (run_dir / name).write_bytes((seed_run_dir / name).read_bytes())
     notes = report.load_run(run_dir).notes
     assert any(n.startswith("passages.jsonl is missing") for n in notes)
-
-
-def test_known_articles_need_no_file_yet(seed_run_dir: Path, tmp_path: Path) -> None:
-    """``write_run`` writes articles.jsonl aside while the report is made from memory."""
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    for p in seed_run_dir.iterdir():
-        if p.suffix in (".json", ".jsonl") and p.name != "articles.jsonl":
-            (run_dir / p.name).write_bytes(p.read_bytes())
-    with pytest.raises(InputError, match=r"articles\.jsonl is missing"):
-        report.load_run(run_dir)
-    articles = list(report.load_run(seed_run_dir).articles)
-    run = report.load_run(run_dir, {"articles.jsonl": articles})
-    assert run.articles == articles
-    assert report.render_html(report.build_context(run)) == report.render_html(
-        report.build_context(report.load_run(seed_run_dir))
-    )
